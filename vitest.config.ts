@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: {
+    // Element code (Types, services) imports the runtime as 'jitlite', also from temp app folders.
+    alias: [{ find: /^jitlite$/, replacement: fileURLToPath(new URL('./runtime/index.ts', import.meta.url)) }],
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'types/**/*.test.ts', 'runtime/**/*.test.ts'],
+    exclude: ['node_modules/**', 'test/.tmp/**'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
