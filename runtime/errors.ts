@@ -1,0 +1,122 @@
+/**
+ * Every error a user of jitlite can meet has a code from this file, a message that says how to fix
+ * it, and where known the file and field it concerns. Messages never carry a secret value: callers
+ * pass secret values to `redact()` or build messages without them.
+ */
+
+export const ErrorCodes = {
+  // Element folders and e.json
+  JIT_EJSON_MALFORMED: 'e.json is not valid JSON',
+  JIT_EJSON_INVALID: 'e.json misses a required field or has one of the wrong kind',
+  JIT_APP_JSON_INVALID: 'app.json is missing, malformed or incomplete',
+  JIT_APP_EXTENDS_NOT_FOUND: 'an app named in "extends" was not found',
+  // Type resolution
+  JIT_TYPE_UNKNOWN: 'the element names a type that no visible element has',
+  JIT_TYPE_CYCLE: 'type chains loop back on themselves',
+  JIT_INSTANCE_OF_META: 'an Instance names a Meta as its type; Instances take a Type',
+  JIT_TYPE_CHAIN_BROKEN: 'a type chain does not end at a Meta',
+  JIT_OVERRIDE_PROTECTED: 'the element overrides a protected element of an app it extends',
+  JIT_TYPE_ENTRY_INVALID: "a Type's type.ts does not export a Type definition",
+  JIT_CODE_LOAD_FAILED: "an element's code failed to import or to run",
+  // getElement
+  JIT_ELEMENT_NOT_FOUND: 'no visible element has this fullName',
+  JIT_ELEMENT_NEEDS_INSTANCE: "the element is a Type's child and is reached through an Instance",
+  JIT_ELEMENT_BROKEN: 'the element failed to load; the cause says why',
+  // Business config
+  JIT_CONFIG_MALFORMED: 'the business config file is not valid JSON',
+  JIT_CONFIG_INVALID: "the business config does not match the Type's schema",
+  JIT_CONFIG_ENV_MISSING: 'a ${NAME} placeholder names an environment variable that is not set',
+  // Services
+  JIT_SERVICE_INVALID: "a service's index.ts does not export its functions",
+  JIT_FUNCTION_NOT_FOUND: 'the element has no such function',
+  // Hot reload
+  JIT_RELOAD_REFUSED: 'a change was refused; the last good definition stays in service',
+  // Databases and models
+  JIT_DB_OPEN_FAILED: 'the database file could not be opened',
+  JIT_DB_NOT_FOUND: 'a model names a database element that does not exist',
+  JIT_MODEL_DATATYPE_UNKNOWN: 'a model field names a datatype jitlite does not know',
+  JIT_MODEL_FIELDS_INVALID: "a model's fields are malformed",
+  JIT_MODEL_DESTRUCTIVE_CHANGE: "a model change would drop or retype a column; the table was left as it is",
+  JIT_MODEL_UNKNOWN_FIELD: 'a filter, order or value names a field the model does not have',
+  JIT_MODEL_VALUE_INVALID: "a value does not fit its field's datatype",
+  // HTTP
+  JIT_HTTP_BAD_REQUEST: 'the request is malformed',
+  JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
+} as const
+
+export type ErrorCode = keyof typeof ErrorCodes
+
+export interface ErrorLocation {
+  /** The file the problem is in, as the user would open it. */
+  file?: string
+  /** The field inside the file, as a dotted path (`appSecret`, `functionList.0.name`). */
+  field?: string
+  /** The element concerned. */
+  element?: string
+  line?: number
+  column?: number
+}
+
+export class JitError extends Error {
+  readonly code: ErrorCode
+  readonly file?: string
+  readonly field?: string
+  readonly element?: string
+  readonly line?: number
+  readonly column?: number
+
+  constructor(code: ErrorCode, message: string, where: ErrorLocation = {}, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'JitError'
+    this.code = code
+    this.file = where.file
+    this.field = where.field
+    this.element = where.element
+    this.line = where.line
+    this.column = where.column
+  }
+
+  /** `file:line:column: field: message (CODE)`, the line `jit check` prints. */
+  format(relativeTo?: (file: string) => string): string {
+    const parts: string[] = []
+    if (this.file) {
+      const file = relativeTo ? relativeTo(this.file) : this.file
+      parts.push(this.line ? `${file}:${this.line}:${this.column ?? 1}` : file)
+    }
+    if (this.field) parts.push(this.field)
+    parts.push(`${this.message} (${this.code})`)
+    return parts.join(': ')
+  }
+
+  toJSON() {
+    return {
+      code: this.code,
+      message: this.message,
+      file: this.file,
+      field: this.field,
+      element: this.element,
+      line: this.line,
+      column: this.column,
+    }
+  }
+}
+
+export class ElementNotFoundError extends JitError {
+  constructor(message: string, where: ErrorLocation = {}) {
+    super('JIT_ELEMENT_NOT_FOUND', message, where)
+    this.name = 'ElementNotFoundError'
+  }
+}
+
+const REDACTED = '[redacted]'
+
+/** Replaces every occurrence of each secret value in `text`. Values shorter than 4 characters are left
+ * alone: they cannot be told apart from ordinary words, and a secret that short is refused anyway. */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let out = text
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < 4) continue
+    out = out.split(secret).join(REDACTED)
+  }
+  return out
+}
