@@ -15,10 +15,19 @@ const files = readdirSync(benchDir)
 let failed = 0
 for (const file of files) {
   console.log(`\n## ${file.replace('.bench.ts', '')}\n`)
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', fileURLToPath(new URL('./register.mjs', import.meta.url)), `${benchDir}${file}`], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  })
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      fileURLToPath(new URL('./register.mjs', import.meta.url)),
+      `${benchDir}${file}`,
+    ],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  )
   if (run.status !== 0) failed++
 }
 if (failed > 0) {

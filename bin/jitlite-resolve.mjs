@@ -5,7 +5,10 @@ const runtimeEntry = new URL('../runtime/index.ts', import.meta.url).href
 export async function resolve(specifier, context, nextResolve) {
   if (specifier === 'jitlite') return { url: runtimeEntry, shortCircuit: true }
   if (specifier.startsWith('jitlite/')) {
-    return { url: new URL(`../${specifier.slice('jitlite/'.length)}`, import.meta.url).href, shortCircuit: true }
+    return {
+      url: new URL(`../${specifier.slice('jitlite/'.length)}`, import.meta.url).href,
+      shortCircuit: true,
+    }
   }
   return nextResolve(specifier, context)
 }
