@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   resolve: {
     // Element code (Types, services) imports the runtime as 'jitlite', also from temp app folders.
-    alias: [{ find: /^jitlite$/, replacement: fileURLToPath(new URL('./runtime/index.ts', import.meta.url)) }],
+    alias: [
+      { find: /^jitlite$/, replacement: fileURLToPath(new URL('./runtime/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts', 'types/**/*.test.ts', 'runtime/**/*.test.ts'],

@@ -36,7 +36,7 @@ export const ErrorCodes = {
   JIT_DB_NOT_FOUND: 'a model names a database element that does not exist',
   JIT_MODEL_DATATYPE_UNKNOWN: 'a model field names a datatype jitlite does not know',
   JIT_MODEL_FIELDS_INVALID: "a model's fields are malformed",
-  JIT_MODEL_DESTRUCTIVE_CHANGE: "a model change would drop or retype a column; the table was left as it is",
+  JIT_MODEL_DESTRUCTIVE_CHANGE: 'a model change would drop or retype a column; the table was left as it is',
   JIT_MODEL_UNKNOWN_FIELD: 'a filter, order or value names a field the model does not have',
   JIT_MODEL_VALUE_INVALID: "a value does not fit its field's datatype",
   // HTTP
