@@ -39,6 +39,11 @@ export const ErrorCodes = {
   JIT_MODEL_DESTRUCTIVE_CHANGE: 'a model change would drop or retype a column; the table was left as it is',
   JIT_MODEL_UNKNOWN_FIELD: 'a filter, order or value names a field the model does not have',
   JIT_MODEL_VALUE_INVALID: "a value does not fit its field's datatype",
+  JIT_MODEL_QUERY_INVALID: 'a filter, order or paging option is malformed',
+  JIT_MODEL_UPSERT_KEY_INVALID: "an upsert's conflict fields are not one of the model's unique keys",
+  JIT_MODEL_CONSTRAINT_VIOLATION: 'a write would repeat a unique key or leave a required column empty',
+  JIT_MODEL_SYNC_FAILED: "the table could not be brought in line with the model; the cause says why",
+  JIT_DB_QUERY_FAILED: 'the database failed a query for a reason other than bad input; the cause says why',
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
