@@ -8,6 +8,7 @@ export const ErrorCodes = {
   // Element folders and e.json
   JIT_EJSON_MALFORMED: 'e.json is not valid JSON',
   JIT_EJSON_INVALID: 'e.json misses a required field or has one of the wrong kind',
+  JIT_ELEMENT_NAME_INVALID: 'an element folder name cannot be part of a fullName',
   JIT_APP_JSON_INVALID: 'app.json is missing, malformed or incomplete',
   JIT_APP_EXTENDS_NOT_FOUND: 'an app named in "extends" was not found',
   // Type resolution

@@ -1,0 +1,309 @@
+import { EventEmitter } from 'node:events'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Env } from './config/load.ts'
+import type { AppInfo, TypeDefinition } from './define.ts'
+import { type AppManifest, loadAppStack } from './elements/apps.ts'
+import type { ElementDefine } from './elements/define-schema.ts'
+import { Generation, type Generation as GenerationClass, ResourcePool } from './elements/generation.ts'
+import { createHandle } from './elements/handle.ts'
+import type { RegisteredElement } from './elements/resolve.ts'
+import { type Layer, type ScanFileSystem, scanAppFolder } from './elements/scan.ts'
+import { JitError } from './errors.ts'
+import { consoleLogger, type Logger } from './log.ts'
+
+export interface CreateAppOptions {
+  /** The user's app root (the folder holding app.json). */
+  appDir: string
+  /** Overrides the file of `databases.Default`: a SQLite file path, or ':memory:'. */
+  database?: string
+  /** Hot reload: watch the app folders and apply edits while running. Default false. */
+  watch?: boolean
+  /** Where `${NAME}` placeholders are read from. Default `process.env`. */
+  env?: Env
+  /** Default: `production` when NODE_ENV is production, else `development`. */
+  mode?: AppInfo['mode']
+  /** Default: `[jit]` lines on stdout and stderr. */
+  logger?: Logger
+  /** The URL browsers reach the app at (default: `PUBLIC_URL` from env). */
+  publicUrl?: string
+  /** Runtime values set over Instances' written configs; used by `jit dev` to point Types at their sandboxes. */
+  configOverrides?: ConfigOverride
+}
+
+export type ConfigOverride = (
+  element: { fullName: string; chain: readonly string[] },
+  type: TypeDefinition<any, any>,
+  written: Readonly<Record<string, unknown>>,
+) => Readonly<Record<string, unknown>> | undefined
+
+export interface ElementListing {
+  fullName: string
+  title: string
+  layer: Layer
+  type: string
+  /** `orgId.name` of the app the element's definition comes from. */
+  app: string
+  /** The app whose element of the same name this one overrides. */
+  overrides?: string
+  /** For a Type's child: the Type it belongs to (it is reached through that Type's Instances). */
+  scopedTo?: string
+  /** The Instance's business config without secret fields. */
+  config?: Readonly<Record<string, unknown>>
+  problem?: { code: string; message: string }
+}
+
+/** What a reload did: applied (with what changed), or refused (with the problems that refused it). */
+export type ReloadResult =
+  | { applied: true; added: string[]; removed: string[]; changed: string[]; durationMs: number }
+  | { applied: false; problems: JitError[]; durationMs: number }
+
+export interface JitAppEvents {
+  reload: [ReloadResult & { applied: true }]
+  error: [JitError]
+}
+
+/**
+ * A running app: the elements of the app folder and every app it extends, served through
+ * `getElement`. Build one with `createApp`.
+ */
+export class JitApp extends EventEmitter<JitAppEvents> {
+  readonly appDir: string
+  private generation: GenerationClass
+  private readonly handles = new Map<string, unknown>()
+  private readonly options: ResolvedOptions
+  private lastRefusal?: JitError[]
+  private closing?: Promise<void>
+  private readonly closeHooks: Array<() => void | Promise<void>> = []
+
+  /** @internal use createApp */
+  constructor(generation: GenerationClass, options: ResolvedOptions) {
+    super()
+    this.generation = generation
+    this.options = options
+    this.appDir = options.appDir
+  }
+
+  /** The app's identity and mode. */
+  get info(): AppInfo {
+    return this.generation.app
+  }
+
+  /** The current generation. Internal to the runtime (HTTP layer, reload). */
+  get current(): GenerationClass {
+    return this.generation
+  }
+
+  /** Every problem of the current definition (the elements that have one are unusable). */
+  get problems(): readonly JitError[] {
+    return this.generation.problems
+  }
+
+  /** The problems of the last refused reload, until a reload applies. */
+  get refusedReload(): readonly JitError[] | undefined {
+    return this.lastRefusal
+  }
+
+  /**
+   * The element named `fullName`, as a stable handle that follows hot reloads. Synchronous.
+   * Throws `ElementNotFoundError` (JIT_ELEMENT_NOT_FOUND, with a "did you mean") for an unknown
+   * name, and the element's own error when it failed to load.
+   *
+   * @example
+   * const svc = app.getElement('auths.loginTypes.MyWechatLogin.services.WechatPublicAuthSvc')
+   * const user = await svc.getUserInfo(code)
+   */
+  getElement<T = any>(fullName: string): T {
+    const existing = this.handles.get(fullName)
+    this.generation.load(fullName)
+    if (existing) return existing as T
+    const handle = createHandle(fullName, () => this.generation)
+    this.handles.set(fullName, handle)
+    return handle as T
+  }
+
+  /** The e.json content of an element, without loading it. */
+  getElementDefine(fullName: string): Readonly<ElementDefine> {
+    const located = this.generation.locate(fullName)
+    if (!located) this.generation.check(fullName)
+    return located!.element.define
+  }
+
+  /** Every element visible from this app, sorted by fullName. */
+  listElements(): ElementListing[] {
+    const listing: ElementListing[] = []
+    const generation = this.generation
+    for (const element of generation.registry.elements.values()) {
+      if (!generation.registry.isVisible(element)) continue
+      const problem = generation.problemOf(element.fullName)
+      listing.push({
+        fullName: element.fullName,
+        title: element.define.title,
+        layer: element.layer,
+        type: element.define.type,
+        app: element.app.id,
+        overrides: element.overrides?.app.id,
+        scopedTo: element.scopedTo,
+        config: element.layer === 'Instance' ? generation.publicConfigOf(element.fullName) : undefined,
+        problem: problem && { code: problem.code, message: problem.message },
+      })
+    }
+    return listing.sort((a, b) => a.fullName.localeCompare(b.fullName))
+  }
+
+  /**
+   * Rebuilds the registry from disk beside the current one and swaps only if the result is whole:
+   * a change that breaks an element that worked (or adds a broken one) is refused, and the last good
+   * definition stays in service.
+   */
+  async reload(): Promise<ReloadResult> {
+    const started = performance.now()
+    let next: GenerationClass
+    try {
+      next = await buildGeneration(this.options)
+    } catch (err) {
+      const problem =
+        err instanceof JitError ? err : new JitError('JIT_RELOAD_REFUSED', (err as Error).message)
+      return this.refuse([problem], started)
+    }
+    // Problems the running definition already has (an element that was already broken) do not block;
+    // a problem this change brings in does.
+    const current = this.generation
+    const introduced = next.problems.filter(
+      (p) =>
+        !(p.element && current.problemOf(p.element)) && !current.problems.some((old) => sameProblem(old, p)),
+    )
+    if (introduced.length > 0) {
+      await next.dispose()
+      return this.refuse(introduced, started)
+    }
+    const previous = this.generation
+    const diff = diffGenerations(previous, next)
+    this.generation = next
+    this.lastRefusal = undefined
+    void previous.retire()
+    const result = { applied: true as const, ...diff, durationMs: performance.now() - started }
+    this.emit('reload', result)
+    return result
+  }
+
+  /** Registers something to close with the app (a watcher, a server). */
+  onClose(hook: () => void | Promise<void>): void {
+    this.closeHooks.push(hook)
+  }
+
+  /** Stops watching, waits for calls in flight, disposes every element and closes shared resources. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const hook of this.closeHooks.splice(0).reverse()) await hook()
+      await this.generation.retire()
+      await this.options.resources.closeAll()
+    })()
+    return this.closing
+  }
+
+  private refuse(problems: JitError[], started: number): ReloadResult {
+    this.lastRefusal = problems
+    for (const problem of problems) {
+      this.options.logger.warn(`reload refused, the last good definition stays: ${problem.format()}`)
+      if (this.listenerCount('error') > 0) this.emit('error', problem)
+    }
+    return { applied: false, problems, durationMs: performance.now() - started }
+  }
+}
+
+function sameProblem(a: JitError, b: JitError): boolean {
+  return (
+    a.code === b.code &&
+    a.element === b.element &&
+    a.file === b.file &&
+    a.field === b.field &&
+    a.message === b.message
+  )
+}
+
+function diffGenerations(before: GenerationClass, after: GenerationClass) {
+  const added: string[] = []
+  const removed: string[] = []
+  const changed: string[] = []
+  const fingerprint = (generation: GenerationClass, element: RegisteredElement) =>
+    `${element.source}\u0000${element.files.join('/')}\u0000${generation.configOf(element.fullName)?.source ?? ''}\u0000${element.app.id}`
+  for (const [name, element] of after.registry.elements) {
+    const old = before.registry.elements.get(name)
+    if (!old) added.push(name)
+    else if (fingerprint(before, old) !== fingerprint(after, element)) changed.push(name)
+  }
+  for (const name of before.registry.elements.keys())
+    if (!after.registry.elements.has(name)) removed.push(name)
+  return { added, removed, changed }
+}
+
+interface ResolvedOptions {
+  appDir: string
+  env: Env
+  mode: AppInfo['mode']
+  logger: Logger
+  fs: ScanFileSystem
+  resources: ResourcePool
+  publicUrl?: string
+  configOverrides?: ConfigOverride
+}
+
+async function buildGeneration(options: ResolvedOptions): Promise<GenerationClass> {
+  const apps: AppManifest[] = loadAppStack(options.appDir, options.fs)
+  const scanned = apps.map((app) => scanAppFolder(app.root, options.fs))
+  return Generation.build(apps, scanned, {
+    fs: options.fs,
+    env: options.env,
+    mode: options.mode,
+    log: options.logger,
+    resources: options.resources,
+    publicUrl: options.publicUrl,
+    configOverrides:
+      options.configOverrides &&
+      ((element, type, written) =>
+        options.configOverrides!({ fullName: element.fullName, chain: element.chain ?? [] }, type, written)),
+  })
+}
+
+/**
+ * Loads an app: reads its folder and every app it extends, resolves every element's type, validates
+ * every config, and returns the running app. Elements with problems are reported (and throw their
+ * error from getElement); the others work.
+ *
+ * @example
+ * const app = await createApp({ appDir: 'app' })
+ * app.getElement('services.HelloSvc').hello('world')
+ */
+export async function createApp(options: CreateAppOptions): Promise<JitApp> {
+  const env = options.env ?? process.env
+  const resolved: ResolvedOptions = {
+    appDir: path.resolve(options.appDir),
+    env,
+    mode: options.mode ?? (env.NODE_ENV === 'production' ? 'production' : 'development'),
+    logger: options.logger ?? consoleLogger,
+    fs,
+    resources: new ResourcePool(),
+    publicUrl: options.publicUrl ?? env.PUBLIC_URL,
+    configOverrides: combineOverrides(options),
+  }
+  const generation = await buildGeneration(resolved)
+  const app = new JitApp(generation, resolved)
+  for (const problem of generation.problems) resolved.logger.warn(problem.format())
+  if (options.watch) {
+    const { watchApp } = await import('./reload/watch.ts')
+    await watchApp(app, resolved.logger)
+  }
+  return app
+}
+
+function combineOverrides(options: CreateAppOptions): ConfigOverride | undefined {
+  const database = options.database
+  const extra = options.configOverrides
+  if (database === undefined) return extra
+  return (element, type, written) => {
+    const own = extra?.(element, type, written)
+    if (element.fullName !== 'databases.Default') return own
+    return { ...own, file: database }
+  }
+}

@@ -1,0 +1,105 @@
+import type { z } from 'zod'
+import type { ElementDefine } from './elements/define-schema.ts'
+import type { Layer } from './elements/scan.ts'
+import type { Logger } from './log.ts'
+
+/** What a Type's code can know about an element. */
+export interface ElementInfo {
+  readonly fullName: string
+  readonly title: string
+  readonly layer: Layer
+  /** The `type` of its e.json ("" for a Meta). */
+  readonly type: string
+  /** `orgId.name` of the app the element comes from. */
+  readonly app: string
+  /** Absolute path of the element folder. */
+  readonly dir: string
+  readonly define: Readonly<ElementDefine>
+}
+
+/** The app being served, as element code sees it. */
+export interface AppInfo {
+  readonly orgId: string
+  readonly name: string
+  readonly title: string
+  readonly version: string
+  /** Absolute path of the app root. */
+  readonly dir: string
+  /** `development` under `jit dev` and in tests; `production` under `jit start`. */
+  readonly mode: 'development' | 'production'
+  /** The URL browsers reach the app at, when known (from `PUBLIC_URL` or the server). */
+  readonly publicUrl?: string
+}
+
+/** The Instance a Type-scoped child element was reached through. */
+export interface OwnerInfo<Config = Readonly<Record<string, unknown>>> {
+  readonly element: ElementInfo
+  readonly config: Readonly<Config>
+  /** Another child of the same Instance: `owner.getChild('models.WechatPublicAuthModel')`. */
+  getChild<T = any>(path: string): T
+}
+
+/**
+ * Something shared by every generation of the registry that asks for it, kept while any holds it: a
+ * database connection survives a config reload that did not change its file.
+ */
+export interface SharedResources {
+  acquire<T>(key: string, create: () => T, dispose: (value: T) => void | Promise<void>): T
+}
+
+export interface PrepareContext<Config> {
+  readonly element: ElementInfo
+  readonly config: Readonly<Config>
+  /** The element's own code (its index.ts or backendBundleEntry), when it has any. */
+  readonly module?: Readonly<Record<string, unknown>>
+  readonly app: AppInfo
+  readonly log: Logger
+  readonly resources: SharedResources
+  /** Another element of the same registry generation, loaded. */
+  getElement<T = any>(fullName: string): T
+}
+
+export interface LoadContext<Config> extends PrepareContext<Config> {
+  /** Set when this element is a Type's child reached through an Instance. */
+  readonly owner?: OwnerInfo
+}
+
+/**
+ * A Type's backend: the contract between a Type folder's `type.ts` and the runtime. Every member is
+ * optional; members a Type leaves out are inherited along its type chain (Type -> ... -> Meta).
+ */
+export interface TypeDefinition<Config = Record<string, unknown>, Instance = unknown> {
+  /** Validates an Instance's business config and fills its defaults. Mark secrets with `secret()`. */
+  config?: z.ZodType<Config>
+  /** Checks or prepares what an Instance needs, once per definition at start and at each reload. */
+  prepare?(ctx: PrepareContext<Config>): void | Promise<void>
+  /** Builds the object `getElement` returns for an Instance. Synchronous; called lazily, then cached. */
+  load?(ctx: LoadContext<Config>): Instance
+  /** Releases what `load` opened, once no call is in flight on the generation it belongs to. */
+  dispose?(instance: Instance): void | Promise<void>
+  /** Anything further a family defines for its Types (HTTP routes, a browser entry, a sandbox). */
+  readonly [extension: string]: unknown
+}
+
+const TYPE_BRAND = Symbol.for('jitlite.type')
+
+/**
+ * Declares a Type: the default export of a Type folder's `type.ts`.
+ *
+ * @example
+ * export default defineType({
+ *   config: z.object({ greeting: z.string().default('Hello') }),
+ *   load: ({ config }) => ({ greet: (name: string) => `${config.greeting}, ${name}!` }),
+ * })
+ */
+export function defineType<Config = Record<string, unknown>, Instance = unknown>(
+  definition: TypeDefinition<Config, Instance>,
+): TypeDefinition<Config, Instance> {
+  return Object.freeze({ ...definition, [TYPE_BRAND]: true })
+}
+
+export function isTypeDefinition(value: unknown): value is TypeDefinition<any, any> {
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TYPE_BRAND] === true
+  )
+}

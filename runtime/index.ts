@@ -1,0 +1,22 @@
+/**
+ * jitlite's public surface. Scripts and element code import from here ('jitlite'); everything else
+ * under runtime/ is internal.
+ */
+export { z } from 'zod'
+export type { CreateAppOptions, ElementListing, JitApp, ReloadResult } from './app.ts'
+export { createApp } from './app.ts'
+export { secret } from './config/secrets.ts'
+export type {
+  AppInfo,
+  ElementInfo,
+  LoadContext,
+  OwnerInfo,
+  PrepareContext,
+  SharedResources,
+  TypeDefinition,
+} from './define.ts'
+export { defineType } from './define.ts'
+export type { ErrorCode } from './errors.ts'
+export { ElementNotFoundError, ErrorCodes, JitError } from './errors.ts'
+export type { Logger } from './log.ts'
+export { Service } from './service.ts'
