@@ -1,0 +1,145 @@
+/**
+ * An in-process fake of WeChat's API host on loopback, for the client's tests: scripted answers per
+ * endpoint (a queue, then a default), call counters, and what each call carried.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export const APP_ID = 'wx1234567890abcdef'
+export const APP_SECRET = 'f00dfacecafebeef0123456789abcdef'
+export const OPENID = 'oLVPpjqs9BhvzwPj5A-vTYAX3GLc'
+export const ACCESS_TOKEN = `76_${'A'.repeat(40)}xYz${'b'.repeat(40)}`
+export const REFRESH_TOKEN = `76_${'R'.repeat(40)}qWe${'c'.repeat(40)}`
+
+/** One scripted answer. */
+export type Answer =
+  | { body: string; status?: number; contentType?: string; delayMs?: number; chunked?: boolean }
+  /** Read the request, never answer. */
+  | { hang: true }
+  /** Destroy the connection as soon as the request arrives. */
+  | { reset: true }
+
+export type EndpointPath =
+  | '/sns/oauth2/access_token'
+  | '/sns/oauth2/refresh_token'
+  | '/sns/userinfo'
+  | '/sns/auth'
+
+export interface Call {
+  path: EndpointPath
+  query: URLSearchParams
+  /** performance.now() when the request arrived. */
+  arrivedAt: number
+}
+
+export const json = (value: unknown, extra: Partial<Extract<Answer, { body: string }>> = {}): Answer => ({
+  body: JSON.stringify(value),
+  contentType: 'text/plain',
+  ...extra,
+})
+
+export const errcode = (code: number, errmsg = 'error'): Answer =>
+  json({ errcode: code, errmsg: `${errmsg}, rid: 6326ffdf-41c7c0d8-5a6bb364` })
+
+export const tokenBody = (extra: Record<string, unknown> = {}) => ({
+  access_token: ACCESS_TOKEN,
+  expires_in: 7200,
+  refresh_token: REFRESH_TOKEN,
+  openid: OPENID,
+  scope: 'snsapi_userinfo',
+  ...extra,
+})
+
+export const userInfoBody = (extra: Record<string, unknown> = {}) => ({
+  openid: OPENID,
+  nickname: 'Ada',
+  sex: 0,
+  province: '',
+  city: '',
+  country: '',
+  headimgurl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/abc/132',
+  privilege: [],
+  ...extra,
+})
+
+const DEFAULTS: Record<EndpointPath, Answer> = {
+  '/sns/oauth2/access_token': json(tokenBody()),
+  '/sns/oauth2/refresh_token': json(tokenBody()),
+  '/sns/userinfo': json(userInfoBody()),
+  '/sns/auth': json({ errcode: 0, errmsg: 'ok' }),
+}
+
+export interface FakeWechat {
+  /** http://127.0.0.1:<port>, to pass as apiBaseUrl. */
+  baseUrl: string
+  calls: Call[]
+  /** Queues answers for the next calls of `path`; after them the default answer applies again. */
+  script(path: EndpointPath, ...answers: Answer[]): void
+  /** Sets the answer used when the queue of `path` is empty. */
+  setDefault(path: EndpointPath, answer: Answer): void
+  callsTo(path: EndpointPath): Call[]
+  /** How many times each code was presented to the token endpoint. */
+  codePresentations(code: string): number
+  close(): Promise<void>
+}
+
+export async function startFakeWechat(): Promise<FakeWechat> {
+  const queues = new Map<string, Answer[]>()
+  const defaults = new Map<string, Answer>(Object.entries(DEFAULTS))
+  const calls: Call[] = []
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? '/', 'http://fake')
+    const path = url.pathname as EndpointPath
+    calls.push({ path, query: url.searchParams, arrivedAt: performance.now() })
+    const answer = queues.get(path)?.shift() ?? defaults.get(path)
+    if (answer === undefined) {
+      response.writeHead(404, { 'content-type': 'text/html' }).end('<html>not found</html>')
+      return
+    }
+    if ('hang' in answer) return
+    if ('reset' in answer) {
+      request.socket.destroy()
+      return
+    }
+    const send = () => {
+      const headers: Record<string, string> = { 'content-type': answer.contentType ?? 'application/json' }
+      if (answer.chunked) {
+        response.writeHead(answer.status ?? 200, headers)
+        const half = Math.floor(answer.body.length / 2)
+        response.write(answer.body.slice(0, half))
+        response.end(answer.body.slice(half))
+        return
+      }
+      headers['content-length'] = String(Buffer.byteLength(answer.body))
+      response.writeHead(answer.status ?? 200, headers).end(answer.body)
+    }
+    if (answer.delayMs) setTimeout(send, answer.delayMs)
+    else send()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    calls,
+    script(path, ...answers) {
+      queues.set(path, [...(queues.get(path) ?? []), ...answers])
+    },
+    setDefault(path, answer) {
+      defaults.set(path, answer)
+    },
+    callsTo(path) {
+      return calls.filter((call) => call.path === path)
+    },
+    codePresentations(code) {
+      return calls.filter(
+        (call) => call.path === '/sns/oauth2/access_token' && call.query.get('code') === code,
+      ).length
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
