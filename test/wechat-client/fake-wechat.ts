@@ -83,7 +83,8 @@ export interface FakeWechat {
   close(): Promise<void>
 }
 
-export async function startFakeWechat(): Promise<FakeWechat> {
+/** Starts the fake on 127.0.0.1, on `port` (0: any free port). */
+export async function startFakeWechat(port = 0): Promise<FakeWechat> {
   const queues = new Map<string, Answer[]>()
   const defaults = new Map<string, Answer>(Object.entries(DEFAULTS))
   const calls: Call[] = []
@@ -117,11 +118,11 @@ export async function startFakeWechat(): Promise<FakeWechat> {
     if (answer.delayMs) setTimeout(send, answer.delayMs)
     else send()
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const address = server.address() as AddressInfo
 
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://127.0.0.1:${address.port}`,
     calls,
     script(path, ...answers) {
       queues.set(path, [...(queues.get(path) ?? []), ...answers])

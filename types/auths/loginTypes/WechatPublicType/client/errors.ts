@@ -136,9 +136,13 @@ const ERRMSG_MAX_CHARS = 200
 // on every call; they are stripped so that errmsg is stable enough to read, group and show.
 const REQUEST_ID_SUFFIX = /[\s,;]*(?:rid:\s*[\w-]+|hints:\s*\[\s*req_id:[^\]]*\])\s*$/i
 
+// Codes are 32 characters, tokens about 100, secrets 32; WeChat's own words are far shorter.
+const TOKEN_LIKE_RUN = /[A-Za-z0-9_-]{24,}/g
+
 /**
- * errmsg as WeChat sent it, minus its request-id suffix, control characters, and any value the request
- * carried (WeChat does not echo them, but a message must never carry one even if it starts to).
+ * errmsg as WeChat sent it, minus its request-id suffix, control characters, the values the request
+ * carried and anything shaped like a code or token (WeChat does not echo them, but a message must never
+ * carry one even if it starts to).
  */
 export function cleanErrmsg(errmsg: unknown, requestValues: readonly string[]): string {
   if (typeof errmsg !== 'string') return ''
@@ -150,7 +154,7 @@ export function cleanErrmsg(errmsg: unknown, requestValues: readonly string[]): 
   for (const value of requestValues) {
     if (value.length >= 4) text = text.split(value).join('[redacted]')
   }
-  text = text.trim()
+  text = text.replace(TOKEN_LIKE_RUN, '[redacted]').trim()
   return text.length > ERRMSG_MAX_CHARS ? `${text.slice(0, ERRMSG_MAX_CHARS)}...` : text
 }
 
