@@ -83,7 +83,7 @@ describe('every errcode of WECHAT.md section 7 maps to its move', () => {
     async (code, endpoint, action, calls) => {
       wechat.calls.length = 0
       wechat.setDefault(endpoint, errcode(code, `message for ${code}`))
-      const error: WechatApiError = await call(endpoint).catch((e) => e)
+      const error = (await call(endpoint).catch((e) => e)) as WechatApiError
       expect(error).toBeInstanceOf(WechatApiError)
       expect(error).toMatchObject({ code: 'WECHAT_API_ERROR', errcode: code, endpoint, action })
       expect(error.errmsg).toBe(`message for ${code}`)
