@@ -48,6 +48,12 @@ export const ErrorCodes = {
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
+  // Field encryption (runtime/crypto.ts)
+  JIT_SECRET_KEY_MISSING: 'JIT_SECRET_KEY is not set, and a local key file is not allowed (production)',
+  JIT_SECRET_KEY_INVALID: 'JIT_SECRET_KEY or the key file is malformed (base64 of 32 bytes, or kid:base64,...)',
+  JIT_SECRET_KEY_FILE_INSECURE: 'the local key file is readable by other users',
+  JIT_SECRET_KEY_UNKNOWN: 'a stored value was encrypted with a key id that the keyring does not hold',
+  JIT_DECRYPT_FAILED: 'a stored value could not be decrypted (malformed, altered, or moved to another row)',
 } as const
 
 export type ErrorCode = keyof typeof ErrorCodes
