@@ -1,0 +1,117 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { RouteContext } from './api.ts'
+import { type AuthorizeRequest, redirectTarget, refusal } from './authorize-check.ts'
+import { appAvatarPath, avatarId, DEFAULT_AVATAR_PATH } from './avatars.ts'
+import type { SandboxUserFixture } from './fixtures.ts'
+import { answerWithFault, sendPage, waitLatency } from './http-faults.ts'
+import { consentPage, deniedPage, doubleDeliveryPage, errorPage } from './pages.ts'
+
+/** The browser remembers which sandbox user it "is", so silent snsapi_base logins keep that identity. */
+const USER_COOKIE = 'wechat_sandbox_user'
+const USER_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600
+
+const DOUBLE_DELIVERY_CSP =
+  "default-src 'none'; script-src 'unsafe-inline'; connect-src http: https:; style-src 'unsafe-inline'; base-uri 'none'"
+
+function rawQueryOf(request: FastifyRequest): string {
+  const url = request.raw.url ?? ''
+  const queryAt = url.indexOf('?')
+  return queryAt < 0 ? '' : url.slice(queryAt + 1)
+}
+
+function cookieValue(request: FastifyRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=')
+    if (key === name) return rest.join('=')
+  }
+  return undefined
+}
+
+/**
+ * GET {base}/connect/oauth2/authorize: WeChat's page checks, then a silent redirect (snsapi_base) or
+ * the consent sheet (snsapi_userinfo). POST {base}/connect/oauth2/authorize_reply: the sheet's Allow
+ * or Deny.
+ */
+export function registerAuthorizeRoutes(
+  fastify: FastifyInstance,
+  context: RouteContext,
+  basePath: string,
+): void {
+  const { sandbox } = context
+  const chosenUser = (request: FastifyRequest): SandboxUserFixture => {
+    const key = cookieValue(request, USER_COOKIE)
+    return (key && sandbox.user(key)) || sandbox.defaultUser
+  }
+
+  const deliver = (reply: FastifyReply, url: string, request: AuthorizeRequest) => {
+    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
+    if (sandbox.switches.doubleRedirect && !request.connectRedirect) {
+      return reply
+        .code(200)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', DOUBLE_DELIVERY_CSP)
+        .send(doubleDeliveryPage(url))
+    }
+    return reply.redirect(url, 302)
+  }
+
+  const grantAndDeliver = (reply: FastifyReply, request: AuthorizeRequest, user: SandboxUserFixture) => {
+    const granted = sandbox.grantCode(request, user)
+    if (granted.refusal) return sendPage(reply, errorPage(granted.refusal))
+    return deliver(reply, granted.redirectUrl!, request)
+  }
+
+  fastify.get('/connect/oauth2/authorize', { logLevel: 'warn' }, async (request, reply) => {
+    sandbox.recordCall('authorize')
+    await waitLatency(sandbox, 'authorize')
+    const drawn = sandbox.drawFault('authorize')
+    if (drawn) return answerWithFault(request, reply, { ...context, surface: 'page' }, drawn.fault)
+    const rawQuery = rawQueryOf(request)
+    const check = sandbox.checkAuthorize([...new URLSearchParams(rawQuery)])
+    if (!check.ok) return sendPage(reply, errorPage(check.refusal))
+    const user = chosenUser(request)
+    if (check.request.scope === 'snsapi_base') return grantAndDeliver(reply, check.request, user)
+    return sendPage(
+      reply,
+      consentPage({
+        app: check.request.app,
+        scope: check.request.scope,
+        users: sandbox.users(),
+        selectedUserKey: user.key,
+        rawQuery,
+        basePath,
+        avatarPathOf: (candidate) =>
+          candidate.avatar ? `/avatars/mmopen/${avatarId(candidate.key)}/132` : DEFAULT_AVATAR_PATH,
+        appAvatarPath: appAvatarPath(check.request.app.appid),
+      }),
+    )
+  })
+
+  fastify.post<{ Body: Record<string, unknown> | undefined }>(
+    '/connect/oauth2/authorize_reply',
+    { logLevel: 'warn' },
+    async (request, reply) => {
+      const form = typeof request.body === 'object' && request.body !== null ? request.body : {}
+      const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+      const check = sandbox.checkAuthorize([...new URLSearchParams(field('query'))])
+      if (!check.ok) return sendPage(reply, errorPage(check.refusal))
+      if (field('action') === 'deny') {
+        if (sandbox.switches.denyMode === 'stay') return sendPage(reply, deniedPage(check.request.app.name))
+        return deliver(reply, redirectTarget(check.request.redirectUri, check.request.state), check.request)
+      }
+      if (field('action') !== 'allow') return sendPage(reply, errorPage(refusal(-1)))
+      const user = sandbox.user(field('user'))
+      if (!user) {
+        return sendPage(
+          reply,
+          errorPage({ errcode: null, message: 'user 参数错误', hint: 'Pick one of the users.' }),
+        )
+      }
+      reply.header(
+        'set-cookie',
+        `${USER_COOKIE}=${user.key}; Path=${basePath || '/'}; Max-Age=${USER_COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax`,
+      )
+      return grantAndDeliver(reply, check.request, user)
+    },
+  )
+}
