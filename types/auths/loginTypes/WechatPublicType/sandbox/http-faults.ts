@@ -25,13 +25,17 @@ export class HungSockets {
 export const PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' http: https:; base-uri 'none'; frame-ancestors 'none'"
 
-/** Sends a WeChat JSON answer: HTTP 200, WeChat's bytes, the content type the switch chooses. */
+/**
+ * Sends a WeChat JSON answer: HTTP 200, WeChat's bytes, the content type the switch chooses. A Buffer,
+ * because fastify rewrites the content type of a string body (it would add a charset WeChat never sends).
+ */
 export function sendWechatJson(
   reply: FastifyReply,
   sandbox: WechatSandbox,
   body: Parameters<typeof encodeWechatJson>[0],
 ) {
-  return reply.code(200).header('content-type', sandbox.switches.contentType).send(encodeWechatJson(body))
+  const bytes = Buffer.from(encodeWechatJson(body), 'utf8')
+  return reply.code(200).header('content-type', sandbox.switches.contentType).send(bytes)
 }
 
 export function sendPage(reply: FastifyReply, html: string) {
@@ -80,7 +84,10 @@ export function answerWithFault(
     case 'status':
       return reply.code(fault.status).header('content-type', 'text/html').send(GATEWAY_PAGE(fault.status))
     case 'body':
-      return reply.code(fault.status).header('content-type', fault.contentType).send(fault.body)
+      return reply
+        .code(fault.status)
+        .header('content-type', fault.contentType)
+        .send(Buffer.from(fault.body, 'utf8'))
     case 'reset': {
       reply.hijack()
       const socket = request.raw.socket

@@ -29,7 +29,7 @@ function layout(title: string, css: string, body: string, head = ''): string {
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>${head}
 <style>${BASE_CSS}${css}</style></head>
-<body><div class="sandbox">WeChat sandbox · 本地模拟，非真实微信 · no real WeChat account involved</div>
+<body><div class="sandbox">WeChat sandbox · 本地模拟，非真实微信</div>
 ${body}</body></html>`
 }
 
