@@ -32,6 +32,7 @@ export const ErrorCodes = {
   JIT_FUNCTION_NOT_FOUND: 'the element has no such function',
   // Hot reload
   JIT_RELOAD_REFUSED: 'a change was refused; the last good definition stays in service',
+  JIT_CONFIG_DELETED: "an Instance's business config file was deleted; its last good config stays in service",
   // Databases and models
   JIT_DB_OPEN_FAILED: 'the database file could not be opened',
   JIT_DB_NOT_FOUND: 'a model names a database element that does not exist',
