@@ -89,6 +89,11 @@ export class JitApp extends EventEmitter<JitAppEvents> {
     return this.generation.app
   }
 
+  /** The runtime's log sink. */
+  get logger(): Logger {
+    return this.options.logger
+  }
+
   /** The current generation. Internal to the runtime (HTTP layer, reload). */
   get current(): GenerationClass {
     return this.generation

@@ -6,9 +6,14 @@ import { consoleLogger, silentLogger } from './log.ts'
 
 const USAGE = `Usage: jit <command> [options]
 
+  dev [appDir]              serve the app for development: hot reload, provider sandboxes mounted
+  start [appDir]            serve the app for production: real provider hosts, no sandbox
   check [appDir]            validate every element; print each problem; exit 1 if any
   elements [appDir]         print the element tree with layer, type and source app
   run <script.ts> [appDir]  run a script with \`app\` in scope, as JitAi scripts use app.getElement(...)
+
+  sandbox <name> [--port N] [--host H]
+                            run a Type's provider sandbox alone (for example: jit sandbox wechat)
 
 Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY.`
 
@@ -18,6 +23,9 @@ const commands: Record<string, Command> = {
   check: checkCommand,
   elements: elementsCommand,
   run: runCommand,
+  dev: (args) => serveCommand('development', args),
+  start: (args) => serveCommand('production', args),
+  sandbox: sandboxCommand,
 }
 
 /** Entry point of the `jit` command; resolves to the process exit code. */
@@ -126,4 +134,14 @@ async function runCommand(args: string[]): Promise<number> {
     await app.close()
     delete scope.app
   }
+}
+
+async function serveCommand(mode: 'development' | 'production', args: string[]): Promise<number> {
+  const { serve } = await import('./http/serve.ts')
+  return serve({ mode, appDir: args[0] ?? 'app' })
+}
+
+async function sandboxCommand(args: string[]): Promise<number> {
+  const { runSandbox } = await import('./http/sandboxes.ts')
+  return runSandbox(args)
 }

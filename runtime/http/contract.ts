@@ -1,0 +1,65 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { AppInfo, ElementInfo } from '../define.ts'
+import type { Logger } from '../log.ts'
+import type { SessionStore } from './sessions.ts'
+
+/**
+ * What an HTTP action of an element receives. Actions are served at
+ * `/api/<orgId>/<name>/<element path>/<action>` and resolved at request time, so an element added by
+ * hot reload is reachable at once.
+ */
+export interface RouteContext<Instance = any, Config = Readonly<Record<string, unknown>>> {
+  readonly request: FastifyRequest
+  readonly reply: FastifyReply
+  readonly app: AppInfo
+  readonly element: ElementInfo
+  /** The element's object, as `getElement` returns it. */
+  readonly instance: Instance
+  /** The element's validated business config. Never send it to a browser: use `publicConfig`. */
+  readonly config: Config
+  /** The config without secret fields. */
+  readonly publicConfig: Readonly<Record<string, unknown>>
+  readonly sessions: SessionStore
+  readonly log: Logger
+  /** The path of another action of this element: `actionPath('callback')`. */
+  actionPath(action: string): string
+  /** The absolute URL of an action, built from the app's public URL (never from request headers). */
+  actionUrl(action: string): string
+  getElement<T = any>(fullName: string): T
+}
+
+/** One HTTP action. The handler sends with `ctx.reply`, or returns a value sent as JSON. */
+export interface HttpAction<Instance = any, Config = any> {
+  method: 'GET' | 'POST'
+  handler(ctx: RouteContext<Instance, Config>): unknown
+}
+
+/**
+ * An emulator of a Type's external provider (WeChat's OAuth servers, say). `jit dev` mounts it under
+ * `/__sandbox/<name>/` and points that Type's Instances at it, unless an Instance names real hosts;
+ * `jit start` never mounts it.
+ */
+export interface SandboxDefinition {
+  /** The mount name: `/__sandbox/<name>/`, and `jit sandbox <name>`. */
+  readonly name: string
+  /** Serves the provider under the prefix it is registered with. */
+  readonly plugin: FastifyPluginAsync<{ publicBaseUrl: string }>
+  /**
+   * Config values that point an Instance at the sandbox at `baseUrl`, given its config as written;
+   * undefined to leave it alone (it names real hosts).
+   */
+  instanceConfig(
+    written: Readonly<Record<string, unknown>>,
+    baseUrl: string,
+  ): Record<string, unknown> | undefined
+  /** `jit sandbox <name> [args]`: runs the sandbox alone until interrupted; resolves to an exit code. */
+  runCli(args: string[]): Promise<number>
+}
+
+/** The HTTP members a Type definition may carry (inherited along the type chain like the others). */
+export interface HttpTypeMembers {
+  /** Actions of the Type's Instances. */
+  routes?: Record<string, HttpAction>
+  /** The provider sandbox `jit dev` mounts for this Type. */
+  sandbox?: SandboxDefinition
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import { type ConfigOverride, createApp, type JitApp } from '../app.ts'
+import type { Generation } from '../elements/generation.ts'
+import { silentLogger } from '../log.ts'
+import type { HttpTypeMembers, SandboxDefinition } from './contract.ts'
+
+/** Where `jit dev` serves a sandbox: `<publicUrl>/__sandbox/<name>`. */
+export function sandboxBaseUrl(publicUrl: string, name: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/__sandbox/${name}`
+}
+
+/**
+ * Config overrides that point every Instance of a Type with a sandbox at that sandbox, unless the
+ * Instance names real hosts (the sandbox decides what counts as naming them).
+ */
+export function sandboxOverrides(publicUrl: string): ConfigOverride {
+  return (_element, type, written) => {
+    const sandbox = (type as HttpTypeMembers).sandbox
+    if (!sandbox) return undefined
+    return sandbox.instanceConfig(written, sandboxBaseUrl(publicUrl, sandbox.name))
+  }
+}
+
+/** Every distinct sandbox declared by the Types of a generation. */
+export function sandboxesOf(generation: Generation): SandboxDefinition[] {
+  const found = new Map<string, SandboxDefinition>()
+  for (const element of generation.registry.elements.values()) {
+    if (element.layer === 'Instance') continue
+    const sandbox = (generation.typeOf(element) as HttpTypeMembers | undefined)?.sandbox
+    if (sandbox && !found.has(sandbox.name)) found.set(sandbox.name, sandbox)
+  }
+  return [...found.values()]
+}
+
+/** Mounts the app's sandboxes under `/__sandbox/<name>/`. They live as long as the server. */
+export async function mountSandboxes(
+  fastify: FastifyInstance,
+  app: JitApp,
+  publicUrl: string,
+): Promise<string[]> {
+  const mounted: string[] = []
+  for (const sandbox of sandboxesOf(app.current)) {
+    const publicBaseUrl = sandboxBaseUrl(publicUrl, sandbox.name)
+    await fastify.register(sandbox.plugin, { prefix: `/__sandbox/${sandbox.name}`, publicBaseUrl })
+    mounted.push(publicBaseUrl)
+  }
+  return mounted
+}
+
+/** `jit sandbox <name> [args]`: finds the sandbox among the Types visible from the app and runs it alone. */
+export async function runSandbox(args: string[]): Promise<number> {
+  const [name, ...rest] = args
+  const appDirFlag = rest.indexOf('--app')
+  const appDir = appDirFlag >= 0 ? rest[appDirFlag + 1] : 'app'
+  const app = await createApp({ appDir, logger: silentLogger })
+  const sandboxes = sandboxesOf(app.current)
+  await app.close()
+  const sandbox = sandboxes.find((s) => s.name === name)
+  if (!sandbox) {
+    const known = sandboxes.map((s) => s.name).join(', ') || 'none'
+    console.error(`jit sandbox: no sandbox named "${name ?? ''}" (the app's Types ship: ${known})`)
+    return 1
+  }
+  const forwarded = appDirFlag >= 0 ? rest.filter((_, i) => i !== appDirFlag && i !== appDirFlag + 1) : rest
+  return sandbox.runCli(forwarded)
+}

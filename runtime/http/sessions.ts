@@ -1,0 +1,164 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Kysely } from 'kysely'
+
+/** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
+export interface SessionUser {
+  /** The login Instance the user logged in with (`auths.loginTypes.MyWechatLogin`). */
+  readonly loginType: string
+  /** A stable key of the user within that login Type (the row id of its user model, say). */
+  readonly userKey: string
+  readonly displayName?: string
+  readonly avatarUrl?: string
+  /** Further public profile fields the login Type chooses to expose. */
+  readonly profile?: Readonly<Record<string, unknown>>
+}
+
+export interface Session {
+  readonly user: SessionUser
+  readonly createdAt: Date
+  readonly expiresAt: Date
+}
+
+export interface SessionStoreOptions {
+  /** The database sessions are kept in (the app's `databases.Default`), resolved on first use. */
+  database: () => { kysely: Kysely<any> }
+  /** Default 7 days. */
+  ttlSeconds?: number
+  /** Set the cookie's Secure flag (whenever the app is served over https). */
+  secureCookies: boolean
+  now?: () => number
+}
+
+export const SESSION_COOKIE = 'jit_session'
+const TABLE = 'jit_sessions'
+const DEFAULT_TTL_SECONDS = 7 * 24 * 3600
+
+/**
+ * Login sessions in the app's database. The browser holds a random id (256 bits) in an HttpOnly,
+ * SameSite=Lax cookie; the table holds only its SHA-256, so a leaked database opens no session.
+ * Every login makes a new id: a cookie planted before login is never promoted.
+ */
+export class SessionStore {
+  private readonly options: SessionStoreOptions
+  private readonly ttlSeconds: number
+  private readonly ready = new WeakMap<object, Promise<void>>()
+
+  constructor(options: SessionStoreOptions) {
+    this.options = options
+    this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS
+  }
+
+  /** Opens a new session for `user` and sets its cookie on `reply`; ends the browser's previous one. */
+  async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<void> {
+    const db = await this.db()
+    const now = this.now()
+    const previous = request.cookies[SESSION_COOKIE]
+    if (previous) await db.deleteFrom(TABLE).where('id_hash', '=', hashId(previous)).execute()
+    await db.deleteFrom(TABLE).where('expires_at_ms', '<=', now).execute()
+    const id = randomBytes(32).toString('base64url')
+    await db
+      .insertInto(TABLE)
+      .values({
+        id_hash: hashId(id),
+        login_type: user.loginType,
+        user_key: user.userKey,
+        user_json: JSON.stringify(user),
+        created_at_ms: now,
+        expires_at_ms: now + this.ttlSeconds * 1000,
+      })
+      .execute()
+    reply.setCookie(SESSION_COOKIE, id, this.cookieOptions(this.ttlSeconds))
+  }
+
+  /** The session of this request's cookie, or null (no cookie, unknown, expired). */
+  async current(request: FastifyRequest): Promise<Session | null> {
+    const id = request.cookies[SESSION_COOKIE]
+    if (!id || id.length > 128) return null
+    const db = await this.db()
+    const row = await db
+      .selectFrom(TABLE)
+      .select(['user_json', 'created_at_ms', 'expires_at_ms'])
+      .where('id_hash', '=', hashId(id))
+      .where('expires_at_ms', '>', this.now())
+      .executeTakeFirst()
+    if (!row) return null
+    return {
+      user: JSON.parse(row.user_json) as SessionUser,
+      createdAt: new Date(Number(row.created_at_ms)),
+      expiresAt: new Date(Number(row.expires_at_ms)),
+    }
+  }
+
+  /** Ends this request's session, if any, and clears its cookie. */
+  async close(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const id = request.cookies[SESSION_COOKIE]
+    if (id) {
+      const db = await this.db()
+      await db.deleteFrom(TABLE).where('id_hash', '=', hashId(id)).execute()
+    }
+    reply.clearCookie(SESSION_COOKIE, this.cookieOptions(0))
+  }
+
+  /** Ends every session of one user (after a password change upstream, an account deletion). */
+  async closeAllFor(loginType: string, userKey: string): Promise<number> {
+    const db = await this.db()
+    const result = await db
+      .deleteFrom(TABLE)
+      .where('login_type', '=', loginType)
+      .where('user_key', '=', userKey)
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
+  private cookieOptions(maxAgeSeconds: number) {
+    return {
+      path: '/',
+      httpOnly: true,
+      // Lax, not Strict: the way back from the provider is a cross-site navigation, and Strict would
+      // drop the cookie on it.
+      sameSite: 'lax' as const,
+      secure: this.options.secureCookies,
+      maxAge: maxAgeSeconds,
+    }
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now()
+  }
+
+  private async db(): Promise<Kysely<any>> {
+    const { kysely } = this.options.database()
+    let ready = this.ready.get(kysely)
+    if (!ready) {
+      ready = createTable(kysely)
+      this.ready.set(kysely, ready)
+    }
+    await ready
+    return kysely
+  }
+}
+
+async function createTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable(TABLE)
+    .ifNotExists()
+    .addColumn('id_hash', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_key', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_json', 'text', (c) => c.notNull())
+    .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex(`${TABLE}_expires`).ifNotExists().on(TABLE).column('expires_at_ms').execute()
+  await db.schema
+    .createIndex(`${TABLE}_user`)
+    .ifNotExists()
+    .on(TABLE)
+    .columns(['login_type', 'user_key'])
+    .execute()
+}
+
+function hashId(id: string): string {
+  return createHash('sha256').update(id).digest('hex')
+}
