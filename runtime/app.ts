@@ -11,6 +11,7 @@ import type { RegisteredElement } from './elements/resolve.ts'
 import { type Layer, type ScanFileSystem, scanAppFolder } from './elements/scan.ts'
 import { JitError } from './errors.ts'
 import { consoleLogger, type Logger } from './log.ts'
+import { problemsAgainst } from './reload/guards.ts'
 
 export interface CreateAppOptions {
   /** The user's app root (the folder holding app.json). */
@@ -174,21 +175,29 @@ export class JitApp extends EventEmitter<JitAppEvents> {
     // Problems the running definition already has (an element that was already broken) do not block;
     // a problem this change brings in does.
     const current = this.generation
-    const introduced = next.problems.filter(
-      (p) =>
-        !(p.element && current.problemOf(p.element)) && !current.problems.some((old) => sameProblem(old, p)),
-    )
+    const introduced = [
+      ...next.problems.filter(
+        (p) =>
+          !(p.element && current.problemOf(p.element)) &&
+          !current.problems.some((old) => sameProblem(old, p)),
+      ),
+      ...problemsAgainst(current, next),
+    ]
     if (introduced.length > 0) {
       await next.dispose()
       return this.refuse(introduced, started)
     }
     const previous = this.generation
     const diff = diffGenerations(previous, next)
+    const endsRefusal = this.lastRefusal !== undefined
     this.generation = next
     this.lastRefusal = undefined
     void previous.retire()
     const result = { applied: true as const, ...diff, durationMs: performance.now() - started }
-    this.emit('reload', result)
+    // A rebuild that changes nothing (an editor's probe file, a save of the same bytes) is no news,
+    // unless it ends a refusal: listeners count reloads, and "the next valid write applies once".
+    const changedSomething = diff.added.length + diff.removed.length + diff.changed.length > 0
+    if (changedSomething || endsRefusal) this.emit('reload', result)
     return result
   }
 

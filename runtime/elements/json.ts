@@ -15,6 +15,8 @@ export function parseJsonFile(text: string, file: string, code: ErrorCode, eleme
     const { line, column } = lineAndColumn(body, offset)
     const reason = detail
       .replace(/ in JSON at position \d+.*$/, '')
+      // V8 quotes the text around an unexpected token, which can be part of a secret: never repeat it.
+      .replace(/^Unexpected token\b[\s\S]*$/, 'unexpected character')
       .replace(/^Unexpected end of JSON input$/, 'the file ends early')
     const what = body.trim() === '' ? 'the file is empty' : reason
     return new JitError(code, `not valid JSON: ${what} (line ${line}, column ${column})`, {
