@@ -1,0 +1,51 @@
+import type { SessionUser } from '../../../../runtime/http/sessions.ts'
+
+/**
+ * The contract between the login family's flow (this Meta's type.ts: the `login` and `callback`
+ * actions, state, sessions, pages) and each login Type. An Instance of a login Type loads to an object
+ * implementing `LoginProvider`; the flow does the rest, so a second login Type is one more folder.
+ */
+export interface LoginProvider {
+  /** The Instance's public config, safe to send to a browser (never a secret). */
+  getLoginConfig(): Readonly<Record<string, unknown>>
+  /**
+   * Origins, besides the app's own, that a post-login `redirectUrl` may point at (from the
+   * Instance's config). The flow compares parsed origins, never string prefixes.
+   */
+  allowedRedirectOrigins(): readonly string[]
+  /**
+   * The provider URL that starts authentication. `state` is the flow's CSRF state (random,
+   * `[A-Za-z0-9]`, at most 128 bytes), `callbackUrl` the absolute URL of the Instance's callback
+   * action, built from the app's configured public URL.
+   */
+  createLoginUrl(input: { state: string; callbackUrl: string; forcePopup?: boolean }): string
+  /**
+   * Reads the provider's parameters of a callback, shape only, before the flow checks the state:
+   * `denied` when the user refused (no code), `malformed` for values that cannot be real.
+   */
+  readCallback(query: Readonly<Record<string, string>>): CallbackParams
+  /**
+   * Finishes a login after the flow has verified and consumed the state: exactly one exchange with
+   * the provider, the user stored, a `SessionUser` (without `loginType`) handed back. Expected
+   * outcomes are results, not throws.
+   */
+  completeLogin(params: { code: string; callbackUrl: string }): Promise<LoginResult>
+}
+
+export type CallbackParams = { kind: 'code'; code: string } | { kind: 'denied' } | { kind: 'malformed'; field: string }
+
+/** What a login attempt came to, as the flow renders it. */
+export type LoginResult =
+  | { status: 'success'; user: Omit<SessionUser, 'loginType'> }
+  /** A provider's virtual user (WeChat's snapshot-page mode): no account is created or linked. */
+  | { status: 'snapshot' }
+  | {
+      status: 'failed'
+      /** `expired`: the code was used, unknown or too old: start again. `provider_error`: the
+       * provider refused (its code in `providerCode`). `unavailable`: the provider could not be
+       * reached in time. `misconfigured`: the Instance's config is wrong (say which setting). */
+      reason: 'expired' | 'provider_error' | 'unavailable' | 'misconfigured'
+      /** A sentence for the user's page; never a secret, code or token. */
+      message: string
+      providerCode?: number
+    }
