@@ -1,0 +1,90 @@
+/**
+ * What every database behind a `databases.*` element provides. Models speak only to this interface
+ * and to kysely's dialect-neutral builder, so a PostgreSQL Type is one more implementation of it
+ * (its own open function and `ModelDialect`), with no change to models or schema sync.
+ */
+import type { ColumnDataType, Kysely } from 'kysely'
+import type { DataTypeName } from './datatypes.ts'
+import type { FieldDefinition } from './model-config.ts'
+
+export type DialectName = 'sqlite'
+
+export interface CompiledRunResult {
+  readonly rows: unknown[]
+  readonly numAffectedRows?: bigint
+}
+
+/** Turns a field's JS value into what the database stores, and back. Never sees null. */
+export interface StorageCodec {
+  toStorage(value: unknown): unknown
+  fromStorage(stored: unknown): unknown
+}
+
+/** A column as the live database describes it. */
+export interface LiveColumn {
+  readonly name: string
+  /** The declared type as the database reports it, lower case (`varchar(64)`, `integer`). */
+  readonly declaredType: string
+  readonly notNull: boolean
+  readonly primaryKey: boolean
+}
+
+export interface LiveIndex {
+  readonly name: string
+  readonly unique: boolean
+  readonly columns: readonly string[]
+}
+
+export interface LiveTable {
+  readonly columns: readonly LiveColumn[]
+  /** Indexes created by statements, not the ones the database makes for a primary key on its own. */
+  readonly indexes: readonly LiveIndex[]
+}
+
+/** A write that broke a constraint, as the dialect reads it from its driver's error. */
+export interface ConstraintViolation {
+  readonly kind: 'unique' | 'notNull' | 'other'
+  /** Column names the database reported, when it reports them (never values). */
+  readonly columns: readonly string[]
+}
+
+/** The dialect-specific part of models: column types, storage, introspection and locking. */
+export interface ModelDialect {
+  /** The column type a field is created with. */
+  columnType(field: FieldDefinition): ColumnDataType
+  /** Whether a live column already stores this field's datatype, so keeping it loses nothing. */
+  storesSameType(column: LiveColumn, field: FieldDefinition): boolean
+  codec(dataType: DataTypeName): StorageCodec
+  /** Null when the table does not exist. */
+  describeTable(db: Kysely<any>, table: string): Promise<LiveTable | null>
+  /**
+   * Runs `fn` holding the database's write lock, inside one transaction, on one connection, so that
+   * two processes syncing the same table at once do the work once and never half of it.
+   */
+  withSchemaLock<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T>
+  /** Null when `error` is not a constraint violation. */
+  readConstraintViolation(error: unknown): ConstraintViolation | null
+}
+
+/**
+ * An open database: a kysely instance plus what models need from its dialect.
+ *
+ * @example
+ * const db = await openSqliteDatabase({ file: 'data/app.sqlite' })
+ * const rows = await db.kysely.selectFrom('notes').selectAll().execute()
+ * await db.close()
+ */
+export interface Database {
+  readonly dialect: DialectName
+  /** Where the data lives: a file path, or `:memory:`. */
+  readonly location: string
+  readonly kysely: Kysely<any>
+  readonly models: ModelDialect
+  /**
+   * Runs SQL that kysely compiled for this database, with new parameter values: the same result as
+   * `kysely.executeQuery(CompiledQuery.raw(sql, parameters))`, by the shortest safe path the driver has.
+   */
+  runCompiled(sql: string, parameters: readonly unknown[]): Promise<CompiledRunResult>
+  /** Finishes pending work (for SQLite, checkpoints the WAL into the file) and closes. Idempotent. */
+  close(): Promise<void>
+}

@@ -1,0 +1,141 @@
+/**
+ * Opens SQLite through better-sqlite3 and kysely, set up for a web server that shares its file with
+ * other processes: WAL (readers never block the writer), a busy timeout (writers wait for each other
+ * instead of failing with SQLITE_BUSY), foreign keys on, and synchronous=NORMAL (safe with WAL: a crash
+ * can lose the last commits, never corrupt the file).
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
+import { JitError } from '../errors.ts'
+import type { CompiledRunResult, Database } from './database.ts'
+import { createSqliteModelDialect } from './sqlite-columns.ts'
+
+export const MEMORY_DATABASE = ':memory:'
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000
+/** Enough for every statement shape a few dozen models use; the oldest is dropped beyond it. */
+const STATEMENT_CACHE_SIZE = 500
+
+export interface SqliteDatabaseOptions {
+  /** A file path (its folder is created if missing) or `':memory:'`. */
+  file: string
+  /** How long a write waits for another connection's write lock before failing. */
+  busyTimeoutMs?: number
+}
+
+const CACHEABLE = /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i
+const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i
+
+/**
+ * kysely's SQLite driver prepares every statement it runs. Preparing costs about as much as running a
+ * small upsert, so this keeps prepared statements by SQL text. Only one statement runs at a time (the
+ * driver holds a single connection behind a mutex), so sharing one is safe. A schema change clears
+ * the cache: SQLite would re-prepare them anyway, but `select *` must see new columns.
+ */
+class StatementCachingDatabase implements SqliteDatabase {
+  readonly #raw: BetterSqlite3.Database
+  readonly #statements = new Map<string, SqliteStatement>()
+
+  constructor(raw: BetterSqlite3.Database) {
+    this.#raw = raw
+  }
+
+  prepare(sqlText: string): SqliteStatement {
+    const cached = this.#statements.get(sqlText)
+    if (cached) return cached
+    if (SCHEMA_CHANGE.test(sqlText)) this.#statements.clear()
+    const statement = this.#raw.prepare(sqlText)
+    if (CACHEABLE.test(sqlText)) {
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
+        this.#statements.delete(this.#statements.keys().next().value as string)
+      }
+      this.#statements.set(sqlText, statement)
+    }
+    return statement
+  }
+
+  close(): void {
+    this.#statements.clear()
+    this.#raw.close()
+  }
+}
+
+function openFile(location: string, busyTimeoutMs: number): BetterSqlite3.Database {
+  if (location !== MEMORY_DATABASE) mkdirSync(dirname(location), { recursive: true })
+  const raw = new BetterSqlite3(location, { timeout: busyTimeoutMs })
+  try {
+    // busy_timeout first: switching to WAL needs a lock another process may hold for a moment.
+    raw.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    raw.pragma('journal_mode = WAL')
+    raw.pragma('synchronous = NORMAL')
+    raw.pragma('foreign_keys = ON')
+    return raw
+  } catch (error) {
+    raw.close()
+    throw error
+  }
+}
+
+/**
+ * Opens (creating if missing) a SQLite database and returns it as a `Database`.
+ *
+ * @example
+ * const db = await openSqliteDatabase({ file: 'data/app.sqlite' })
+ * try {
+ *   await db.kysely.selectFrom('notes').selectAll().execute()
+ * } finally {
+ *   await db.close()
+ * }
+ */
+export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promise<Database> {
+  const location = options.file === MEMORY_DATABASE ? MEMORY_DATABASE : resolve(options.file)
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+  let raw: BetterSqlite3.Database
+  try {
+    raw = openFile(location, busyTimeoutMs)
+  } catch (error) {
+    throw new JitError(
+      'JIT_DB_OPEN_FAILED',
+      `could not open the SQLite database at ${location}: ${(error as Error).message}. ` +
+        'Check that the folder exists or can be created, that this process may write to it, and that the file is a SQLite database.',
+      { file: location },
+      { cause: error },
+    )
+  }
+  const statements = new StatementCachingDatabase(raw)
+  const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: statements }) })
+  let closing: Promise<void> | undefined
+
+  /**
+   * kysely's executor costs about 4 µs a query (connection mutex, several promise hops), close to a
+   * tenth of a small upsert. better-sqlite3 runs a statement synchronously, so nothing can interleave
+   * inside one; the only state that spans a kysely caller's awaits is an open transaction (including
+   * the schema lock). Outside one, the statement runs here at once; inside one, it queues on kysely's
+   * mutex like any query and so never lands in someone else's transaction.
+   */
+  async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
+    if (raw.inTransaction || !raw.open)
+      return kysely.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))
+    const statement = statements.prepare(sqlText)
+    if (statement.reader) return { rows: statement.all(parameters) }
+    return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) }
+  }
+
+  return {
+    dialect: 'sqlite',
+    location,
+    kysely,
+    models: createSqliteModelDialect(kysely),
+    runCompiled,
+    close() {
+      closing ??= (async () => {
+        // Fold the WAL back into the main file so that a copied or backed-up file is whole. Another
+        // process reading at this moment makes the checkpoint partial, which is harmless.
+        if (raw.open && location !== MEMORY_DATABASE) raw.pragma('wal_checkpoint(TRUNCATE)')
+        await kysely.destroy()
+      })()
+      return closing
+    },
+  }
+}
