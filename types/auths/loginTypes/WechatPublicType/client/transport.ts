@@ -5,6 +5,7 @@
  */
 import { type Dispatcher, Pool } from 'undici'
 import type { z } from 'zod'
+import { attemptGet } from './attempt.ts'
 import {
   cleanErrmsg,
   WechatApiError,
@@ -20,9 +21,10 @@ import { parseWechatBody } from './parse.ts'
  * - `idempotent`: refresh, userinfo, auth. Repeating them changes nothing at WeChat.
  * - `single_presentation`: the code exchange. WeChat consumes a code on its first presentation, even in
  *   a failed exchange (WECHAT.md section 3), and SECURITY.md forbids retrying after a response that may
- *   have consumed it. So it is repeated only when the connection never opened (nothing was sent). A -1,
- *   a 45011, a 5xx, a reset or a timeout may all come after WeChat saw the code: they end the call with
- *   action `restart_authorization` (a fresh code), never with a second presentation of this one.
+ *   have consumed it. So it is repeated only when undici never began writing it (the connection failed
+ *   to open: nothing was sent). A -1, a 45011, a 5xx, a reset or a timeout may all come after WeChat saw
+ *   the code: they end the call with action `restart_authorization` (a fresh code), never with a second
+ *   presentation of this one.
  */
 export type RetryPolicy = 'idempotent' | 'single_presentation'
 
@@ -66,23 +68,25 @@ export interface WechatTransportOptions {
   random?: () => number
 }
 
-// Codes of failures that happen before a request byte is written: the connection never opened.
-const NOT_SENT_CODES = new Set([
+// Transient failures to open a connection (the request was not written yet): worth another try.
+const CONNECT_FAILURE_CODES = new Set([
   'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
   'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
   'EAI_AGAIN',
   'ENETUNREACH',
   'EHOSTUNREACH',
 ])
-// The connection broke after it opened: the request may have been read by WeChat.
+// The connection broke after the request was written: WeChat may have read it.
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET'])
-
-const ATTEMPT_TIMED_OUT = Symbol('attempt timed out')
 
 type Attempt =
   | { kind: 'body'; status: number; value: Record<string, unknown> }
   | { kind: 'problem'; status: number; problem: 'empty' | 'not_json' | 'too_large' | 'http_status' }
-  | { kind: 'network'; cause: unknown; code: string | undefined; timedOut: boolean }
+  | { kind: 'network'; started: boolean; timedOut: boolean; cause: unknown; code: string | undefined }
 
 export class WechatTransport {
   readonly #origin: string
@@ -136,7 +140,7 @@ export class WechatTransport {
     for (let attempt = 1; ; attempt++) {
       const startedAt = performance.now()
       const timeoutMs = Math.min(this.#attemptTimeoutMs, deadline - startedAt)
-      const result = await this.#attempt(path, timeoutMs)
+      const result = await this.#attempt(path, timeoutMs, policy)
       const durationMs = performance.now() - startedAt
       const failure = this.#judge(endpoint, result, schema, policy, sensitiveValues)
       if (failure.ok) {
@@ -157,33 +161,29 @@ export class WechatTransport {
     if (this.#ownsDispatcher) await this.#dispatcher.close()
   }
 
-  async #attempt(path: string, timeoutMs: number): Promise<Attempt> {
-    const abort = new AbortController()
-    const timer = setTimeout(() => abort.abort(ATTEMPT_TIMED_OUT), timeoutMs)
-    try {
-      const response = await this.#dispatcher.request({
-        origin: this.#origin,
-        path,
-        method: 'GET',
-        signal: abort.signal,
-      })
-      const status = response.statusCode
-      if (status !== 200) {
-        // Read and drop a small error page, so the connection can serve the next call.
-        await response.body.dump({ limit: 16_384 }).catch(() => undefined)
-        return { kind: 'problem', status, problem: 'http_status' }
+  async #attempt(path: string, timeoutMs: number, policy: RetryPolicy): Promise<Attempt> {
+    const result = await attemptGet(this.#dispatcher, {
+      origin: this.#origin,
+      path,
+      timeoutMs,
+      maxBodyBytes: this.#maxBodyBytes,
+      sendOnce: policy === 'single_presentation',
+    })
+    if (result.kind === 'failed') {
+      const { started, timedOut, cause } = result
+      return {
+        kind: 'network',
+        started,
+        timedOut,
+        cause: timedOut ? undefined : cause,
+        code: errorCode(cause),
       }
-      const text = await readCapped(response, this.#maxBodyBytes)
-      if (text === undefined) return { kind: 'problem', status, problem: 'too_large' }
-      const parsed = parseWechatBody(text)
-      if (!parsed.ok) return { kind: 'problem', status, problem: parsed.problem }
-      return { kind: 'body', status, value: parsed.value }
-    } catch (cause) {
-      const timedOut = abort.signal.aborted && abort.signal.reason === ATTEMPT_TIMED_OUT
-      return { kind: 'network', cause: timedOut ? undefined : cause, code: errorCode(cause), timedOut }
-    } finally {
-      clearTimeout(timer)
     }
+    if (result.kind === 'too_large') return { kind: 'problem', status: result.status, problem: 'too_large' }
+    if (result.status !== 200) return { kind: 'problem', status: result.status, problem: 'http_status' }
+    const parsed = parseWechatBody(result.text)
+    if (!parsed.ok) return { kind: 'problem', status: result.status, problem: parsed.problem }
+    return { kind: 'body', status: result.status, value: parsed.value }
   }
 
   /** Turns an attempt into a value, or an error plus the backoff base when it may be retried. */
@@ -238,17 +238,13 @@ export class WechatTransport {
     result: Extract<Attempt, { kind: 'network' }>,
     idempotent: boolean,
   ): FailureVerdict {
-    const { cause, code, timedOut } = result
+    const { started, timedOut, cause, code } = result
+    // A request that was never handed to a connection cannot have reached WeChat, not even a code.
+    const repeatable = idempotent || !started
     if (timedOut) {
       const what = `no complete answer within ${this.#attemptTimeoutMs} ms per attempt / ${this.#totalDeadlineMs} ms in total`
-      return {
-        ok: false,
-        error: new WechatNetworkError(endpoint, {
-          timedOut,
-          what,
-          ...(idempotent ? RETRY_LATER : CODE_MAY_BE_SPENT),
-        }),
-      }
+      const move = repeatable ? RETRY_LATER : CODE_MAY_BE_SPENT
+      return { ok: false, error: new WechatNetworkError(endpoint, { timedOut, what, ...move }) }
     }
     if (code === 'ENOTFOUND') {
       const advice = 'Check apiBaseUrl (or WECHAT_API_BASE_URL) and DNS on this machine.'
@@ -258,25 +254,18 @@ export class WechatTransport {
         error: new WechatNetworkError(endpoint, { cause, what, action: 'fix_configuration', advice }),
       }
     }
-    if (code !== undefined && NOT_SENT_CODES.has(code)) {
-      // Nothing reached WeChat, so even a code can be presented on the next attempt.
-      const what = `could not connect (${code})`
-      return {
-        ok: false,
-        error: new WechatNetworkError(endpoint, { cause, what, ...RETRY_LATER }),
-        retryBase: this.#retryBaseDelayMs,
-      }
-    }
-    const reset = code !== undefined && RESET_CODES.has(code)
-    const what = reset ? `the connection broke (${code})` : `the request failed (${code ?? 'unknown error'})`
+    const transient = code !== undefined && (started ? RESET_CODES : CONNECT_FAILURE_CODES).has(code)
+    const what = started
+      ? `the connection broke after the request was sent (${code ?? 'unknown error'})`
+      : `could not connect (${code ?? 'unknown error'})`
     return {
       ok: false,
       error: new WechatNetworkError(endpoint, {
         cause,
         what,
-        ...(idempotent ? RETRY_LATER : CODE_MAY_BE_SPENT),
+        ...(repeatable ? RETRY_LATER : CODE_MAY_BE_SPENT),
       }),
-      retryBase: reset && idempotent ? this.#retryBaseDelayMs : undefined,
+      retryBase: transient && repeatable ? this.#retryBaseDelayMs : undefined,
     }
   }
 
@@ -354,31 +343,6 @@ function errorCode(error: unknown): string | undefined {
   // net's happy-eyeballs connect reports one failure per address in an AggregateError.
   const inner = (error as { errors?: unknown[] }).errors?.[0]
   return inner === undefined ? undefined : errorCode(inner)
-}
-
-async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(response.headers['content-length'])
-  if (declared > maxBytes) {
-    discard(response.body)
-    return undefined
-  }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of response.body) {
-    size += chunk.length
-    if (size > maxBytes) {
-      discard(response.body)
-      return undefined
-    }
-    chunks.push(chunk)
-  }
-  return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8')
-}
-
-/** Drops the rest of a body and its connection; the abort error it raises has no one to tell. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => undefined)
-  body.destroy()
 }
 
 function sleep(ms: number): Promise<void> {
