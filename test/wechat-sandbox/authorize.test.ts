@@ -195,6 +195,8 @@ describe('snsapi_userinfo: consent sheet', () => {
     expect(tokens.openid).toBe(momo.openids[APPS.demo])
     expect(tokens.openid).not.toBe(lin.openids[APPS.demo])
     expect(tokens.scope).toBe('snsapi_userinfo')
+    // Scoped to the authorize page: cookies ignore ports, so a wider path would reach the app.
+    expect(String(allowed.headers['set-cookie'])).toMatch(/; Path=\/connect\/oauth2;.*HttpOnly; SameSite=Lax/)
     const cookie = String(allowed.headers['set-cookie']).split(';')[0]
     const silent = await open(orderedParams(), { cookie })
     const silentTokens = (

@@ -86,7 +86,7 @@ describe('fault injection', () => {
     const response = await rawRequest(`${sandbox.apiBaseUrl}/sns/userinfo?access_token=x&openid=y`)
     expect(response.status).toBe(502)
     expect(response.headers['content-type']).toBe('text/html')
-    expect(response.text).toContain('502 Bad Gateway')
+    expect(response.text).toContain('<title>502 Bad Gateway</title>')
   })
 
   it('body: any body with any status, e.g. an empty 200 or an HTML login page', async () => {
@@ -149,7 +149,9 @@ describe('fault injection', () => {
     sandbox.setFault('authorize', { kind: 'busy' })
     expect(errorPageCode((await rawRequest(authorizeUrl(sandbox, orderedParams()))).text)).toBe(-1)
     sandbox.setFault('authorize', { kind: 'status', status: 503 })
-    expect((await rawRequest(authorizeUrl(sandbox, orderedParams()))).status).toBe(503)
+    const unavailable = await rawRequest(authorizeUrl(sandbox, orderedParams()))
+    expect(unavailable.status).toBe(503)
+    expect(unavailable.text).toContain('<title>503 Service Unavailable</title>')
   })
 
   it('a malformed fault is refused with WECHAT_SANDBOX_OPTION_INVALID', () => {

@@ -59,7 +59,7 @@ async function fullFlow(base: string, origin: string, callback: string) {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ query, action: 'allow', user: 'lin' }).toString(),
   })
-  expect(String(allowed.headers['set-cookie'])).toContain(`Path=${PREFIX}`)
+  expect(String(allowed.headers['set-cookie'])).toContain(`Path=${PREFIX}/connect/oauth2;`)
   const code = new URL(allowed.headers.location as string).searchParams.get('code')!
   const tokens = parseWechatJson(
     (

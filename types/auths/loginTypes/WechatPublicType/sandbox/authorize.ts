@@ -9,6 +9,9 @@ import { consentPage, deniedPage, doubleDeliveryPage, errorPage } from './pages.
 /** The browser remembers which sandbox user it "is", so silent snsapi_base logins keep that identity. */
 const USER_COOKIE = 'wechat_sandbox_user'
 const USER_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600
+// Only the authorize page reads it; a wider path would send it to apps on the same host (cookies
+// ignore ports), where it has no business.
+const USER_COOKIE_PATH = (basePath: string) => `${basePath}/connect/oauth2`
 
 const DOUBLE_DELIVERY_CSP =
   "default-src 'none'; script-src 'unsafe-inline'; connect-src http: https:; style-src 'unsafe-inline'; base-uri 'none'"
@@ -58,7 +61,7 @@ export function registerAuthorizeRoutes(
   const grantAndDeliver = (reply: FastifyReply, request: AuthorizeRequest, user: SandboxUserFixture) => {
     const granted = sandbox.grantCode(request, user)
     if (granted.refusal) return sendPage(reply, errorPage(granted.refusal))
-    return deliver(reply, granted.redirectUrl!, request)
+    return deliver(reply, granted.redirectUrl, request)
   }
 
   fastify.get('/connect/oauth2/authorize', { logLevel: 'warn' }, async (request, reply) => {
@@ -109,7 +112,7 @@ export function registerAuthorizeRoutes(
       }
       reply.header(
         'set-cookie',
-        `${USER_COOKIE}=${user.key}; Path=${basePath || '/'}; Max-Age=${USER_COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax`,
+        `${USER_COOKIE}=${user.key}; Path=${USER_COOKIE_PATH(basePath)}; Max-Age=${USER_COOKIE_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax`,
       )
       return grantAndDeliver(reply, check.request, user)
     },

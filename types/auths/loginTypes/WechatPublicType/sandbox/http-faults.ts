@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -56,8 +57,11 @@ export async function waitLatency(
   if (latencyMs > 0) await sleep(latencyMs)
 }
 
-const GATEWAY_PAGE = (status: number) =>
-  `<html>\r\n<head><title>${status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${status} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+/** The page a gateway in front of WeChat answers with (nginx's wording). */
+function gatewayPage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
+}
 
 /**
  * Answers a call with an injected fault. `surface` says how WeChat errors show: JSON for the /sns
@@ -82,7 +86,7 @@ export function answerWithFault(
     case 'quota':
       return wechatError(45011)
     case 'status':
-      return reply.code(fault.status).header('content-type', 'text/html').send(GATEWAY_PAGE(fault.status))
+      return reply.code(fault.status).header('content-type', 'text/html').send(gatewayPage(fault.status))
     case 'body':
       return reply
         .code(fault.status)

@@ -149,6 +149,6 @@ export function doubleDeliveryPage(redirectUrl: string): string {
   const asJs = JSON.stringify(redirectUrl).replace(/</g, '\\u003c')
   const head = `<noscript><meta http-equiv="refresh" content="0;url=${escapeHtml(redirectUrl)}"></noscript>`
   const body = `<main class="msg"><h2>正在跳转…</h2><a class="code" href="${escapeHtml(redirectUrl)}" data-deliveries="2">continue</a></main>
-<script>(function(){var u=${asJs};var go=function(){location.replace(u)};fetch(u,{mode:'no-cors',credentials:'include',redirect:'manual'}).then(go,go)})()</script>`
+<script>(function(){var u=${asJs};var go=function(){location.replace(u)};fetch(u,{mode:'no-cors',credentials:'include'}).then(go,go)})()</script>`
   return layout('微信网页授权', MESSAGE_CSS, body, head)
 }

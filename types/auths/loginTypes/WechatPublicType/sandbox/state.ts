@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  type AuthorizeRefusal,
   type AuthorizeRequest,
   checkAuthorizeQuery,
   checkUserMayAuthorize,
@@ -45,6 +46,8 @@ export interface SandboxAuthorizeOptions {
   /** The fixture user's key (default: the default user). */
   user?: string
 }
+
+export type GrantOutcome = { refusal: AuthorizeRefusal } | { refusal?: undefined; redirectUrl: string }
 
 /** An app as the admin API shows it: everything but the secret. */
 export type PublicApp = Omit<SandboxAppFixture, 'secret'>
@@ -230,8 +233,8 @@ export class WechatSandbox {
     return checkAuthorizeQuery(pairs, (appid) => this.#apps.get(appid), this.#switches)
   }
 
-  /** Issues a code for `user` after the page's checks passed; undefined plus a refusal for 10006. */
-  grantCode(request: AuthorizeRequest, user: SandboxUserFixture) {
+  /** Issues a code for `user` after the page's checks passed, or refuses (10006 on a test account). */
+  grantCode(request: AuthorizeRequest, user: SandboxUserFixture): GrantOutcome {
     const refusal = checkUserMayAuthorize(request.app, user)
     if (refusal) return { refusal }
     const code = this.grants.issueCode({
@@ -258,7 +261,7 @@ export class WechatSandbox {
     const user = options.user === undefined ? this.defaultUser : this.#requireUser(options.user)
     const granted = this.grantCode(request, user)
     if (granted.refusal) throw refusedError(granted.refusal.errcode, granted.refusal.hint)
-    return granted.redirectUrl!
+    return granted.redirectUrl
   }
 
   /** What the consent page's Deny does: the legacy redirect (`state=`, no code), or null when WeChat stays put. */
