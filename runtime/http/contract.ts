@@ -26,6 +26,8 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
   /** The absolute URL of an action, built from the app's public URL (never from request headers). */
   actionUrl(action: string): string
   getElement<T = any>(fullName: string): T
+  /** The server's clock in ms since the epoch (tests move it to expire states and sessions). */
+  now(): number
 }
 
 /** One HTTP action. The handler sends with `ctx.reply`, or returns a value sent as JSON. */

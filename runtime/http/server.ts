@@ -51,10 +51,11 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     routerOptions: { maxParamLength: 2048 },
   })
   await fastify.register(cookie)
+  const now = options.now ?? Date.now
   const sessions = new SessionStore({
     database: () => app.getElement('databases.Default'),
     secureCookies: publicUrl.startsWith('https:'),
-    now: options.now,
+    now,
   })
 
   if (log) {
@@ -88,7 +89,7 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
   fastify.route({
     method: ['GET', 'POST'],
     url: '/api/:orgId/:name/*',
-    handler: (request, reply) => dispatch(app, sessions, publicUrl, request, reply),
+    handler: (request, reply) => dispatch(app, sessions, publicUrl, now, request, reply),
   })
   if (options.sandboxes) await mountSandboxes(fastify, app, publicUrl)
   return fastify
@@ -122,6 +123,7 @@ async function dispatch(
   app: JitApp,
   sessions: SessionStore,
   publicUrl: string,
+  now: () => number,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
@@ -169,7 +171,7 @@ async function dispatch(
   const route: HttpAction | undefined = type?.routes?.[action]
   if (route) {
     if (request.method !== route.method) return methodNotAllowed(reply, route.method)
-    const ctx = routeContext(app, sessions, publicUrl, fullName, request, reply)
+    const ctx = routeContext(app, sessions, publicUrl, now, fullName, request, reply)
     const result = await route.handler(ctx)
     if (!reply.sent && result !== undefined) return reply.send(result)
     return reply
@@ -197,6 +199,7 @@ function routeContext(
   app: JitApp,
   sessions: SessionStore,
   publicUrl: string,
+  now: () => number,
   fullName: string,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -218,6 +221,7 @@ function routeContext(
     actionPath,
     actionUrl: (action) => `${publicUrl}${actionPath(action)}`,
     getElement: (name) => app.getElement(name),
+    now,
   }
 }
 
