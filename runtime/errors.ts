@@ -44,14 +44,25 @@ export const ErrorCodes = {
   JIT_MODEL_QUERY_INVALID: 'a filter, order or paging option is malformed',
   JIT_MODEL_UPSERT_KEY_INVALID: "an upsert's conflict fields are not one of the model's unique keys",
   JIT_MODEL_CONSTRAINT_VIOLATION: 'a write would repeat a unique key or leave a required column empty',
-  JIT_MODEL_SYNC_FAILED: "the table could not be brought in line with the model; the cause says why",
+  JIT_MODEL_SYNC_FAILED: 'the table could not be brought in line with the model; the cause says why',
   JIT_DB_QUERY_FAILED: 'the database failed a query for a reason other than bad input; the cause says why',
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
+  // Browser code and pages (runtime/http/frontend.ts, runtime/frontend/)
+  JIT_FRONTEND_BUILD_FAILED:
+    'a browser entry (frontBundleEntry) failed to compile; the message names file and line',
+  JIT_FRONTEND_SECRET_IN_BUNDLE:
+    'a compiled browser bundle holds the value of a secret config field; it is not served',
+  JIT_FRONTEND_ENTRY_INVALID: 'a browser entry is missing or does not default-export a function',
+  JIT_FRONTEND_REQUEST_FAILED:
+    'the browser runtime could not reach the server, or the answer was not its JSON',
+  JIT_PAGE_HTML_MISSING: 'a page element has no index.html',
+  JIT_PAGE_PATH_CONFLICT: 'two page elements answer at the same path; the first by fullName is served',
   // Field encryption (runtime/crypto.ts)
   JIT_SECRET_KEY_MISSING: 'JIT_SECRET_KEY is not set, and a local key file is not allowed (production)',
-  JIT_SECRET_KEY_INVALID: 'JIT_SECRET_KEY or the key file is malformed (base64 of 32 bytes, or kid:base64,...)',
+  JIT_SECRET_KEY_INVALID:
+    'JIT_SECRET_KEY or the key file is malformed (base64 of 32 bytes, or kid:base64,...)',
   JIT_SECRET_KEY_FILE_INSECURE: 'the local key file is readable by other users',
   JIT_SECRET_KEY_UNKNOWN: 'a stored value was encrypted with a key id that the keyring does not hold',
   JIT_DECRYPT_FAILED: 'a stored value could not be decrypted (malformed, altered, or moved to another row)',
