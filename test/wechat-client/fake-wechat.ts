@@ -80,6 +80,8 @@ export interface FakeWechat {
   callsTo(path: EndpointPath): Call[]
   /** How many times each code was presented to the token endpoint. */
   codePresentations(code: string): number
+  /** Destroys every open connection (hanging calls then fail on the client's side). */
+  dropConnections(): void
   close(): Promise<void>
 }
 
@@ -137,6 +139,9 @@ export async function startFakeWechat(port = 0): Promise<FakeWechat> {
       return calls.filter(
         (call) => call.path === '/sns/oauth2/access_token' && call.query.get('code') === code,
       ).length
+    },
+    dropConnections() {
+      server.closeAllConnections()
     },
     async close() {
       server.closeAllConnections()
