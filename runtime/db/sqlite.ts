@@ -4,8 +4,8 @@
  * instead of failing with SQLITE_BUSY), foreign keys on, and synchronous=NORMAL (safe with WAL: a crash
  * can lose the last commits, never corrupt the file).
  */
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { mkdirSync, realpathSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import { JitError } from '../errors.ts'
@@ -62,7 +62,6 @@ class StatementCachingDatabase implements SqliteDatabase {
 }
 
 function openFile(location: string, busyTimeoutMs: number): BetterSqlite3.Database {
-  if (location !== MEMORY_DATABASE) mkdirSync(dirname(location), { recursive: true })
   const raw = new BetterSqlite3(location, { timeout: busyTimeoutMs })
   try {
     // busy_timeout first: switching to WAL needs a lock another process may hold for a moment.
@@ -78,30 +77,36 @@ function openFile(location: string, busyTimeoutMs: number): BetterSqlite3.Databa
 }
 
 /**
- * Opens (creating if missing) a SQLite database and returns it as a `Database`.
- *
- * @example
- * const db = await openSqliteDatabase({ file: 'data/app.sqlite' })
- * try {
- *   await db.kysely.selectFrom('notes').selectAll().execute()
- * } finally {
- *   await db.close()
- * }
+ * Files open in this process, by real path. better-sqlite3 waits for a lock synchronously, so a second
+ * connection to a file in the same process would block the event loop while the first holds a write
+ * transaction across an await, and neither could go on until the busy timeout ran out. So each file
+ * gets one connection per process, shared by every `openSqliteDatabase` call that names it.
  */
-export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promise<Database> {
-  const location = options.file === MEMORY_DATABASE ? MEMORY_DATABASE : resolve(options.file)
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+const openFiles = new Map<string, { database: Database; handles: number }>()
+
+function locate(file: string): string {
+  if (file === MEMORY_DATABASE) return MEMORY_DATABASE
+  const location = resolve(file)
+  mkdirSync(dirname(location), { recursive: true })
+  return join(realpathSync(dirname(location)), basename(location))
+}
+
+function openFailed(location: string, error: unknown): JitError {
+  return new JitError(
+    'JIT_DB_OPEN_FAILED',
+    `could not open the SQLite database at ${location}: ${(error as Error).message}. ` +
+      'Check that the folder exists or can be created, that this process may write to it, and that the file is a SQLite database.',
+    { file: location },
+    { cause: error },
+  )
+}
+
+function connect(location: string, busyTimeoutMs: number): Database {
   let raw: BetterSqlite3.Database
   try {
     raw = openFile(location, busyTimeoutMs)
   } catch (error) {
-    throw new JitError(
-      'JIT_DB_OPEN_FAILED',
-      `could not open the SQLite database at ${location}: ${(error as Error).message}. ` +
-        'Check that the folder exists or can be created, that this process may write to it, and that the file is a SQLite database.',
-      { file: location },
-      { cause: error },
-    )
+    throw openFailed(location, error)
   }
   const statements = new StatementCachingDatabase(raw)
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: statements }) })
@@ -131,11 +136,60 @@ export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promis
     close() {
       closing ??= (async () => {
         // Fold the WAL back into the main file so that a copied or backed-up file is whole. Another
-        // process reading at this moment makes the checkpoint partial, which is harmless.
-        if (raw.open && location !== MEMORY_DATABASE) raw.pragma('wal_checkpoint(TRUNCATE)')
+        // process holding a read lock makes it fail or stop short; the WAL then stays, complete and
+        // valid, for the next open, so there is nothing to report.
+        if (raw.open && location !== MEMORY_DATABASE) {
+          try {
+            raw.pragma('wal_checkpoint(TRUNCATE)')
+          } catch {}
+        }
         await kysely.destroy()
       })()
       return closing
+    },
+  }
+}
+
+/**
+ * Opens (creating if missing) a SQLite database and returns it as a `Database`. Opening a file this
+ * process already has open shares that connection (the first open's busy timeout applies); each
+ * handle's `close()` releases its share, and the last one closes the file.
+ *
+ * @example
+ * const db = await openSqliteDatabase({ file: 'data/app.sqlite' })
+ * try {
+ *   await db.kysely.selectFrom('notes').selectAll().execute()
+ * } finally {
+ *   await db.close()
+ * }
+ */
+export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promise<Database> {
+  let location: string
+  try {
+    location = locate(options.file)
+  } catch (error) {
+    throw openFailed(resolve(options.file), error)
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
+  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs)
+
+  let entry = openFiles.get(location)
+  if (!entry) {
+    entry = { database: connect(location, busyTimeoutMs), handles: 0 }
+    openFiles.set(location, entry)
+  }
+  entry.handles++
+  const shared = entry
+  let released = false
+  return {
+    ...shared.database,
+    close: async () => {
+      if (released) return
+      released = true
+      shared.handles--
+      if (shared.handles > 0) return
+      openFiles.delete(location)
+      await shared.database.close()
     },
   }
 }
