@@ -15,7 +15,7 @@ export function problemsAgainst(running: Generation, next: Generation): JitError
   for (const [fullName, element] of next.registry.elements) {
     if (element.layer !== 'Instance') continue
     const before = running.registry.elements.get(fullName)
-    if (!before || before.layer !== 'Instance' || before.dir !== element.dir) continue
+    if (before?.layer !== 'Instance' || before.dir !== element.dir) continue
     // An element that is already broken has no good config to keep.
     if (running.problemOf(fullName)) continue
     const hadFile = configFileOf(before)

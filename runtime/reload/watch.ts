@@ -1,63 +1,122 @@
+import type { Stats } from 'node:fs'
 import path from 'node:path'
 import { watch } from 'chokidar'
-import type { JitApp } from '../app.ts'
+import type { JitApp, ReloadResult } from '../app.ts'
 import type { Logger } from '../log.ts'
+import { isSupervised, sendToSupervisor } from './dev-child.ts'
+import { MissedWriteCheck } from './missed-writes.ts'
+import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
+import { type ChangeKind, ReloadQueue } from './queue.ts'
+import { formatReloadLine } from './report.ts'
 
-/** How long the watcher waits for a burst of events (an editor's save, a folder copy) to end. */
-const SETTLE_MS = 25
+/** Quiet time that ends a burst of events (an editor's save, a folder copy) before a reload. */
+export const SETTLE_MS = 25
+/** The longest a change waits for its burst to end. */
+export const MAX_WAIT_MS = 250
 
 export interface WatchOptions {
-  /** Called when TypeScript under a watched app changed: it cannot be swapped in process. */
+  /**
+   * Called with edited TypeScript/JavaScript files (relative to the working directory): a running
+   * process keeps the modules it imported, so such an edit needs a restart. Default: a warning,
+   * except under the dev supervisor, which restarts the app for code edits by itself.
+   */
   onCodeChange?: (files: string[]) => void
 }
 
 /**
- * Watches every app folder of `app`'s stack and reloads the app after each burst of changes. Reloads
- * never overlap: changes that arrive during one are applied by the next. Returns once the watcher
- * is ready; `app.close()` stops it.
+ * Watches every app folder of `app`'s stack and reloads the app after each burst of changes to
+ * element folders, e.json, business configs and app.json. Reloads never overlap: changes that arrive
+ * during one are applied by the next, so the last write always wins. Each applied reload logs one
+ * line (what changed, how long it took); refused ones are reported by the app. Returns once the
+ * watcher is ready; `app.close()` stops it and everything it scheduled.
+ *
+ * @example
+ * const app = await createApp({ appDir: 'app' })
+ * await watchApp(app, consoleLogger)
  */
 export async function watchApp(app: JitApp, log: Logger, options: WatchOptions = {}): Promise<void> {
-  const roots = app.current.registry.apps.map((a) => a.root)
-  const watcher = watch(roots, {
-    ignoreInitial: true,
-    ignored: (file) => {
-      const base = path.basename(file)
-      return base === 'node_modules' || (base.startsWith('.') && base.length > 1)
-    },
-  })
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  let pendingFiles = new Set<string>()
-  let closed = false
+  const supervised = isSupervised()
+  const onCodeChange = options.onCodeChange ?? (supervised ? () => {} : warnCodeChange(log))
+  const watchedRoots = new Set(appRoots(app))
 
-  const run = async () => {
-    while (pendingFiles.size > 0 && !closed) {
-      const files = [...pendingFiles]
-      pendingFiles = new Set()
-      const code = files.filter((f) => f.endsWith('.ts') || f.endsWith('.tsx'))
-      if (code.length > 0 && options.onCodeChange) options.onCodeChange(code)
+  const queue = new ReloadQueue(
+    async (batch) => {
+      const edited = [...batch].filter(([file, kind]) => kind === 'change' && isCodeFile(file))
+      if (edited.length > 0) onCodeChange(edited.map(([file]) => relative(file)))
       try {
         await app.reload()
       } catch (err) {
         log.error(`reload failed: ${(err as Error).message}`)
       }
-    }
-    running = undefined
+    },
+    { settleMs: SETTLE_MS, maxWaitMs: MAX_WAIT_MS },
+  )
+  const missed = new MissedWriteCheck((file) => queue.add(file, 'change'))
+
+  const watcher = watch([...watchedRoots], {
+    ignoreInitial: true,
+    ignored: (file, stats) => isIgnoredPath(file, stats?.isFile()),
+  })
+  watcher.on('all', (event, file, stats?: Stats) => {
+    const isFileEvent = event === 'add' || event === 'change' || event === 'unlink'
+    if (isFileEvent && !isWatchedFile(file)) return
+    // Under the supervisor a code edit restarts the whole process; reloading first is wasted work.
+    if (supervised && isFileEvent && isCodeFile(file)) return
+    if (event === 'add' || event === 'change') missed.seen(file, stats)
+    queue.add(file, event as ChangeKind)
+  })
+  watcher.on('error', (err) => log.error(`file watcher: ${describeWatchError(err as NodeJS.ErrnoException)}`))
+
+  // app.json may name a new app to extend, or stop extending one: watch what the stack is now.
+  // chokidar sets up a new root asynchronously, and a write in that time is not reported, so the
+  // app is read once more when the new root should be watched.
+  const followAppStack = () => {
+    const roots = new Set(appRoots(app))
+    const added = [...roots].filter((root) => !watchedRoots.has(root))
+    for (const root of added) watcher.add(root)
+    for (const root of watchedRoots) if (!roots.has(root)) watcher.unwatch(root)
+    watchedRoots.clear()
+    for (const root of roots) watchedRoots.add(root)
+    if (added.length > 0) rescanTimer = setTimeout(() => queue.add(added[0], 'addDir'), MAX_WAIT_MS)
   }
-  const schedule = (file: string) => {
-    pendingFiles.add(file)
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      running ??= run()
-    }, SETTLE_MS)
+  let rescanTimer: NodeJS.Timeout | undefined
+
+  const announce = (result: ReloadResult & { applied: true }) => {
+    followAppStack()
+    log.info(formatReloadLine(result))
+    if (supervised) sendToSupervisor({ type: 'jit:problems', problems: app.problems.map((p) => p.format()) })
   }
-  watcher.on('all', (_event, file) => schedule(file))
-  watcher.on('error', (err) => log.error(`file watcher: ${(err as Error).message}`))
+  app.on('reload', announce)
+
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
   app.onClose(async () => {
-    closed = true
-    clearTimeout(timer)
-    await watcher.close()
-    await running
+    app.off('reload', announce)
+    clearTimeout(rescanTimer)
+    missed.close()
+    await Promise.all([queue.close(), watcher.close()])
   })
+}
+
+function appRoots(app: JitApp): string[] {
+  // The top app's root always stays watched: its app.json decides the rest of the stack.
+  return [app.appDir, ...app.current.registry.apps.map((a) => a.root)]
+}
+
+function warnCodeChange(log: Logger): (files: string[]) => void {
+  return (files) =>
+    log.warn(
+      `${files.join(', ')} changed: a running process keeps the code it has imported, so restart to apply it (jit dev restarts by itself)`,
+    )
+}
+
+function describeWatchError(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOSPC' || err.code === 'EMFILE') {
+    return `${err.message}: the system limit on watched files is reached; raise fs.inotify.max_user_watches (Linux) or watch a smaller app folder`
+  }
+  return err.message
+}
+
+function relative(file: string): string {
+  const rel = path.relative(process.cwd(), file)
+  return rel.startsWith('..') ? file : rel
 }
