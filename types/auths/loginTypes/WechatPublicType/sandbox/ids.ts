@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 
 // Identifiers shaped like WeChat's, so that clients that validate lengths and alphabets are exercised
 // by the sandbox exactly as by WeChat (WECHAT.md sections 1 and 3).
@@ -12,9 +12,18 @@ const TOKEN_BODY_CHARS = 104
 const CODE_CHARS = 32
 const OPENID_BODY_CHARS = 27
 
+// One randomBytes draw per id; bytes at or above the largest multiple of the alphabet size are
+// skipped so every character is equally likely.
 function randomString(alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length)
   let out = ''
-  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)]
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte >= limit) continue
+      out += alphabet[byte % alphabet.length]
+      if (out.length === length) break
+    }
+  }
   return out
 }
 
