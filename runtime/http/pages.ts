@@ -1,0 +1,103 @@
+import type { AppInfo, ElementInfo } from '../define.ts'
+import { elementInfo, type Generation } from '../elements/generation.ts'
+import { JitError } from '../errors.ts'
+import type { Logger } from '../log.ts'
+
+/** What a page Type's `render` receives for one request of one of its Instances. */
+export interface PageRenderContext<Config = Readonly<Record<string, unknown>>> {
+  readonly element: ElementInfo
+  readonly config: Readonly<Config>
+  readonly app: AppInfo
+  /**
+   * The tags that load the browser runtime and the page's own browser entry (its e.json
+   * `frontBundleEntry`, compiled): put them in the page's `<head>`.
+   */
+  readonly headTags: string
+}
+
+/**
+ * How a page Type serves its Instances: pages are elements, found at request time (so a page added
+ * or moved by hot reload is served at once).
+ *
+ * @example
+ * export default defineType({
+ *   config: z.object({ path: z.string() }),
+ *   page: {
+ *     pathOf: (config) => config.path,
+ *     render: ({ headTags, element }) => `<!doctype html><head>${headTags}</head><h1>${element.title}</h1>`,
+ *   },
+ * })
+ */
+export interface PageDefinition<Config = any> {
+  /** The URL path an Instance answers at: `/`, `/about`. */
+  pathOf(config: Readonly<Config>): string
+  /** The HTML of the page. */
+  render(context: PageRenderContext<Config>): string | Promise<string>
+}
+
+/** The member a Type definition carries to make its Instances pages (inherited along the type chain). */
+export interface PageTypeMembers {
+  page?: PageDefinition
+}
+
+export interface PageMatch {
+  readonly fullName: string
+  readonly page: PageDefinition
+}
+
+const pageIndexes = new WeakMap<Generation, Map<string, PageMatch>>()
+
+/** The page element answering at `urlPath` in `generation` (a trailing slash is ignored). */
+export function findPage(generation: Generation, urlPath: string, log: Logger): PageMatch | undefined {
+  let index = pageIndexes.get(generation)
+  if (!index) {
+    index = indexPages(generation, log)
+    pageIndexes.set(generation, index)
+  }
+  return index.get(normalizePagePath(urlPath))
+}
+
+export function normalizePagePath(urlPath: string): string {
+  return urlPath.length > 1 ? urlPath.replace(/\/+$/, '') : urlPath
+}
+
+/** The render context of one page element. */
+export function pageContext(
+  generation: Generation,
+  fullName: string,
+  headTags: string,
+): PageRenderContext<Readonly<Record<string, unknown>>> {
+  const { element } = generation.check(fullName)
+  return {
+    element: elementInfo(element),
+    config: generation.configOf(fullName)?.value ?? {},
+    app: generation.app,
+    headTags,
+  }
+}
+
+function indexPages(generation: Generation, log: Logger): Map<string, PageMatch> {
+  const index = new Map<string, PageMatch>()
+  const names = [...generation.registry.elements.keys()].sort()
+  for (const fullName of names) {
+    const element = generation.registry.get(fullName)
+    if (element?.layer !== 'Instance' || element.scopedTo) continue
+    if (generation.problemOf(fullName)) continue
+    const page = (generation.typeOf(element) as PageTypeMembers | undefined)?.page
+    const config = generation.configOf(fullName)?.value
+    if (!page || !config) continue
+    const urlPath = normalizePagePath(page.pathOf(config))
+    const taken = index.get(urlPath)
+    if (taken) {
+      const conflict = new JitError(
+        'JIT_PAGE_PATH_CONFLICT',
+        `answers at ${urlPath}, which ${taken.fullName} already serves: give one of them another "path"`,
+        { element: fullName, file: generation.configOf(fullName)?.file, field: 'path' },
+      )
+      log.warn(conflict.format())
+      continue
+    }
+    index.set(urlPath, { fullName, page })
+  }
+  return index
+}
