@@ -7,6 +7,7 @@ import { elementInfo } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import { registerFrontend } from './frontend.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
 import { mountSandboxes } from './sandboxes.ts'
 import { SessionStore } from './sessions.ts'
@@ -92,6 +93,7 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     handler: (request, reply) => dispatch(app, sessions, publicUrl, now, request, reply),
   })
   if (options.sandboxes) await mountSandboxes(fastify, app, publicUrl)
+  registerFrontend(fastify, app, { publicUrl })
   return fastify
 }
 
