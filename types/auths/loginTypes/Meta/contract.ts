@@ -32,7 +32,10 @@ export interface LoginProvider {
   completeLogin(params: { code: string; callbackUrl: string }): Promise<LoginResult>
 }
 
-export type CallbackParams = { kind: 'code'; code: string } | { kind: 'denied' } | { kind: 'malformed'; field: string }
+export type CallbackParams =
+  | { kind: 'code'; code: string }
+  | { kind: 'denied' }
+  | { kind: 'malformed'; field: string }
 
 /** What a login attempt came to, as the flow renders it. */
 export type LoginResult =

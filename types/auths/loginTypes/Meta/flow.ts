@@ -1,0 +1,281 @@
+/**
+ * The login family's two HTTP actions, the same for every login Type:
+ * - `login` (GET `?redirectUrl=`): mints a state bound to this browser and redirects to the provider;
+ * - `callback` (GET): checks the state (present, well-formed, known, this Instance's, this browser's,
+ *   unexpired, unused) before any call to the provider, has the provider finish the login once, opens
+ *   a session and redirects to the saved target.
+ * What is provider-specific (the authorize URL, reading the callback, the exchange) is the Type's
+ * `LoginProvider`.
+ */
+import type { FastifyReply } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { RouteContext } from '../../../../runtime/http/contract.ts'
+import type { LoginProvider, LoginResult } from './contract.ts'
+import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
+import { readQuery } from './query.ts'
+import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'
+import { type FailedOutcome, LoginStateStore, STATE_TTL_MS, type StoredState, sameHash } from './states.ts'
+import { NONCE_PATTERN, newBrowserNonce, newState, STATE_PATTERN, sha256Hex } from './tokens.ts'
+
+/** The cookie that binds a login state to the browser that started it. */
+export const LOGIN_COOKIE = 'jit_login'
+/**
+ * How long after a login finished the same browser may deliver the same callback again and still be
+ * logged in (WeChat has been seen to deliver a redirect twice; the first answer may never have reached
+ * the browser). Later deliveries are told the link was used.
+ */
+export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
+/** How long a second delivery waits for the first one to finish. */
+const REPEAT_DELIVERY_WAIT_MS = 20_000
+const REPEAT_DELIVERY_POLL_MS = 50
+
+type LoginContext = RouteContext<LoginProvider>
+
+/** GET `<login Instance>/login?redirectUrl=`: start a login. */
+export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
+  const query = readQuery(ctx.request.url)
+  if (!query.ok) return sendPage(ctx, 'bad_request', { problem: query.problem })
+  const { redirectUrl, forcePopup } = query.params
+  if (redirectUrl !== undefined && redirectUrl.length > MAX_REDIRECT_URL_LENGTH) {
+    return sendPage(ctx, 'bad_request', {
+      problem: `redirectUrl is longer than ${MAX_REDIRECT_URL_LENGTH} characters`,
+    })
+  }
+  if (forcePopup !== undefined && forcePopup !== 'true' && forcePopup !== 'false') {
+    return sendPage(ctx, 'bad_request', { problem: 'forcePopup must be true or false' })
+  }
+
+  const provider = ctx.instance
+  const publicUrl = publicUrlOf(ctx)
+  const target = postLoginTarget(redirectUrl, publicUrl, provider.allowedRedirectOrigins())
+  const state = newState()
+  const loginUrl = provider.createLoginUrl({
+    state,
+    callbackUrl: ctx.actionUrl('callback'),
+    forcePopup: forcePopup === undefined ? undefined : forcePopup === 'true',
+  })
+  const nonce = browserNonceOf(ctx) ?? newBrowserNonce()
+  await statesOf(ctx).create({
+    stateHash: sha256Hex(state),
+    loginType: ctx.element.fullName,
+    browserHash: sha256Hex(nonce),
+    redirectTarget: target,
+    nowMs: ctx.now(),
+  })
+  // Set again on every start: the cookie then lives as long as the newest state it binds.
+  ctx.reply.setCookie(LOGIN_COOKIE, nonce, {
+    path: cookiePathOf(ctx),
+    httpOnly: true,
+    // Lax: the way back from the provider is a cross-site top-level navigation, which Strict would strip.
+    sameSite: 'lax',
+    secure: publicUrl.startsWith('https:'),
+    maxAge: STATE_TTL_MS / 1000,
+  })
+  return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', loginUrl).send()
+}
+
+/** GET `<login Instance>/callback?code=&state=`: finish a login. */
+export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
+  const loginType = ctx.element.fullName
+  const query = readQuery(ctx.request.url)
+  if (!query.ok) return refuse(ctx, 'bad_request', 'malformed query', { problem: query.problem })
+  const state = query.params.state
+  if (state === undefined || state === '') return refuse(ctx, 'invalid', 'no state')
+  if (!STATE_PATTERN.test(state)) {
+    return refuse(ctx, 'bad_request', 'malformed state', { problem: 'the state is not one this site issues' })
+  }
+  const params = ctx.instance.readCallback(query.params)
+  if (params.kind === 'malformed') {
+    return refuse(ctx, 'bad_request', `malformed ${params.field}`, {
+      problem: `the parameter "${params.field}" is not valid`,
+    })
+  }
+  const nonce = browserNonceOf(ctx)
+  if (!nonce) return refuse(ctx, 'other_browser', 'no login cookie')
+
+  const states = statesOf(ctx)
+  const stateHash = sha256Hex(state)
+  const browserHash = sha256Hex(nonce)
+  const nowMs = ctx.now()
+  if (params.kind === 'denied') {
+    const claimed = await states.claim({
+      stateHash,
+      loginType,
+      browserHash,
+      nowMs,
+      next: { status: 'failed', outcome: { kind: 'cancelled' } },
+    })
+    if (claimed) {
+      ctx.log.info(`login ${loginType}: cancelled by the user`)
+      return sendPage(ctx, 'cancelled', { retryTarget: claimed.redirectTarget })
+    }
+    return explainUnclaimed(ctx, stateHash, browserHash, undefined)
+  }
+
+  const codeHash = sha256Hex(params.code)
+  const claimed = await states.claim({
+    stateHash,
+    loginType,
+    browserHash,
+    nowMs,
+    next: { status: 'consuming', codeHash },
+  })
+  if (!claimed) return explainUnclaimed(ctx, stateHash, browserHash, codeHash)
+  return exchange(ctx, states, stateHash, params.code, claimed.redirectTarget)
+}
+
+/** The one exchange of a claimed state: the provider finishes the login, then the session opens. */
+async function exchange(
+  ctx: LoginContext,
+  states: LoginStateStore,
+  stateHash: string,
+  code: string,
+  redirectTarget: string,
+) {
+  const loginType = ctx.element.fullName
+  const result = await states.runFinishing(stateHash, async (): Promise<LoginResult> => {
+    let outcome: LoginResult
+    try {
+      outcome = await ctx.instance.completeLogin({ code, callbackUrl: ctx.actionUrl('callback') })
+    } catch (error) {
+      // A provider that throws broke its contract (outcomes are results); the message may not be
+      // fit for a log line, so only the error's class and code are.
+      ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`)
+      outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
+    }
+    if (outcome.status === 'success' && !isSessionUser(outcome.user)) {
+      ctx.log.error(`login ${loginType}: completeLogin returned a user without a userKey`)
+      outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
+    }
+    if (outcome.status === 'success') await states.finish(stateHash, outcome.user, ctx.now())
+    else await states.fail(stateHash, failedOutcomeOf(outcome), ctx.now())
+    return outcome
+  })
+  if (result.status === 'success') return logIn(ctx, result.user, redirectTarget)
+  const failure = failedOutcomeOf(result)
+  const logLine = `login ${loginType}: ${failure.kind}${result.status === 'failed' && result.providerCode !== undefined ? ` (provider code ${result.providerCode})` : ''}`
+  if (failure.kind === 'misconfigured') ctx.log.error(`${logLine}: check the Instance's settings`)
+  else ctx.log.warn(logLine)
+  return sendPage(ctx, failure.kind, { detail: failure.detail, retryTarget: redirectTarget })
+}
+
+/**
+ * Why a state could not be claimed, and what this delivery gets: a refusal, the same page as the
+ * delivery that consumed it, or (the same browser, the same code, shortly after) the same login.
+ */
+async function explainUnclaimed(
+  ctx: LoginContext,
+  stateHash: string,
+  browserHash: string,
+  codeHash: string | undefined,
+): Promise<FastifyReply> {
+  const states = statesOf(ctx)
+  let stored = await states.read(stateHash)
+  if (!stored || stored.loginType !== ctx.element.fullName) return refuse(ctx, 'invalid', 'unknown state')
+  if (!sameHash(stored.browserHash, browserHash))
+    return refuse(ctx, 'other_browser', 'state of another browser')
+  const retryTarget = stored.redirectTarget
+  const nowMs = ctx.now()
+  if (stored.status === 'pending') return refuse(ctx, 'expired', 'expired state', { retryTarget })
+  const sameCode = codeHash !== undefined && stored.codeHash !== null && sameHash(stored.codeHash, codeHash)
+  if (!sameCode) return refuse(ctx, 'used', 'state already used', { retryTarget })
+  if (stored.status === 'consuming') {
+    stored = await states.waitForOutcome(stateHash, REPEAT_DELIVERY_WAIT_MS, REPEAT_DELIVERY_POLL_MS)
+    if (stored?.status !== 'done' && stored?.status !== 'failed') {
+      return refuse(ctx, 'pending', 'repeated delivery still waiting for the first', { retryTarget })
+    }
+  }
+  if (stored.status === 'failed') {
+    const failure = stored.failure ?? { kind: 'provider_error' }
+    return refuse(ctx, failure.kind, 'repeated delivery of a failed login', {
+      retryTarget,
+      detail: failure.detail,
+    })
+  }
+  const finishedAtMs = stored.finishedAtMs ?? 0
+  if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
+    return refuse(ctx, 'used', 'state already used', { retryTarget })
+  }
+  ctx.log.info(`login ${ctx.element.fullName}: repeated delivery of a finished login, no second exchange`)
+  return logIn(ctx, stored.user, stored.redirectTarget)
+}
+
+async function logIn(ctx: LoginContext, user: NonNullable<StoredState['user']>, target: string) {
+  await ctx.sessions.open(ctx.request, ctx.reply, { ...user, loginType: ctx.element.fullName })
+  ctx.log.info(`login ${ctx.element.fullName}: signed in`)
+  return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', target).send()
+}
+
+function refuse(
+  ctx: LoginContext,
+  kind: LoginPageKind,
+  why: string,
+  extra: { problem?: string; retryTarget?: string; detail?: string } = {},
+): FastifyReply {
+  ctx.log.warn(`login ${ctx.element.fullName}: refused (${why})`)
+  return sendPage(ctx, kind, extra)
+}
+
+function sendPage(
+  ctx: LoginContext,
+  kind: LoginPageKind,
+  extra: { problem?: string; retryTarget?: string; detail?: string } = {},
+): FastifyReply {
+  const publicUrl = publicUrlOf(ctx)
+  const retryTarget = extra.retryTarget ?? startPageOf(publicUrl)
+  const html = renderLoginPage({
+    kind,
+    appTitle: ctx.app.title,
+    startPage: startPageOf(publicUrl),
+    providerTitle: ctx.element.title,
+    retryUrl: `${ctx.actionPath('login')}?redirectUrl=${encodeURIComponent(retryTarget)}`,
+    detail: extra.detail,
+    problem: extra.problem,
+  })
+  return ctx.reply
+    .code(LOGIN_PAGE_STATUS[kind])
+    .headers(LOGIN_RESPONSE_HEADERS)
+    .header('content-type', 'text/html; charset=utf-8')
+    .send(html)
+}
+
+function failedOutcomeOf(result: Exclude<LoginResult, { status: 'success' }>): FailedOutcome {
+  if (result.status === 'snapshot') return { kind: 'snapshot' }
+  if (result.reason === 'expired') return { kind: 'expired' }
+  if (result.reason === 'misconfigured') return { kind: 'misconfigured' }
+  return { kind: result.reason, detail: result.message }
+}
+
+function isSessionUser(user: unknown): user is Omit<NonNullable<StoredState['user']>, never> {
+  const key = (user as { userKey?: unknown } | null)?.userKey
+  return typeof key === 'string' && key !== ''
+}
+
+function describeThrown(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? `${error.name} (${code})` : error.name
+}
+
+function browserNonceOf(ctx: LoginContext): string | undefined {
+  const nonce = ctx.request.cookies[LOGIN_COOKIE]
+  return nonce !== undefined && NONCE_PATTERN.test(nonce) ? nonce : undefined
+}
+
+/** The login cookie goes only to this app's API routes (under the public URL's path, if it has one). */
+function cookiePathOf(ctx: LoginContext): string {
+  const basePath = new URL(publicUrlOf(ctx)).pathname.replace(/\/+$/, '')
+  return `${basePath}/api/${ctx.app.orgId}/${ctx.app.name}`
+}
+
+/** The app's public URL (it may carry a path), as the server builds action URLs from it. */
+function publicUrlOf(ctx: LoginContext): string {
+  const path = ctx.actionPath('login')
+  const url = ctx.actionUrl('login')
+  return url.slice(0, url.length - path.length)
+}
+
+function statesOf(ctx: LoginContext): LoginStateStore {
+  const database = ctx.getElement<{ kysely: Kysely<any> }>('databases.Default')
+  return LoginStateStore.of(database.kysely)
+}

@@ -1,0 +1,211 @@
+/**
+ * The pages a login can end on when it does not end logged in. Each is one self-contained HTML document
+ * (inline CSS, no script, no external asset: the callback URL carries a code, and nothing on the page
+ * may send it anywhere), mobile-first, in English. They never show a code, state, token or secret:
+ * every value they print is a fixed sentence, a title from the app, or a provider's message that the
+ * LoginProvider contract keeps free of them.
+ */
+
+/** Every way a login can end on a page, with its HTTP status. */
+export const LOGIN_PAGE_STATUS = {
+  /** The user refused or closed the provider's consent. */
+  cancelled: 403,
+  /** The state (or the provider's code) is older than its lifetime. */
+  expired: 400,
+  /** The state was already used to finish a login. */
+  used: 400,
+  /** No state, an unknown one, or one minted for another login Instance. */
+  invalid: 400,
+  /** The query itself is malformed: repeated, oversized, wrong charset, wrong shape. */
+  bad_request: 400,
+  /** The state belongs to another browser (or this browser lost its login cookie). */
+  other_browser: 403,
+  /** A provider's virtual user (WeChat's snapshot page): no account is created. */
+  snapshot: 403,
+  /** The provider refused the login. */
+  provider_error: 502,
+  /** The provider could not be reached in time. */
+  unavailable: 503,
+  /** The login Instance's settings are wrong. */
+  misconfigured: 503,
+  /** Another delivery of the same callback is still being finished. */
+  pending: 503,
+} as const
+
+export type LoginPageKind = keyof typeof LOGIN_PAGE_STATUS
+
+export interface LoginPageInput {
+  kind: LoginPageKind
+  /** The app's title, for the button back to it. */
+  appTitle: string
+  /** The app's start page. */
+  startPage: string
+  /** The login Instance's title ("WeChat Official Account Login"). */
+  providerTitle: string
+  /** Where "Try again" starts a new login, when one makes sense. */
+  retryUrl?: string
+  /** A sentence from the provider (LoginResult.message): safe to show, never a secret. */
+  detail?: string
+  /** For `bad_request`: what is wrong with the link, naming the parameter, never its value. */
+  problem?: string
+}
+
+interface PageText {
+  title: string
+  lead: string
+  hint?: string
+  retry: boolean
+}
+
+function textOf(input: LoginPageInput): PageText {
+  const provider = input.providerTitle
+  switch (input.kind) {
+    case 'cancelled':
+      return {
+        title: 'Sign-in cancelled',
+        lead: `You did not allow ${provider}, so nothing was shared and you are not signed in.`,
+        hint: 'You can try again whenever you like.',
+        retry: true,
+      }
+    case 'expired':
+      return {
+        title: 'This sign-in link has expired',
+        lead: 'Sign-in links work for 10 minutes. This one is too old to finish signing you in.',
+        hint: 'Start again: it only takes a moment.',
+        retry: true,
+      }
+    case 'used':
+      return {
+        title: 'This sign-in link was already used',
+        lead: 'Each sign-in link works once, and this one has finished its sign-in.',
+        hint: 'If you are not signed in, start again.',
+        retry: true,
+      }
+    case 'invalid':
+      return {
+        title: 'This sign-in link is not valid',
+        lead: 'It was not started from this site, or it is incomplete.',
+        hint: 'Start signing in again from the app.',
+        retry: true,
+      }
+    case 'bad_request':
+      return {
+        title: 'This sign-in link is malformed',
+        lead: `It cannot be read: ${input.problem ?? 'its parameters are not as expected'}.`,
+        hint: 'Start signing in again from the app rather than from a copied link.',
+        retry: true,
+      }
+    case 'other_browser':
+      return {
+        title: 'Please finish signing in where you started',
+        lead: 'This sign-in was started in another browser, or this browser did not keep its sign-in cookie.',
+        hint: 'For your safety it can only be finished in the browser that started it. Start again here, and allow cookies for this site.',
+        retry: true,
+      }
+    case 'snapshot':
+      return {
+        title: 'Open the full page to sign in',
+        lead: `${provider} is showing a preview of this page, and a preview cannot sign you in.`,
+        hint: 'Tap "Use full service" (使用完整服务) at the bottom of the screen, then sign in again.',
+        retry: true,
+      }
+    case 'provider_error':
+      return {
+        title: 'Sign-in failed',
+        lead: input.detail ?? `${provider} did not accept this sign-in.`,
+        hint: 'Please try again. If it keeps failing, contact the site.',
+        retry: true,
+      }
+    case 'unavailable':
+      return {
+        title: 'Sign-in is unavailable right now',
+        lead: input.detail ?? `${provider} did not answer in time.`,
+        hint: 'Please try again in a minute.',
+        retry: true,
+      }
+    case 'misconfigured':
+      return {
+        title: 'Sign-in is not set up correctly',
+        lead: `This site's settings for ${provider} are wrong, so nobody can sign in with it at the moment.`,
+        hint: 'The problem has been logged for the site team. Please try again later.',
+        retry: false,
+      }
+    case 'pending':
+      return {
+        title: 'Still signing you in',
+        lead: 'Your sign-in is taking longer than usual to finish.',
+        hint: 'Wait a moment, then go back to the app: you may already be signed in.',
+        retry: false,
+      }
+  }
+}
+
+const STYLE = `
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px 16px;
+background:#f2f3f5;color:#1f2329;font:16px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"PingFang SC","Microsoft YaHei",sans-serif}
+main{width:100%;max-width:420px;background:#fff;border-radius:16px;padding:32px 24px;box-shadow:0 2px 12px rgba(0,0,0,.06);text-align:center}
+.mark{width:56px;height:56px;margin:0 auto 16px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:28px;font-weight:600;background:#fff4e5;color:#d46b08}
+h1{font-size:20px;line-height:1.35;margin:0 0 12px}
+p{margin:0 0 12px;color:#4e5969}
+.hint{font-size:14px;color:#86909c}
+.actions{margin-top:24px;display:flex;flex-direction:column;gap:12px}
+a.button{display:block;padding:12px 16px;border-radius:8px;text-decoration:none;font-weight:600}
+a.primary{background:#07c160;color:#fff}
+a.secondary{background:#f2f3f5;color:#1f2329}
+@media (prefers-color-scheme:dark){body{background:#111;color:#e5e6eb}main{background:#1d1d1f;box-shadow:none}p{color:#c9cdd4}.hint{color:#86909c}a.secondary{background:#2c2c2e;color:#e5e6eb}}
+`.trim()
+
+/** Headers every login page and redirect carries: the callback URL holds a code, so no referrer, no cache. */
+export const LOGIN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+})
+
+/**
+ * The HTML of a login page.
+ *
+ * @example
+ * renderLoginPage({ kind: 'expired', appTitle: 'Shop', startPage: 'https://shop.example.com/', providerTitle: 'WeChat' })
+ */
+export function renderLoginPage(input: LoginPageInput): string {
+  const text = textOf(input)
+  const retry =
+    text.retry && input.retryUrl
+      ? `<a class="button primary" href="${escapeHtml(input.retryUrl)}">Try again</a>`
+      : ''
+  const back = `<a class="button ${retry ? 'secondary' : 'primary'}" href="${escapeHtml(input.startPage)}">Back to ${escapeHtml(input.appTitle)}</a>`
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(text.title)} - ${escapeHtml(input.appTitle)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main role="main">
+<div class="mark" aria-hidden="true">!</div>
+<h1>${escapeHtml(text.title)}</h1>
+<p>${escapeHtml(text.lead)}</p>
+${text.hint ? `<p class="hint">${escapeHtml(text.hint)}</p>` : ''}
+<div class="actions">${retry}${back}</div>
+</main>
+</body>
+</html>
+`
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
+}

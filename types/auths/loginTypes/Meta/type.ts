@@ -1,0 +1,22 @@
+import { defineType } from 'jitlite'
+import { finishLogin, startLogin } from './flow.ts'
+
+/**
+ * The login family's flow, inherited by every login Type: the `login` and `callback` actions of each
+ * Instance (`/api/<orgId>/<name>/auths/loginTypes/<Instance>/login?redirectUrl=` and `.../callback`).
+ * A Type supplies the rest by loading its Instances to a `LoginProvider` (contract.ts); it must not
+ * declare `routes` of its own, or it would replace these.
+ *
+ * @example
+ * // types/auths/loginTypes/GithubType/type.ts: a second login Type is one folder
+ * export default defineType({
+ *   config: z.object({ clientId: z.string(), clientSecret: secret(z.string()) }),
+ *   load: ({ config }): LoginProvider => new GithubLogin(config),
+ * })
+ */
+export default defineType({
+  routes: {
+    login: { method: 'GET', handler: startLogin },
+    callback: { method: 'GET', handler: finishLogin },
+  },
+})
