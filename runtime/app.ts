@@ -318,6 +318,8 @@ function combineOverrides(options: CreateAppOptions): ConfigOverride | undefined
   return (element, type, written) => {
     const own = extra?.(element, type, written)
     if (element.fullName !== 'databases.Default') return own
-    return { ...own, file: database }
+    // A path handed to createApp is the caller's, relative to its working directory (the Type
+    // resolves a file written in the config against the app folder instead).
+    return { ...own, file: database === ':memory:' ? database : path.resolve(database) }
   }
 }
