@@ -16,6 +16,16 @@ export type {
   TypeDefinition,
 } from './define.ts'
 export { defineType } from './define.ts'
+export type {
+  Database,
+  DataTypeName,
+  Filter,
+  ModelHandle,
+  QueryOptions,
+  QueryResultPage,
+  RowOf,
+  UpsertOptions,
+} from './db/index.ts'
 export type { ErrorCode } from './errors.ts'
 export { ElementNotFoundError, ErrorCodes, JitError } from './errors.ts'
 export type { Logger } from './log.ts'
