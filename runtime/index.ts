@@ -7,16 +7,6 @@ export type { CreateAppOptions, ElementListing, JitApp, ReloadResult } from './a
 export { createApp } from './app.ts'
 export { secret } from './config/secrets.ts'
 export type {
-  AppInfo,
-  ElementInfo,
-  LoadContext,
-  OwnerInfo,
-  PrepareContext,
-  SharedResources,
-  TypeDefinition,
-} from './define.ts'
-export { defineType } from './define.ts'
-export type {
   Database,
   DataTypeName,
   Filter,
@@ -26,6 +16,16 @@ export type {
   RowOf,
   UpsertOptions,
 } from './db/index.ts'
+export type {
+  AppInfo,
+  ElementInfo,
+  LoadContext,
+  OwnerInfo,
+  PrepareContext,
+  SharedResources,
+  TypeDefinition,
+} from './define.ts'
+export { defineType } from './define.ts'
 export type { ErrorCode } from './errors.ts'
 export { ElementNotFoundError, ErrorCodes, JitError } from './errors.ts'
 export type { Logger } from './log.ts'
