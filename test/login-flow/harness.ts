@@ -1,0 +1,213 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { buildServer } from '../../runtime/http/server.ts'
+import { createApp, type JitApp } from '../../runtime/index.ts'
+import { memoryLogger } from '../../runtime/log.ts'
+import {
+  type RunningWechatSandbox,
+  startWechatSandbox,
+  WECHAT_SANDBOX_DEMO_APP,
+} from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
+import { SANDBOX_LOGIN_USERS_TABLE } from './fixtures/sandbox-login-type.ts'
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+
+export const DEMO = WECHAT_SANDBOX_DEMO_APP
+export const ORG = 'tests'
+export const APP_NAME = 'flow'
+export const INSTANCE = 'auths.loginTypes.SandboxLogin'
+export const API = `/api/${ORG}/${APP_NAME}`
+export const LOGIN_PATH = `${API}/auths/loginTypes/SandboxLogin/login`
+export const CALLBACK_PATH = `${API}/auths/loginTypes/SandboxLogin/callback`
+export const SESSION_PATH = `${API}/auths/session`
+export const LOGOUT_PATH = `${API}/auths/logout`
+
+/**
+ * A temp app with the login family's Meta (from types/), a second login Type written for these tests
+ * (fixtures/sandbox-login-type.ts: one folder, against the WeChat sandbox), Instances of it, and
+ * `databases.Default` on a real SQLite file.
+ */
+export function loginAppTree(
+  instances: Record<string, Record<string, unknown>>,
+  sandbox: RunningWechatSandbox,
+) {
+  const tree: FileTree = {
+    'app.json': appJson(APP_NAME),
+    'databases/Meta/e.json': { title: 'Databases', type: '' },
+    'databases/SqliteType/e.json': { title: 'SQLite', type: 'databases.Meta' },
+    'databases/SqliteType/type.ts': `export { default } from ${JSON.stringify(fixture('sqlite-database-type.ts'))}\n`,
+    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+    'databases/Default/Default.json': { file: 'data/app.sqlite' },
+    'auths/loginTypes/SandboxLoginType/e.json': { title: 'Sandbox login', type: 'auths.loginTypes.Meta' },
+    'auths/loginTypes/SandboxLoginType/type.ts': `export { default } from ${JSON.stringify(fixture('sandbox-login-type.ts'))}\n`,
+  }
+  for (const [name, config] of Object.entries(instances)) {
+    tree[`auths/loginTypes/${name}/e.json`] = {
+      title: `${name} (WeChat sandbox)`,
+      type: 'auths.loginTypes.SandboxLoginType',
+    }
+    tree[`auths/loginTypes/${name}/${name}.json`] = {
+      appId: DEMO.appId,
+      appSecret: DEMO.appSecret,
+      oauthBaseUrl: sandbox.url,
+      apiBaseUrl: sandbox.url,
+      ...config,
+    }
+  }
+  return tree
+}
+
+export interface HarnessOptions {
+  publicUrl?: string
+  /** Config of the `SandboxLogin` Instance, over the demo account's. */
+  config?: Record<string, unknown>
+  /** More Instances of the test login Type. */
+  moreInstances?: Record<string, Record<string, unknown>>
+}
+
+/** The server's movable clock. */
+export class TestClock {
+  offsetMs = 0
+  now = () => Date.now() + this.offsetMs
+  advance(ms: number) {
+    this.offsetMs += ms
+  }
+}
+
+export interface LoginHarness {
+  app: JitApp
+  server: FastifyInstance
+  sandbox: RunningWechatSandbox
+  clock: TestClock
+  /** The app's log (the flow's lines). */
+  appLog: ReturnType<typeof memoryLogger>
+  /** The server's request log. */
+  requestLog: ReturnType<typeof memoryLogger>
+  dir: string
+  database: string
+  publicUrl: string
+  browser(): Browser
+  /** Calls that reached the sandbox's token and userinfo endpoints. */
+  wechatCalls(): { access_token: number; userinfo: number }
+  storedUsers(): Promise<Array<{ id: number; openid: string; nickname: string }>>
+  close(): Promise<void>
+}
+
+export async function openLoginHarness(options: HarnessOptions = {}): Promise<LoginHarness> {
+  const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000'
+  const sandbox = await startWechatSandbox()
+  const host = new URL(publicUrl).host
+  if (!['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname)) sandbox.addDomain(DEMO.appId, host)
+  const dir = writeTempTree(
+    loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox),
+    'jitlite-flow-',
+  )
+  const database = path.join(dir, 'data', 'app.sqlite')
+  const appLog = memoryLogger()
+  const requestLog = memoryLogger()
+  const clock = new TestClock()
+  const app = await createApp({ appDir: dir, database, env: {}, logger: appLog, publicUrl })
+  if (app.problems.length > 0) throw new Error(app.problems.map((p) => p.format()).join('\n'))
+  const server = await buildServer(app, { log: requestLog, now: clock.now })
+  const harness: LoginHarness = {
+    app,
+    server,
+    sandbox,
+    clock,
+    appLog,
+    requestLog,
+    dir,
+    database,
+    publicUrl,
+    browser: () => new Browser(harness),
+    wechatCalls: () => {
+      const counters = sandbox.counters()
+      return { access_token: counters.access_token, userinfo: counters.userinfo }
+    },
+    storedUsers: async () =>
+      (await app
+        .getElement('databases.Default')
+        .kysely.selectFrom(SANDBOX_LOGIN_USERS_TABLE)
+        .selectAll()
+        .execute()) as Array<{ id: number; openid: string; nickname: string }>,
+    close: async () => {
+      await server.close()
+      await app.close()
+      await sandbox.close()
+    },
+  }
+  return harness
+}
+
+/** A browser over `inject()`: a cookie jar, and the steps of a login. */
+export class Browser {
+  readonly cookies = new Map<string, string>()
+  readonly #harness: LoginHarness
+
+  constructor(harness: LoginHarness) {
+    this.#harness = harness
+  }
+
+  async request(method: 'GET' | 'POST', url: string): Promise<LightMyRequestResponse> {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const response = await this.#harness.server.inject({
+      method,
+      url,
+      headers: cookie ? { cookie } : {},
+    })
+    for (const set of response.cookies as Array<{ name: string; value: string; maxAge?: number }>) {
+      if (set.maxAge === 0 || set.value === '') this.cookies.delete(set.name)
+      else this.cookies.set(set.name, set.value)
+    }
+    return response
+  }
+
+  get(url: string) {
+    return this.request('GET', url)
+  }
+
+  /** GET login: returns the response and the provider URL it redirects to. */
+  async startLogin(
+    query = '',
+  ): Promise<{ response: LightMyRequestResponse; authorizeUrl: URL; state: string }> {
+    const response = await this.get(`${LOGIN_PATH}${query}`)
+    if (response.statusCode !== 302) throw new Error(`login start answered ${response.statusCode}`)
+    const authorizeUrl = new URL(String(response.headers.location))
+    return { response, authorizeUrl, state: authorizeUrl.searchParams.get('state') ?? '' }
+  }
+
+  /** What the provider's Allow sends the browser to: the callback path with `code` and `state`. */
+  authorize(authorizeUrl: URL, user?: string): string {
+    const query = authorizeUrl.searchParams
+    const redirect = this.#harness.sandbox.authorize({
+      appid: query.get('appid') ?? '',
+      redirectUri: query.get('redirect_uri') ?? '',
+      scope: query.get('scope') ?? '',
+      state: query.get('state') ?? '',
+      user,
+    })
+    const url = new URL(redirect)
+    return `${url.pathname}${url.search}`
+  }
+
+  /** Start, authorize as `user`, deliver the callback: the callback's response. */
+  async login(options: { user?: string; query?: string } = {}) {
+    const { authorizeUrl } = await this.startLogin(options.query)
+    const callback = this.authorize(authorizeUrl, options.user)
+    return { callback, response: await this.get(callback) }
+  }
+
+  async session() {
+    return this.get(SESSION_PATH)
+  }
+}
+
+/** The callback URL with one parameter replaced (or removed, with `undefined`). */
+export function withParam(callback: string, name: string, value: string | undefined): string {
+  const url = new URL(callback, 'http://x')
+  if (value === undefined) url.searchParams.delete(name)
+  else url.searchParams.set(name, value)
+  return `${url.pathname}${url.search}`
+}
