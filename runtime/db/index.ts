@@ -19,5 +19,10 @@ export {
   type RowOf,
 } from './model-config.ts'
 export { type OpenModelOptions, openModel } from './open-model.ts'
-export { type SchemaSyncReport, syncModelSchema } from './schema-sync.ts'
-export { MEMORY_DATABASE, openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite.ts'
+export { type SchemaSyncReport, type SyncOptions, syncModelSchema } from './schema-sync.ts'
+export {
+  MEMORY_DATABASE,
+  openSqliteDatabase,
+  openSqliteDatabaseSync,
+  type SqliteDatabaseOptions,
+} from './sqlite.ts'

@@ -31,7 +31,7 @@ export async function openModel<Row extends object = Record<string, unknown>>(
   options: OpenModelOptions = {},
 ): Promise<ModelHandle<Row>> {
   const definition = parseModelConfig(config, { defaultTable: options.defaultTable, where: options.where })
-  const report = await syncModelSchema(db, definition)
+  const report = await syncModelSchema(db, definition, { where: options.where })
   options.onSync?.(report)
   return new ModelHandle<Row>(db, definition, { label: options.label })
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { JitError } from '../errors.ts'
+import { type ErrorLocation, JitError } from '../errors.ts'
 import type { Database, LiveTable, ModelDialect } from './database.ts'
 import type { FieldDefinition, ModelDefinition } from './model-config.ts'
 
@@ -125,7 +125,12 @@ async function addColumn(
     .execute()
 }
 
-async function createIndex(db: Kysely<any>, table: string, index: WantedIndex): Promise<void> {
+async function createIndex(
+  db: Kysely<any>,
+  table: string,
+  index: WantedIndex,
+  where: ErrorLocation,
+): Promise<void> {
   let builder = db.schema
     .createIndex(index.name)
     .on(table)
@@ -139,18 +144,23 @@ async function createIndex(db: Kysely<any>, table: string, index: WantedIndex): 
       'JIT_MODEL_SYNC_FAILED',
       `could not make (${index.columns.join(', ')}) unique in table "${table}": existing rows repeat a value. ` +
         'Remove or merge the duplicate rows, then reload.',
-      {},
+      where,
       { cause: error },
     )
   }
 }
 
-async function syncUnderLock(db: Kysely<any>, model: ModelDefinition, dialect: ModelDialect) {
+async function syncUnderLock(
+  db: Kysely<any>,
+  model: ModelDefinition,
+  dialect: ModelDialect,
+  where: ErrorLocation,
+) {
   const live = await dialect.describeTable(db, model.table)
   const wanted = wantedIndexes(model)
   if (!live) {
     await createTable(db, model, dialect)
-    for (const index of wanted) await createIndex(db, model.table, index)
+    for (const index of wanted) await createIndex(db, model.table, index, where)
     return {
       createdTable: true,
       addedColumns: [],
@@ -164,6 +174,7 @@ async function syncUnderLock(db: Kysely<any>, model: ModelDefinition, dialect: M
     throw new JitError(
       'JIT_MODEL_DESTRUCTIVE_CHANGE',
       `table "${model.table}" was left as it is, because the change would lose data: ${problems.join(' Also: ')}`,
+      where,
     )
   }
 
@@ -178,7 +189,7 @@ async function syncUnderLock(db: Kysely<any>, model: ModelDefinition, dialect: M
     (index) => index.name.startsWith(OWN_INDEX_PREFIX) && !wantedNames.has(index.name),
   )
   for (const index of stale) await db.schema.dropIndex(index.name).execute()
-  for (const index of missing) await createIndex(db, model.table, index)
+  for (const index of missing) await createIndex(db, model.table, index, where)
 
   return {
     createdTable: false,
@@ -188,15 +199,43 @@ async function syncUnderLock(db: Kysely<any>, model: ModelDefinition, dialect: M
   }
 }
 
+export interface SyncOptions {
+  /** Where the model is declared, for the errors (file, element). */
+  where?: ErrorLocation
+  /** Work out and check every change, then roll it all back: what `jit check` wants. */
+  dryRun?: boolean
+}
+
+/** Thrown inside the schema lock to roll a dry run back; carries what the run would have done. */
+class DryRunFinished {
+  constructor(readonly done: Omit<SchemaSyncReport, 'table'>) {}
+}
+
 /**
  * Creates or updates the model's table, all or nothing, under the database's schema lock.
- * Throws `JIT_MODEL_DESTRUCTIVE_CHANGE` (nothing changed) when keeping the data forbids the change.
+ * Throws `JIT_MODEL_DESTRUCTIVE_CHANGE` (nothing changed) when keeping the data forbids the change,
+ * and `JIT_MODEL_SYNC_FAILED` when the database refuses a step (a unique key over duplicate rows).
  *
  * @example
  * const report = await syncModelSchema(db, parseModelConfig(config, { defaultTable: 'notes' }))
  * if (report.addedColumns.length) console.log('added', report.addedColumns)
  */
-export async function syncModelSchema(db: Database, model: ModelDefinition): Promise<SchemaSyncReport> {
-  const done = await db.models.withSchemaLock((locked) => syncUnderLock(locked, model, db.models))
+export async function syncModelSchema(
+  db: Database,
+  model: ModelDefinition,
+  options: SyncOptions = {},
+): Promise<SchemaSyncReport> {
+  const where = options.where ?? {}
+  let done: Omit<SchemaSyncReport, 'table'>
+  try {
+    done = await db.models.withSchemaLock(async (locked) => {
+      const result = await syncUnderLock(locked, model, db.models, where)
+      if (options.dryRun) throw new DryRunFinished(result)
+      return result
+    })
+  } catch (error) {
+    if (!(error instanceof DryRunFinished)) throw error
+    done = error.done
+  }
   return Object.freeze({ table: model.table, ...done })
 }

@@ -164,6 +164,11 @@ function connect(location: string, busyTimeoutMs: number): Database {
  * }
  */
 export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promise<Database> {
+  return openSqliteDatabaseSync(options)
+}
+
+/** `openSqliteDatabase` for callers that cannot await (a Type's synchronous `load`). */
+export function openSqliteDatabaseSync(options: SqliteDatabaseOptions): Database {
   let location: string
   try {
     location = locate(options.file)

@@ -1,6 +1,12 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Database, openModel, openSqliteDatabase } from '../../runtime/db/index.ts'
+import {
+  type Database,
+  openModel,
+  openSqliteDatabase,
+  parseModelConfig,
+  syncModelSchema,
+} from '../../runtime/db/index.ts'
 import { caught, cleanupTempDirs, inspect, tempDir, userConfig, userFields } from './db-helpers.ts'
 
 afterEach(cleanupTempDirs)
@@ -253,5 +259,32 @@ describe('schema sync', () => {
     } finally {
       await Promise.all([a.close(), b.close()])
     }
+  })
+
+  it('a dry run reports and checks every change, then leaves the file as it was', async () => {
+    const file = join(tempDir(), 'app.sqlite')
+    await withDb(file, async (db) => {
+      const fresh = await syncModelSchema(db, parseModelConfig(userConfig), { dryRun: true })
+      expect(fresh).toMatchObject({ createdTable: true, createdIndexes: ['jit_uq_users_appId_openid'] })
+    })
+    expect(columnsOf(file)).toEqual([])
+
+    await withDb(file, async (db) => {
+      const users = await openModel(db, userConfig)
+      await users.create({ appId: 'wx1', openid: 'o1', nickname: 'Li' })
+      await users.create({ appId: 'wx1', openid: 'o2', nickname: 'Li' })
+      const extended = parseModelConfig({
+        ...userConfig,
+        fields: [...userFields, { name: 'city', dataType: 'Stext' }],
+      })
+      expect(await syncModelSchema(db, extended, { dryRun: true })).toMatchObject({ addedColumns: ['city'] })
+      const duplicated = parseModelConfig({ ...userConfig, unique: [['appId', 'openid'], ['nickname']] })
+      const error = await caught(() =>
+        syncModelSchema(db, duplicated, { dryRun: true, where: { file: 'User.json' } }),
+      )
+      expect(error).toMatchObject({ code: 'JIT_MODEL_SYNC_FAILED', file: 'User.json' })
+    })
+    expect(columnsOf(file).map((c) => c.name)).not.toContain('city')
+    expect(indexesOf(file)).toEqual(['jit_uq_users_appId_openid (unique)'])
   })
 })

@@ -1,0 +1,222 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp, type JitApp } from '../../runtime/index.ts'
+import { memoryLogger, silentLogger } from '../../runtime/log.ts'
+import { appJson, type FileTree, writeTempTree, writeTree } from '../helpers/temp-app.ts'
+import { cleanupTempDirs, inspect, tempDir } from './db-helpers.ts'
+
+const apps: JitApp[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  cleanupTempDirs()
+})
+
+const noteFields = [
+  { name: 'id', dataType: 'AutoInt', primaryKey: true },
+  { name: 'body', dataType: 'Ltext', required: true },
+  { name: 'createdAt', dataType: 'Datetime' },
+]
+
+const notesApp = (dbFile: string, noteConfig: object = { fields: noteFields }): FileTree => ({
+  'app.json': appJson(),
+  'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+  'databases/Default/Default.json': { file: dbFile },
+  'models/Note/e.json': { title: 'Notes', type: 'models.NormalType' },
+  'models/Note/Note.json': noteConfig,
+})
+
+async function start(
+  tree: FileTree,
+  options: { database?: string; logger?: ReturnType<typeof memoryLogger> } = {},
+) {
+  const dir = writeTempTree(tree, 'jitlite-db-app-')
+  dirs.push(dir)
+  const app = await createApp({
+    appDir: dir,
+    env: {},
+    logger: options.logger ?? silentLogger,
+    database: options.database,
+  })
+  apps.push(app)
+  return { app, dir }
+}
+
+describe('databases.SqliteType and models.NormalType elements', () => {
+  it('a model element gets its table in the app database and works through getElement', async () => {
+    const logger = memoryLogger()
+    const { app, dir } = await start(notesApp('data/notes.sqlite'), { logger })
+    expect(app.problems).toEqual([])
+    const notes = app.getElement('models.Note')
+    const created = await notes.create({ body: 'hello' })
+    expect(created).toMatchObject({ id: 1, body: 'hello' })
+    expect(created.createdAt).toBeInstanceOf(Date)
+    expect(await notes.query({ filter: { body: 'hello' } })).toMatchObject({ totalCount: 1 })
+
+    const file = path.join(dir, 'data/notes.sqlite')
+    expect(inspect(file, 'pragma journal_mode')).toEqual([{ journal_mode: 'wal' }])
+    expect(inspect(file, 'select body from Note')).toEqual([{ body: 'hello' }])
+    expect(app.getElement('databases.Default')).toMatchObject({ dialect: 'sqlite', location: file })
+    expect(logger.lines).toContain('info models.Note: created table Note')
+  })
+
+  it('puts an unnamed database file under data/ in the app folder', async () => {
+    const tree = notesApp('unused')
+    tree['databases/Default/Default.json'] = {}
+    const { app, dir } = await start(tree)
+    await app.getElement('models.Note').create({ body: 'x' })
+    expect(
+      inspect(path.join(dir, 'data/databases.Default.sqlite'), 'select count(*) as n from Note'),
+    ).toEqual([{ n: 1 }])
+  })
+
+  it('createApp({ database }) moves databases.Default to another file, or to memory', async () => {
+    const elsewhere = path.join(tempDir(), 'elsewhere.sqlite')
+    const { app, dir } = await start(notesApp('data/notes.sqlite'), { database: elsewhere })
+    await app.getElement('models.Note').create({ body: 'moved' })
+    expect(inspect(elsewhere, 'select body from Note')).toEqual([{ body: 'moved' }])
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
+
+    const relative = path.join(tempDir(), 'relative.sqlite')
+    const fromCwd = await start(notesApp('data/notes.sqlite'), {
+      database: path.relative(process.cwd(), relative),
+    })
+    await fromCwd.app.getElement('models.Note').create({ body: 'cwd' })
+    expect(inspect(relative, 'select body from Note')).toEqual([{ body: 'cwd' }])
+
+    const inMemory = await start(notesApp('data/notes.sqlite'), { database: ':memory:' })
+    await inMemory.app.getElement('models.Note').create({ body: 'fleeting' })
+    expect(await inMemory.app.getElement('models.Note').query()).toMatchObject({ totalCount: 1 })
+    expect(fs.existsSync(path.join(inMemory.dir, 'data'))).toBe(false)
+  })
+
+  it('reports a model that names a missing database element with JIT_DB_NOT_FOUND', async () => {
+    const { app, dir } = await start(
+      notesApp('data/notes.sqlite', { db: 'databases.Archive', fields: noteFields }),
+    )
+    const problem = app.problems.find((p) => p.element === 'models.Note')
+    expect(problem?.code).toBe('JIT_DB_NOT_FOUND')
+    expect(problem?.file).toBe(path.join(dir, 'models/Note/Note.json'))
+    expect(problem?.field).toBe('db')
+    expect(problem?.message).toContain('"databases.Archive"')
+    expect(() => app.getElement('models.Note')).toThrow(expect.objectContaining({ code: 'JIT_DB_NOT_FOUND' }))
+  })
+
+  it('takes the database name from e.json too, the JitAi way', async () => {
+    const tree = notesApp('data/notes.sqlite')
+    tree['models/Note/e.json'] = { title: 'Notes', type: 'models.NormalType', db: 'databases.Nowhere' }
+    const { app } = await start(tree)
+    expect(app.problems.map((p) => p.code)).toEqual(['JIT_DB_NOT_FOUND'])
+  })
+
+  it('reports an unknown datatype with its file and field', async () => {
+    const { app, dir } = await start(
+      notesApp('data/notes.sqlite', { fields: [...noteFields, { name: 'price', dataType: 'Money' }] }),
+    )
+    expect(app.problems).toHaveLength(1)
+    expect(app.problems[0]).toMatchObject({
+      code: 'JIT_MODEL_DATATYPE_UNKNOWN',
+      file: path.join(dir, 'models/Note/Note.json'),
+      field: 'fields.3.dataType',
+      element: 'models.Note',
+    })
+  })
+
+  it('hot reload adds a new field as a column, keeps the rows, and the old handle sees it', async () => {
+    const { app, dir } = await start(notesApp('data/notes.sqlite'))
+    const notes = app.getElement('models.Note')
+    await notes.create({ body: 'before' })
+    writeTree(dir, {
+      'models/Note/Note.json': {
+        fields: [...noteFields, { name: 'pinned', dataType: 'Checkbox', default: false }],
+      },
+    })
+    expect(await app.reload()).toMatchObject({ applied: true, changed: ['models.Note'] })
+    expect(await notes.query()).toMatchObject({
+      totalCount: 1,
+      rowDatas: [{ body: 'before', pinned: false }],
+    })
+    expect(await notes.create({ body: 'after', pinned: true })).toMatchObject({ pinned: true })
+  })
+
+  it('hot reload refuses a destructive change: the table, the rows and the running model stay', async () => {
+    const { app, dir } = await start(notesApp('data/notes.sqlite'))
+    const notes = app.getElement('models.Note')
+    await notes.create({ body: 'keep me' })
+    writeTree(dir, { 'models/Note/Note.json': { fields: noteFields.filter((f) => f.name !== 'body') } })
+    const result = await app.reload()
+    expect(result.applied).toBe(false)
+    expect(result).toMatchObject({
+      problems: [{ code: 'JIT_MODEL_DESTRUCTIVE_CHANGE', element: 'models.Note' }],
+    })
+    expect(inspect(path.join(dir, 'data/notes.sqlite'), 'select body from Note')).toEqual([
+      { body: 'keep me' },
+    ])
+    expect(await notes.create({ body: 'still works' })).toMatchObject({ id: 2 })
+  })
+})
+
+describe('a model that is a child of a Type', () => {
+  const boxFamily = (dbFile: string): FileTree => ({
+    'app.json': appJson(),
+    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+    'databases/Default/Default.json': { file: dbFile },
+    'boxes/Meta/e.json': { title: 'Boxes', type: '' },
+    'boxes/BoxType/e.json': { title: 'Box', type: 'boxes.Meta' },
+    'boxes/BoxType/type.ts': `
+import { defineType, z } from 'jitlite'
+
+export default defineType({
+  config: z.object({ label: z.string() }),
+  load: ({ config, element, getElement }) => {
+    const items = () => getElement(\`\${element.fullName}.models.BoxItem\`)
+    return {
+      put: (thing: string) => items().upsert({ box: config.label, thing }, { conflict: ['box', 'thing'] }),
+      list: async () => (await items().query({ filter: { box: config.label }, orderList: [['thing', 1]] })).rowDatas.map((r: { thing: string }) => r.thing),
+    }
+  },
+})
+`,
+    'boxes/BoxType/models/BoxItem/e.json': { title: 'Box items', type: 'models.NormalType' },
+    'boxes/BoxType/models/BoxItem/BoxItem.json': {
+      table: 'box_items',
+      fields: [
+        { name: 'id', dataType: 'AutoInt', primaryKey: true },
+        { name: 'box', dataType: 'Stext', maxLen: 32, required: true },
+        { name: 'thing', dataType: 'Stext', required: true },
+      ],
+      unique: [['box', 'thing']],
+    },
+    'boxes/Red/e.json': { title: 'Red box', type: 'boxes.BoxType' },
+    'boxes/Red/Red.json': { label: 'red' },
+    'boxes/Blue/e.json': { title: 'Blue box', type: 'boxes.BoxType' },
+    'boxes/Blue/Blue.json': { label: 'blue' },
+  })
+
+  it('is reached through each Instance, and each Instance keeps to its own rows', async () => {
+    const { app, dir } = await start(boxFamily('data/boxes.sqlite'))
+    expect(app.problems).toEqual([])
+    const red = app.getElement('boxes.Red')
+    const blue = app.getElement('boxes.Blue')
+    await red.put('apple')
+    await red.put('apple')
+    await blue.put('sky')
+    await red.put('cherry')
+    expect(await red.list()).toEqual(['apple', 'cherry'])
+    expect(await blue.list()).toEqual(['sky'])
+
+    const redItems = app.getElement('boxes.Red.models.BoxItem')
+    const blueItems = app.getElement('boxes.Blue.models.BoxItem')
+    expect(redItems).not.toBe(blueItems)
+    expect(await blueItems.get({ box: 'blue' })).toMatchObject({ thing: 'sky' })
+    expect(await redItems.query({ filter: { box: 'red' } })).toMatchObject({ totalCount: 2 })
+    expect(inspect(path.join(dir, 'data/boxes.sqlite'), 'select count(*) as n from box_items')).toEqual([
+      { n: 3 },
+    ])
+    expect(() => app.getElement('boxes.BoxType.models.BoxItem')).toThrow(
+      expect.objectContaining({ code: 'JIT_ELEMENT_NEEDS_INSTANCE' }),
+    )
+  })
+})

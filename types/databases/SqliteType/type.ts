@@ -1,0 +1,55 @@
+import path from 'node:path'
+import { defineType, type PrepareContext, z } from 'jitlite'
+import type { Database } from '../../../runtime/db/database.ts'
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  MEMORY_DATABASE,
+  openSqliteDatabaseSync,
+} from '../../../runtime/db/sqlite.ts'
+
+const sqliteConfig = z.object({
+  /** Relative to the app root; default `data/<fullName>.sqlite`. `:memory:` keeps nothing on disk. */
+  file: z.string().min(1).optional(),
+  busyTimeoutMs: z.number().int().min(0).max(600_000).default(DEFAULT_BUSY_TIMEOUT_MS),
+})
+
+type SqliteConfig = z.infer<typeof sqliteConfig>
+
+function fileOf({
+  config,
+  element,
+  app,
+}: Pick<PrepareContext<SqliteConfig>, 'config' | 'element' | 'app'>): string {
+  const file = config.file ?? path.join('data', `${element.fullName}.sqlite`)
+  return file === MEMORY_DATABASE ? file : path.resolve(app.dir, file)
+}
+
+/**
+ * The connection is a shared resource, so a hot reload that keeps the file keeps the connection, and
+ * the last generation holding it closes it (checkpointing the WAL into the file).
+ */
+function acquire(ctx: PrepareContext<SqliteConfig>): Database {
+  const file = fileOf(ctx)
+  return ctx.resources.acquire(
+    `databases.sqlite:${file}`,
+    () => openSqliteDatabaseSync({ file, busyTimeoutMs: ctx.config.busyTimeoutMs }),
+    (db) => db.close(),
+  )
+}
+
+/**
+ * A SQLite database Instance. `getElement('databases.Default')` returns its `Database`.
+ *
+ * @example
+ * // app/databases/Default/e.json: { "title": "Default database", "type": "databases.SqliteType" }
+ * // app/databases/Default/Default.json: { "file": "data/app.sqlite" }
+ * const { kysely } = app.getElement('databases.Default')
+ */
+export default defineType<SqliteConfig, Database>({
+  config: sqliteConfig,
+  // Opening at start reports an unusable file (JIT_DB_OPEN_FAILED) before any request needs it.
+  prepare(ctx) {
+    acquire(ctx)
+  },
+  load: (ctx) => acquire(ctx),
+})

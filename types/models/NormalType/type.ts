@@ -1,0 +1,110 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { defineType, type ElementInfo, JitError, type PrepareContext } from 'jitlite'
+import type { Database } from '../../../runtime/db/database.ts'
+import { ModelHandle } from '../../../runtime/db/model.ts'
+import {
+  DEFAULT_DATABASE_ELEMENT,
+  type ModelDefinition,
+  parseModelConfig,
+} from '../../../runtime/db/model-config.ts'
+import { syncModelSchema } from '../../../runtime/db/schema-sync.ts'
+
+/** The business config file, as the config loader picks it: `<Folder>.json`, else `config.json`. */
+function configFileOf(element: ElementInfo): string {
+  const own = path.join(element.dir, `${path.basename(element.dir)}.json`)
+  if (fs.existsSync(own)) return own
+  const generic = path.join(element.dir, 'config.json')
+  return fs.existsSync(generic) ? generic : own
+}
+
+/** JitAi keeps `db` in e.json; the business config may name it too, and wins. */
+function withDatabaseName(config: Readonly<Record<string, unknown>>, element: ElementInfo) {
+  const fromDefine = (element.define as { db?: unknown }).db
+  if (config.db !== undefined || typeof fromDefine !== 'string') return config
+  return { ...config, db: fromDefine }
+}
+
+/** The last segment of the fullName (`models.User` -> `User`), as JitAi names a model's table. */
+function defaultTableOf(element: ElementInfo): string {
+  return element.fullName.slice(element.fullName.lastIndexOf('.') + 1)
+}
+
+function definitionOf(ctx: PrepareContext<Record<string, unknown>>): ModelDefinition {
+  const { element } = ctx
+  return parseModelConfig(withDatabaseName(ctx.config, element), {
+    defaultTable: defaultTableOf(element),
+    where: { file: configFileOf(element), element: element.fullName },
+  })
+}
+
+function isDatabase(value: unknown): value is Database {
+  const candidate = value as Partial<Database> | null
+  return typeof candidate?.runCompiled === 'function' && typeof candidate.models === 'object'
+}
+
+/** The model's database: the element its `db` names, which must be a `databases.*` Instance. */
+function databaseOf(ctx: PrepareContext<Record<string, unknown>>, model: ModelDefinition): Database {
+  const where = { file: configFileOf(ctx.element), field: 'db', element: ctx.element.fullName }
+  let found: unknown
+  try {
+    found = ctx.getElement(model.db)
+  } catch (error) {
+    if (!(error instanceof JitError) || error.code !== 'JIT_ELEMENT_NOT_FOUND' || error.element !== model.db)
+      throw error
+    const fallback =
+      model.db === DEFAULT_DATABASE_ELEMENT ? '' : `, or remove "db" to use ${DEFAULT_DATABASE_ELEMENT}`
+    throw new JitError(
+      'JIT_DB_NOT_FOUND',
+      `${ctx.element.fullName} stores its rows in "${model.db}", which is not an element of this app. ` +
+        `Create it (for example databases/${model.db.split('.').pop()}/e.json with "type": "databases.SqliteType")${fallback}.`,
+      where,
+      { cause: error },
+    )
+  }
+  if (!isDatabase(found)) {
+    throw new JitError(
+      'JIT_DB_NOT_FOUND',
+      `${ctx.element.fullName} names "${model.db}" as its database, but that element is not a database: name a databases.* Instance`,
+      where,
+    )
+  }
+  return found
+}
+
+/**
+ * A model element: one table, declared in its business config (fields with JitAi datatypes, `unique`,
+ * `indexes`, optional `table` and `db`). The table is brought in line at start and at each reload
+ * (see `syncModelSchema`); `getElement` returns a `ModelHandle`. A model in a Type's folder is
+ * reached through each Instance of that Type; the Instances share its table, so such a model keys
+ * its rows by the Instance's identity (WechatPublicAuthModel: `appId`).
+ *
+ * @example
+ * // app/models/Note/e.json: { "title": "Notes", "type": "models.NormalType" }
+ * // app/models/Note/Note.json: { "fields": [{ "name": "id", "dataType": "AutoInt", "primaryKey": true },
+ * //                                          { "name": "body", "dataType": "Ltext" }] }
+ * const notes = app.getElement('models.Note')
+ * await notes.create({ body: 'hello' })
+ */
+export default defineType<Record<string, unknown>, ModelHandle>({
+  async prepare(ctx) {
+    const model = definitionOf(ctx)
+    const db = databaseOf(ctx, model)
+    const report = await syncModelSchema(db, model, {
+      where: { file: configFileOf(ctx.element), element: ctx.element.fullName },
+    })
+    if (report.createdTable) ctx.log.info(`${ctx.element.fullName}: created table ${report.table}`)
+    if (report.addedColumns.length > 0) {
+      ctx.log.info(
+        `${ctx.element.fullName}: added columns ${report.addedColumns.join(', ')} to ${report.table}`,
+      )
+    }
+  },
+  load(ctx) {
+    const model = definitionOf(ctx)
+    const label = ctx.owner
+      ? `${ctx.element.fullName} (of ${ctx.owner.element.fullName})`
+      : ctx.element.fullName
+    return new ModelHandle(databaseOf(ctx, model), model, { label })
+  },
+})
