@@ -23,7 +23,7 @@ export function problemsAgainst(running: Generation, next: Generation): JitError
     problems.push(
       new JitError(
         'JIT_CONFIG_DELETED',
-        `the business config file of ${fullName} was deleted, so its last good config stays: write the file again (or write {} to use the Type's defaults), or delete the whole folder to remove the element`,
+        `the business config file of ${fullName} was deleted: write it again (or write {} to use the Type's defaults), or delete the whole folder to remove the element`,
         { file: path.join(before.dir, hadFile), element: fullName },
       ),
     )

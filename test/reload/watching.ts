@@ -87,6 +87,14 @@ export async function eventually(check: () => boolean, what: string): Promise<vo
 }
 
 /**
+ * The test app's own names in a reload's list. Every app extends the framework app in the checkout's
+ * types/, which is watched too: an edit there (another engineer's, in a shared checkout) may ride along.
+ */
+export function own(names: readonly string[]): string[] {
+  return names.filter((name) => /^(greeters|counters)\./.test(name)).sort()
+}
+
+/**
  * A fence: writes a marker Instance's config and waits for the reload that applies it. Reloads are
  * serialized, so every event caused by writes made before the fence has been emitted when it returns.
  */
