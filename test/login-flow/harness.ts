@@ -35,9 +35,6 @@ export function loginAppTree(
 ) {
   const tree: FileTree = {
     'app.json': appJson(APP_NAME),
-    'databases/Meta/e.json': { title: 'Databases', type: '' },
-    'databases/SqliteType/e.json': { title: 'SQLite', type: 'databases.Meta' },
-    'databases/SqliteType/type.ts': `export { default } from ${JSON.stringify(fixture('sqlite-database-type.ts'))}\n`,
     'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
     'databases/Default/Default.json': { file: 'data/app.sqlite' },
     'auths/loginTypes/SandboxLoginType/e.json': { title: 'Sandbox login', type: 'auths.loginTypes.Meta' },
