@@ -15,6 +15,8 @@ export interface ElementInfo {
   /** Absolute path of the element folder. */
   readonly dir: string
   readonly define: Readonly<ElementDefine>
+  /** For a Type's child (reached through each Instance of that Type): the Type's fullName. */
+  readonly scopedTo?: string
 }
 
 /** The app being served, as element code sees it. */

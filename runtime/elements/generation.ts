@@ -460,6 +460,7 @@ export function elementInfo(element: RegisteredElement): ElementInfo {
     app: element.app.id,
     dir: element.dir,
     define: element.define,
+    scopedTo: element.scopedTo,
   }
 }
 
