@@ -39,6 +39,11 @@ export interface ElementMetadata {
   readonly actions: readonly string[]
   /** Names of the functions its functionList exposes (`POST <apiPath>/<function>`). */
   readonly functions: readonly string[]
+  /**
+   * Set when the Instance talks to a local stand-in for its provider (`jit dev` mounts the sandbox of
+   * its Type and points it there): the sandbox's name, `wechat`.
+   */
+  readonly sandbox?: string
   /** The compiled browser entry of its type chain (`frontBundleEntry`), when it has one. */
   readonly bundleUrl?: string
 }

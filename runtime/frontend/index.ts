@@ -16,7 +16,7 @@ export type {
   SessionUser,
 } from './contract.ts'
 export { FrontendError } from './request.ts'
-export { type PlainElement, RuntimeApp, type RuntimeAppOptions } from './runtime-app.ts'
+export { type CurrentSession, type PlainElement, RuntimeApp, type RuntimeAppOptions } from './runtime-app.ts'
 
 let shared: RuntimeApp | undefined
 

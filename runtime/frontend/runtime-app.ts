@@ -18,6 +18,13 @@ export interface RuntimeAppOptions {
   navigate?: (url: string) => void
 }
 
+/** The session of the page's browser. */
+export interface CurrentSession {
+  readonly user: SessionUser
+  /** ISO 8601. */
+  readonly expiresAt: string
+}
+
 /** What `getElement` resolves to for an element without browser code: its metadata and functions. */
 export type PlainElement = Readonly<ElementMetadata> & Readonly<Record<string, unknown>>
 
@@ -71,20 +78,27 @@ export class RuntimeApp {
     return pending as Promise<T>
   }
 
-  /** The logged-in user, or null. */
-  async getCurrentUser(): Promise<SessionUser | null> {
+  /** The current session (its user and when it ends), or null when nobody is logged in. */
+  async getSession(): Promise<CurrentSession | null> {
     const app = await this.getAppInfo()
     try {
-      const body = await requestJson<{ data: { user: SessionUser } }>(
+      const body = await requestJson<{ data: CurrentSession }>(
         this.fetchFn,
         `${this.baseUrl}${app.sessionPath}`,
-        { cache: 'no-store' },
+        {
+          cache: 'no-store',
+        },
       )
-      return body.data.user
+      return body.data
     } catch (err) {
       if (err instanceof FrontendError && err.status === 401) return null
       throw err
     }
+  }
+
+  /** The logged-in user, or null. */
+  async getCurrentUser(): Promise<SessionUser | null> {
+    return (await this.getSession())?.user ?? null
   }
 
   /** Ends the current session (nothing happens when there is none). */

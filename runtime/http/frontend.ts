@@ -11,6 +11,7 @@ import type { AppMetadata, ElementMetadata } from '../frontend/contract.ts'
 import { type BrowserBundle, BrowserBundler, RUNTIME_URL } from './bundler.ts'
 import type { HttpTypeMembers } from './contract.ts'
 import { findPage, pageContext } from './pages.ts'
+import { sandboxBaseUrl } from './sandboxes.ts'
 
 export interface FrontendOptions {
   /** The URL browsers reach the app at, without a trailing slash. */
@@ -76,7 +77,9 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
     if (!located) return reply
     const entry = browserEntryOf(generation, located.element)
     const bundle = entry && (await bundleOf(bundler, generation, entry))
-    const body = JSON.stringify(elementMetadata(app, generation, located.element, fullName, bundle))
+    const body = JSON.stringify(
+      elementMetadata(app, publicUrl, generation, located.element, fullName, bundle),
+    )
     return sendCached(request, reply, body, etagOf(body), 'application/json; charset=utf-8', REVALIDATE)
   })
 
@@ -138,6 +141,7 @@ function appMetadata(app: JitApp, publicUrl: string): AppMetadata {
 
 function elementMetadata(
   app: JitApp,
+  publicUrl: string,
   generation: Generation,
   element: RegisteredElement,
   fullName: string,
@@ -153,8 +157,28 @@ function elementMetadata(
     apiPath: `/api/${app.info.orgId}/${app.info.name}/${fullName.split('.').join('/')}`,
     actions: Object.keys(type?.routes ?? {}),
     functions: (element.define.functionList ?? []).map((f) => f.name),
+    sandbox: element.layer === 'Instance' ? sandboxOf(generation, element, type, publicUrl) : undefined,
     bundleUrl: bundle?.url,
   }
+}
+
+/**
+ * The name of the sandbox an Instance is pointed at: its Type has one, and the Instance's config
+ * holds every value the sandbox sets when it takes over an Instance (`jit dev`).
+ */
+function sandboxOf(
+  generation: Generation,
+  element: RegisteredElement,
+  type: HttpTypeMembers | undefined,
+  publicUrl: string,
+): string | undefined {
+  const sandbox = type?.sandbox
+  const config = generation.configOf(element.fullName)?.value
+  if (!sandbox || !config) return undefined
+  const takeover = sandbox.instanceConfig({}, sandboxBaseUrl(publicUrl, sandbox.name))
+  if (!takeover || Object.keys(takeover).length === 0) return undefined
+  const pointed = Object.entries(takeover).every(([key, value]) => config[key] === value)
+  return pointed ? sandbox.name : undefined
 }
 
 /** What an Instance shows a browser: its object's `getLoginConfig()` when it has one, else its config
