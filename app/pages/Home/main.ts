@@ -1,0 +1,114 @@
+/**
+ * The member page: signed in, it shows the WeChat nickname and avatar from the session; signed out,
+ * it offers "Log in with WeChat" inside WeChat, and elsewhere explains how to continue with a QR code
+ * of the login link (plus, against the local sandbox, a way to continue in this browser).
+ */
+import type { CurrentSession } from 'jitlite/browser'
+import { FrontendError, getRuntimeApp } from 'jitlite/browser'
+import type { WechatLoginElement } from 'jitlite/types/auths/loginTypes/WechatPublicType/frontend.ts'
+
+const root = document.getElementById('app') as HTMLElement
+const loginType = root.dataset.loginType ?? 'auths.loginTypes.MyWechatLogin'
+const app = getRuntimeApp()
+
+void show()
+
+async function show(): Promise<void> {
+  try {
+    const [login, session] = await Promise.all([
+      app.getElement<WechatLoginElement>(loginType),
+      app.getSession(),
+    ])
+    if (session) showProfile(login, session)
+    else if (login.isWechatBrowser()) showWechat(login)
+    else showDesktop(login)
+  } catch (err) {
+    showError(err)
+  }
+}
+
+function showWechat(login: WechatLoginElement): void {
+  const view = mount('view-wechat', 'Sign in · Lumen Tea House')
+  if (login.getLoginConfig().scope === 'snsapi_base') {
+    slot(view, 'consent').textContent =
+      'Use your WeChat account. We receive only an anonymous member ID: no nickname, photo or password.'
+  }
+  const button = view.querySelector<HTMLButtonElement>('[data-action="login"]')!
+  button.addEventListener('click', () => {
+    button.setAttribute('aria-busy', 'true')
+    login.login(pagePath())
+  })
+}
+
+function showDesktop(login: WechatLoginElement): void {
+  const view = mount('view-desktop', 'Continue in WeChat · Lumen Tea House', true)
+  slot(view, 'qr').innerHTML = login.renderLoginQrCode(pagePath(), {
+    label: 'QR code: scan with WeChat to sign in',
+  })
+  slot(view, 'wecom').hidden = login.getBrowserEnvironment() !== 'wecom'
+  if (login.usesSandbox()) {
+    slot(view, 'sandbox').hidden = false
+    const link = view.querySelector<HTMLAnchorElement>('[data-action="sandbox-login"]')!
+    link.href = login.getLoginUrl(pagePath())
+  }
+}
+
+function showProfile(login: WechatLoginElement, { user, expiresAt }: CurrentSession): void {
+  const name = user.displayName?.trim() || 'Tea Club member'
+  const view = mount('view-profile', `${name} · Lumen Tea House`)
+  slot(view, 'nickname').textContent = name
+  const avatar = slot(view, 'avatar') as HTMLImageElement
+  if (user.avatarUrl && /^https?:\/\//.test(user.avatarUrl)) {
+    avatar.src = user.avatarUrl
+    avatar.alt = `${name}'s profile photo`
+  } else {
+    avatar.replaceWith(initialAvatar(name))
+  }
+  slot(view, 'expires').textContent = new Date(expiresAt).toLocaleDateString('en-GB', {
+    day: 'numeric',
+    month: 'long',
+  })
+  slot(view, 'silent').hidden = login.getLoginConfig().scope !== 'snsapi_base'
+  const button = view.querySelector<HTMLButtonElement>('[data-action="logout"]')!
+  button.addEventListener('click', async () => {
+    button.disabled = true
+    try {
+      await app.logout()
+      await show()
+    } catch (err) {
+      showError(err)
+    }
+  })
+}
+
+function showError(err: unknown): void {
+  const view = mount('view-error', 'Something went wrong · Lumen Tea House')
+  const code = err instanceof FrontendError ? ` (${err.code})` : ''
+  slot(view, 'message').textContent = `${(err as Error)?.message ?? 'The page could not load.'}${code}`
+  view.querySelector('[data-action="retry"]')!.addEventListener('click', () => location.reload())
+}
+
+/** Replaces the page's content with a copy of a template; returns the new content's container. */
+function mount(templateId: string, title: string, wide = false): HTMLElement {
+  const template = document.getElementById(templateId) as HTMLTemplateElement
+  root.replaceChildren(template.content.cloneNode(true))
+  root.classList.toggle('wide', wide)
+  document.title = title
+  return root
+}
+
+function slot(view: HTMLElement, name: string): HTMLElement {
+  return view.querySelector<HTMLElement>(`[data-slot="${name}"]`)!
+}
+
+function pagePath(): string {
+  return location.pathname + location.search
+}
+
+function initialAvatar(name: string): HTMLElement {
+  const circle = document.createElement('span')
+  circle.className = 'avatar initial'
+  circle.setAttribute('aria-hidden', 'true')
+  circle.textContent = [...name][0]?.toUpperCase() ?? '?'
+  return circle
+}
