@@ -102,16 +102,43 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
   /** Conflict keys already checked, joined by commas: upserts repeat the same few. */
   readonly #checkedConflictKeys = new Set<string>()
 
-  /** `label` names the model in error messages (the element's fullName); default: the table. */
-  constructor(db: Database, definition: ModelDefinition, options: { label?: string } = {}) {
+  /** Set while the table is still being brought in line; every statement waits for it. */
+  #schemaReady: Promise<unknown> | undefined
+
+  /**
+   * `label` names the model in error messages (the element's fullName); default: the table.
+   * `schemaReady`, when given, is a schema sync still running: statements wait for it, and fail with
+   * its error if it fails.
+   */
+  constructor(
+    db: Database,
+    definition: ModelDefinition,
+    options: { label?: string; schemaReady?: Promise<unknown> } = {},
+  ) {
     this.#db = db
     this.definition = definition
     this.#label = options.label ?? `model "${definition.table}"`
+    const ready = options.schemaReady
+    if (ready) {
+      this.#schemaReady = ready
+      // Handled here so that a handle nobody uses never reports an unhandled rejection.
+      ready.then(
+        () => {
+          this.#schemaReady = undefined
+        },
+        () => undefined,
+      )
+    }
     for (const field of definition.fields) this.#codecs.set(field.name, this.#makeCodec(field))
     const isDatetime = (name: string) => this.#codecs.get(name)?.field.dataType === 'Datetime'
     this.#hasCreatedAt = isDatetime(CREATED_AT)
     this.#hasUpdatedAt = isDatetime(UPDATED_AT)
     this.#storeDatetime = db.models.codec('Datetime').toStorage
+  }
+
+  /** Resolves once the table matches the declaration; rejects with the sync's error if it cannot. */
+  async ready(): Promise<void> {
+    await this.#schemaReady
   }
 
   /** Inserts a row and returns it as stored, with its generated primary key. */
@@ -411,6 +438,7 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
     values: readonly unknown[],
     build: (slot: (index: number) => unknown) => Compilable,
   ): Promise<CompiledRunResult> {
+    if (this.#schemaReady) await this.#schemaReady
     let shape = this.#shapes.get(shapeKey)
     if (!shape) {
       shape = compileShape(build)

@@ -159,7 +159,13 @@ describe('databases.SqliteType and models.NormalType elements', () => {
 })
 
 describe('a model that is a child of a Type', () => {
-  const boxFamily = (dbFile: string): FileTree => ({
+  const boxItemFields = [
+    { name: 'id', dataType: 'AutoInt', primaryKey: true },
+    { name: 'box', dataType: 'Stext', maxLen: 32, required: true },
+    { name: 'thing', dataType: 'Stext', required: true },
+  ]
+  /** `eager`: the Type's prepare awaits its model's sync, so a failed sync fails the Instance at start. */
+  const boxFamily = (dbFile: string, options: { eager?: boolean } = {}): FileTree => ({
     'app.json': appJson(),
     'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
     'databases/Default/Default.json': { file: dbFile },
@@ -170,6 +176,7 @@ import { defineType, z } from 'jitlite'
 
 export default defineType({
   config: z.object({ label: z.string() }),
+  ${options.eager ? 'prepare: ({ element, getElement }) => getElement(`${element.fullName}.models.BoxItem`).ready(),' : ''}
   load: ({ config, element, getElement }) => {
     const items = () => getElement(\`\${element.fullName}.models.BoxItem\`)
     return {
@@ -182,11 +189,7 @@ export default defineType({
     'boxes/BoxType/models/BoxItem/e.json': { title: 'Box items', type: 'models.NormalType' },
     'boxes/BoxType/models/BoxItem/BoxItem.json': {
       table: 'box_items',
-      fields: [
-        { name: 'id', dataType: 'AutoInt', primaryKey: true },
-        { name: 'box', dataType: 'Stext', maxLen: 32, required: true },
-        { name: 'thing', dataType: 'Stext', required: true },
-      ],
+      fields: boxItemFields,
       unique: [['box', 'thing']],
     },
     'boxes/Red/e.json': { title: 'Red box', type: 'boxes.BoxType' },
@@ -218,5 +221,63 @@ export default defineType({
     expect(() => app.getElement('boxes.BoxType.models.BoxItem')).toThrow(
       expect.objectContaining({ code: 'JIT_ELEMENT_NEEDS_INSTANCE' }),
     )
+  })
+
+  it('needs neither its table nor a database in an app with no Instance of its Type', async () => {
+    const tree = boxFamily('data/boxes.sqlite')
+    for (const name of Object.keys(tree)) {
+      if (name.startsWith('databases/') || name.startsWith('boxes/Red/') || name.startsWith('boxes/Blue/'))
+        delete tree[name]
+    }
+    const { app, dir } = await start(tree)
+    expect(app.problems).toEqual([])
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
+  })
+
+  it('a change that would lose data fails its first use through an Instance, and leaves the rows', async () => {
+    const { app, dir } = await start(boxFamily('data/boxes.sqlite'))
+    await app.getElement('boxes.Red').put('apple')
+    const itemsFile = path.join(dir, 'boxes/BoxType/models/BoxItem/BoxItem.json')
+    writeTree(dir, {
+      'boxes/BoxType/models/BoxItem/BoxItem.json': {
+        table: 'box_items',
+        fields: boxItemFields.filter((f) => f.name !== 'thing'),
+      },
+    })
+    const result = await app.reload()
+    expect(result.applied).toBe(true)
+    const items = app.getElement('boxes.Red.models.BoxItem')
+    await expect(items.ready()).rejects.toMatchObject({
+      code: 'JIT_MODEL_DESTRUCTIVE_CHANGE',
+      file: itemsFile,
+    })
+    await expect(items.query()).rejects.toMatchObject({ code: 'JIT_MODEL_DESTRUCTIVE_CHANGE' })
+    expect(inspect(path.join(dir, 'data/boxes.sqlite'), 'select box, thing from box_items')).toEqual([
+      { box: 'red', thing: 'apple' },
+    ])
+  })
+
+  it('a Type that awaits ready() in prepare reports such a change at start, on each Instance', async () => {
+    const file = path.join(tempDir(), 'boxes.sqlite')
+    const first = await start(boxFamily(file, { eager: true }))
+    expect(first.app.problems).toEqual([])
+    await first.app.getElement('boxes.Blue').put('sky')
+    await first.app.close()
+
+    const changed = boxFamily(file, { eager: true })
+    changed['boxes/BoxType/models/BoxItem/BoxItem.json'] = {
+      table: 'box_items',
+      fields: boxItemFields.map((f) => (f.name === 'thing' ? { ...f, dataType: 'Integer' } : f)),
+    }
+    const { app } = await start(changed)
+    // One problem per Instance; each names the model's declaration, where the fix goes.
+    expect(app.problems.map((p) => [p.code, p.element])).toEqual([
+      ['JIT_MODEL_DESTRUCTIVE_CHANGE', 'boxes.BoxType.models.BoxItem'],
+      ['JIT_MODEL_DESTRUCTIVE_CHANGE', 'boxes.BoxType.models.BoxItem'],
+    ])
+    expect(() => app.getElement('boxes.Red')).toThrow(
+      expect.objectContaining({ code: 'JIT_MODEL_DESTRUCTIVE_CHANGE' }),
+    )
+    expect(inspect(file, 'select thing from box_items')).toEqual([{ thing: 'sky' }])
   })
 })

@@ -86,25 +86,40 @@ function databaseOf(ctx: PrepareContext<Record<string, unknown>>, model: ModelDe
  * const notes = app.getElement('models.Note')
  * await notes.create({ body: 'hello' })
  */
+async function syncAndReport(
+  ctx: PrepareContext<Record<string, unknown>>,
+  db: Database,
+  model: ModelDefinition,
+) {
+  const where = { file: configFileOf(ctx.element), element: ctx.element.fullName }
+  const report = await syncModelSchema(db, model, { where })
+  if (report.createdTable) ctx.log.info(`${ctx.element.fullName}: created table ${report.table}`)
+  if (report.addedColumns.length > 0) {
+    ctx.log.info(
+      `${ctx.element.fullName}: added columns ${report.addedColumns.join(', ')} to ${report.table}`,
+    )
+  }
+}
+
 export default defineType<Record<string, unknown>, ModelHandle>({
+  // At start, at each reload and in `jit check`: a malformed declaration, a missing database or a
+  // change that would lose data is reported here, and a reload that brings one in is refused.
   async prepare(ctx) {
     const model = definitionOf(ctx)
-    const db = databaseOf(ctx, model)
-    const report = await syncModelSchema(db, model, {
-      where: { file: configFileOf(ctx.element), element: ctx.element.fullName },
-    })
-    if (report.createdTable) ctx.log.info(`${ctx.element.fullName}: created table ${report.table}`)
-    if (report.addedColumns.length > 0) {
-      ctx.log.info(
-        `${ctx.element.fullName}: added columns ${report.addedColumns.join(', ')} to ${report.table}`,
-      )
-    }
+    // A Type's child serves the Type's Instances: its table is made when one of them loads it, so an
+    // app that has no such Instance needs neither the table nor the database.
+    if (ctx.element.scopedTo) return
+    await syncAndReport(ctx, databaseOf(ctx, model), model)
   },
   load(ctx) {
     const model = definitionOf(ctx)
-    const label = ctx.owner
-      ? `${ctx.element.fullName} (of ${ctx.owner.element.fullName})`
-      : ctx.element.fullName
-    return new ModelHandle(databaseOf(ctx, model), model, { label })
+    const db = databaseOf(ctx, model)
+    if (!ctx.owner) return new ModelHandle(db, model, { label: ctx.element.fullName })
+    // Reached through an Instance: sync now, and let the handle's statements wait for it. A Type
+    // that wants a failed sync to fail its Instance at start awaits `handle.ready()` in its prepare.
+    return new ModelHandle(db, model, {
+      label: `${ctx.element.fullName} (of ${ctx.owner.element.fullName})`,
+      schemaReady: syncAndReport(ctx, db, model),
+    })
   },
 })
