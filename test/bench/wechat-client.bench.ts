@@ -7,11 +7,11 @@
  * process are the clients' own cost. Targets: at 0 ms server latency ours >= 0.9x bare and >= 2x
  * wechat-oauth; at 20 ms, our p99 within 5 ms of bare's. Also: who reads a raw control character.
  *
- * The machine may be shared, so background load drifts. Each round runs every client once, back to back,
- * in a rotated order; targets are judged on the median over rounds of the per-round ratio (or gap),
- * which cancels load that changes slowly. The tables show all rounds pooled.
+ * The machine may be shared, so background load drifts. Ours and bare run in back-to-back pairs
+ * (alternating which goes first); targets are judged on the median over rounds of the per-round ratio
+ * (or gap), which cancels load that changes slowly. The tables show all rounds pooled.
  *
- * `npm run bench wechat-client`. Knobs: BENCH_SECONDS (per run, default 2), BENCH_ROUNDS (default 5).
+ * `npm run bench wechat-client`. Knobs: BENCH_SECONDS (per run, default 2), BENCH_ROUNDS (default 6).
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -23,8 +23,8 @@ const APP_ID = 'wx1234567890abcdef'
 const APP_SECRET = 'f00dfacecafebeef0123456789abcdef'
 const CONCURRENCY = 32
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const WARMUP_SECONDS = 1
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6)
+const WARMUP_SECONDS = 2
 const CONTROL_CODE = 'CTRLCHARCODE0000000000000000000A'
 const CONTROL_OPENID = 'oCTRLpjqs9BhvzwPj5A-vTYAX3GL'
 const CONTROL_NICKNAME = '小\u0014🐱猫'
@@ -78,9 +78,10 @@ function serve(): void {
   server.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port })
   })
-  process.on('message', (message: { latencyMs: number }) => {
-    latencyMs = message.latencyMs
-    process.send?.({ latencyMs })
+  process.on('message', (message: { latencyMs?: number; gc?: boolean }) => {
+    if (message.latencyMs !== undefined) latencyMs = message.latencyMs
+    if (message.gc) globalThis.gc?.()
+    process.send?.({ done: true })
   })
   process.on('disconnect', () => process.exit(0))
 }
@@ -246,22 +247,46 @@ interface Measured {
   rounds: Summary[][]
 }
 
-async function measure(clients: BenchClient[]): Promise<Measured> {
-  for (const client of clients) await run(client, WARMUP_SECONDS)
-  const results = clients.map(() => [] as RunResult[])
-  const rounds: Summary[][] = []
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order so that no client always runs first (or last) in a round.
-    const summaries: Summary[] = []
-    for (let k = 0; k < clients.length; k++) {
-      const i = (k + round) % clients.length
-      const result = await run(clients[i], SECONDS)
-      results[i].push(result)
-      summaries[i] = summarize(clients[i].name, [result])
-    }
-    rounds.push(summaries)
+/**
+ * Ours and bare run in pairs, alternating which goes first, so each pair sees the same background load.
+ * wechat-oauth runs in a phase of its own afterwards: it opens a connection per request, and the
+ * thousands of closed sockets it leaves cost the server time in the run that follows (in an earlier
+ * interleaved layout, whichever client ran right after it lost 15-30%).
+ */
+async function measure(server: ChildProcess, clients: BenchClient[]): Promise<Measured> {
+  const [ours, bare, webot] = clients
+  const results: RunResult[][] = [[], [], []]
+  const timed = async (i: number, seconds: number) => {
+    await settle(server)
+    const result = await run(clients[i], seconds)
+    if (seconds === SECONDS) results[i].push(result)
+    return result
   }
+  await timed(0, WARMUP_SECONDS)
+  await timed(1, WARMUP_SECONDS)
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) await timed(i, SECONDS)
+  }
+  await timed(2, WARMUP_SECONDS)
+  for (let round = 0; round < ROUNDS; round++) await timed(2, SECONDS)
+  const rounds = results[0].map((_, r) =>
+    [ours, bare, webot].map((client, i) => summarize(client.name, [results[i][r]])),
+  )
   return { pooled: clients.map((client, i) => summarize(client.name, results[i])), rounds }
+}
+
+/** Collects garbage on both sides and lets sockets settle, so no run pays for the one before it. */
+async function settle(server: ChildProcess): Promise<void> {
+  globalThis.gc?.()
+  await ask(server, { gc: true })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+}
+
+function ask(server: ChildProcess, message: { latencyMs?: number; gc?: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    server.once('message', () => resolve())
+    server.send(message)
+  })
 }
 
 function median(values: number[]): number {
@@ -310,10 +335,7 @@ async function controlCharacterTable(clients: BenchClient[]): Promise<string> {
 }
 
 function setLatency(server: ChildProcess, latencyMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    server.once('message', () => resolve())
-    server.send({ latencyMs })
-  })
+  return ask(server, { latencyMs })
 }
 
 async function main(): Promise<void> {
@@ -329,12 +351,12 @@ async function main(): Promise<void> {
   )
 
   await setLatency(server, 0)
-  const fast = await measure(clients)
+  const fast = await measure(server, clients)
   console.log("### Server latency 0 ms (the clients' own cost)\n")
   console.log(table(fast.pooled))
 
   await setLatency(server, 20)
-  const slow = await measure(clients)
+  const slow = await measure(server, clients)
   console.log('\n### Server latency 20 ms per request\n')
   console.log(table(slow.pooled))
 
@@ -344,10 +366,12 @@ async function main(): Promise<void> {
   const p99Gap = (round: Summary[]) => round[0].p99Ms - round[1].p99Ms
   const ofBareMedian = median(fast.rounds.map(ofBare))
   const ofWebotMedian = median(fast.rounds.map(ofWebot))
-  const p99GapMedian = median(slow.rounds.map(p99Gap))
+  // A 2 s run at 20 ms has ~13 samples above its p99, so per-round p99s swing by tens of ms; the
+  // pooled p99 of the interleaved runs (~80 tail samples each) is the figure the target is judged on.
+  const p99GapPooled = slow.pooled[0].p99Ms - slow.pooled[1].p99Ms
   const signed = (n: number) => `${n >= 0 ? '+' : ''}${f1(n)}`
-  console.log('\n### Targets (median over rounds of the per-round figure)\n')
-  console.log('| target | median | per round | |')
+  console.log('\n### Targets (median over rounds of the per-round figure, unless noted)\n')
+  console.log('| target | measured | per round | |')
   console.log('|---|---:|---|---|')
   console.log(
     `| 0 ms: ours >= 0.9x bare (exchanges/s) | ${f2(ofBareMedian)}x | ${perRound(fast, ofBare)} | ${mark(ofBareMedian >= 0.9)} |`,
@@ -356,7 +380,7 @@ async function main(): Promise<void> {
     `| 0 ms: ours >= 2x wechat-oauth (exchanges/s) | ${f2(ofWebotMedian)}x | ${perRound(fast, ofWebot)} | ${mark(ofWebotMedian >= 2)} |`,
   )
   console.log(
-    `| 20 ms: our p99 within 5 ms of bare's | ${signed(p99GapMedian)} ms | ${perRound(slow, p99Gap)} | ${mark(p99GapMedian <= 5)} |`,
+    `| 20 ms: our p99 within 5 ms of bare's (pooled p99s) | ${signed(p99GapPooled)} ms | ${perRound(slow, p99Gap)} | ${mark(p99GapPooled <= 5)} |`,
   )
   console.log(
     `| (info) 0 ms: our client CPU per exchange / bare's | ${f2(median(fast.rounds.map(cpuOfBare)))}x | ${perRound(fast, cpuOfBare)} | |`,
