@@ -155,9 +155,11 @@ function buildError(entryFile: string, failure: BuildFailure): JitError {
   const where = first.location
   const file = where ? path.resolve(where.file) : entryFile
   const more = (failure.errors?.length ?? 1) > 1 ? ` (and ${failure.errors.length - 1} more)` : ''
+  // The place goes into the message too: an HTTP answer carries the message only.
+  const place = where ? `${path.basename(file)}:${where.line}:${where.column + 1}` : path.basename(file)
   return new JitError(
     'JIT_FRONTEND_BUILD_FAILED',
-    `${first.text}${more}`,
+    `${place}: ${first.text}${more}`,
     where ? { file, line: where.line, column: where.column + 1 } : { file },
   )
 }

@@ -91,7 +91,7 @@ function indexPages(generation: Generation, log: Logger): Map<string, PageMatch>
     if (taken) {
       const conflict = new JitError(
         'JIT_PAGE_PATH_CONFLICT',
-        `answers at ${urlPath}, which ${taken.fullName} already serves: give one of them another "path"`,
+        `${fullName} answers at ${urlPath}, which ${taken.fullName} already serves: give one of them another "path"`,
         { element: fullName, file: generation.configOf(fullName)?.file, field: 'path' },
       )
       log.warn(conflict.format())
