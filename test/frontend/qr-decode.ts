@@ -1,5 +1,9 @@
-import jsQR from 'jsqr'
+import jsqrModule from 'jsqr'
 import { PNG } from 'pngjs'
+
+// jsqr is CommonJS whose types declare an ES default export: under NodeNext the default import is the
+// module object to TypeScript, and the function itself at run time (which also carries `.default`).
+const jsQR = (jsqrModule as unknown as { default: typeof jsqrModule.default }).default
 
 /**
  * Reads a QR code the way a phone does: from pixels. `svg` is drawn at `scale` pixels per module
