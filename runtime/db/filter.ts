@@ -131,17 +131,18 @@ function planEntry(name: string, value: unknown, values: unknown[], context: Fil
     return [{ kind: name, children }]
   }
   const field = context.field(name, 'filter')
+  if (value === null) return [{ kind: 'null', field: field.name, isNull: true }]
+  // Stored JSON text compares as text, which says nothing useful about the values it encodes.
   if (
     field.dataType === 'JSON' &&
     !(isPlainObject(value) && Object.keys(value).every((k) => k === 'isNull'))
   ) {
     queryInvalid(
       context,
-      `JSON field "${field.name}" can only be filtered with { isNull: true | false }`,
+      `JSON field "${field.name}" can only be filtered by null or { isNull: true | false }`,
       field.name,
     )
   }
-  if (value === null) return [{ kind: 'null', field: field.name, isNull: true }]
   if (isPlainObject(value)) return planOperators(field, value, values, context)
   const usedIn = `the filter on "${field.name}"`
   return [

@@ -31,21 +31,34 @@ const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i
  * kysely's SQLite driver prepares every statement it runs. Preparing costs about as much as running a
  * small upsert, so this keeps prepared statements by SQL text. Only one statement runs at a time (the
  * driver holds a single connection behind a mutex), so sharing one is safe. A schema change clears
- * the cache: SQLite would re-prepare them anyway, but `select *` must see new columns.
+ * the cache: SQLite would re-prepare them anyway, but `select *` must see new columns. It also counts
+ * open result streams, during which the connection may run nothing else.
  */
 class StatementCachingDatabase implements SqliteDatabase {
   readonly #raw: BetterSqlite3.Database
   readonly #statements = new Map<string, SqliteStatement>()
+  #openStreams = 0
 
   constructor(raw: BetterSqlite3.Database) {
     this.#raw = raw
+  }
+
+  /** Whether a `stream()` is part-way through its rows. */
+  get streaming(): boolean {
+    return this.#openStreams > 0
   }
 
   prepare(sqlText: string): SqliteStatement {
     const cached = this.#statements.get(sqlText)
     if (cached) return cached
     if (SCHEMA_CHANGE.test(sqlText)) this.#statements.clear()
-    const statement = this.#raw.prepare(sqlText)
+    const raw = this.#raw.prepare(sqlText)
+    const statement: SqliteStatement = {
+      reader: raw.reader,
+      all: (parameters) => raw.all(parameters),
+      run: (parameters) => raw.run(parameters),
+      iterate: (parameters) => this.#counted(raw.iterate(parameters)),
+    }
     if (CACHEABLE.test(sqlText)) {
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
         this.#statements.delete(this.#statements.keys().next().value as string)
@@ -58,6 +71,15 @@ class StatementCachingDatabase implements SqliteDatabase {
   close(): void {
     this.#statements.clear()
     this.#raw.close()
+  }
+
+  *#counted(rows: IterableIterator<unknown>): IterableIterator<unknown> {
+    this.#openStreams++
+    try {
+      yield* rows
+    } finally {
+      this.#openStreams--
+    }
   }
 }
 
@@ -115,13 +137,15 @@ function connect(location: string, busyTimeoutMs: number): Database {
   /**
    * kysely's executor costs about 4 µs a query (connection mutex, several promise hops), close to a
    * tenth of a small upsert. better-sqlite3 runs a statement synchronously, so nothing can interleave
-   * inside one; the only state that spans a kysely caller's awaits is an open transaction (including
-   * the schema lock). Outside one, the statement runs here at once; inside one, it queues on kysely's
-   * mutex like any query and so never lands in someone else's transaction.
+   * inside one; the only states that span a kysely caller's awaits are an open transaction (including
+   * the schema lock) and a result stream being read. Outside those, the statement runs here at once;
+   * during one, it queues on kysely's mutex like any query, so it never lands in someone else's
+   * transaction.
    */
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
-    if (raw.inTransaction || !raw.open)
+    if (raw.inTransaction || statements.streaming || !raw.open) {
       return kysely.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))
+    }
     const statement = statements.prepare(sqlText)
     if (statement.reader) return { rows: statement.all(parameters) }
     return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) }

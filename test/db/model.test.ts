@@ -186,6 +186,11 @@ describe('ModelHandle writes', () => {
     const bare = await things.create({ done: 0, meta: 42 })
     expect(bare).toMatchObject({ done: false, meta: 42, day: null, count: 3 })
     expect((await things.query({ filter: { done: true } })).rowDatas.map((r) => r.id)).toEqual([1])
+    expect(
+      (await things.query({ filter: { meta: { isNull: false }, day: null } })).rowDatas.map((r) => r.id),
+    ).toEqual([2])
+    const jsonEquality = await caught(() => things.get({ meta: 42 }))
+    expect(jsonEquality.code).toBe('JIT_MODEL_QUERY_INVALID')
   })
 })
 
@@ -360,5 +365,20 @@ describe('ModelHandle and schema', () => {
     await upsert
     expect(order).toEqual(['tx-insert', 'tx-end', 'upsert'])
     expect(inspect(file, 'select openid from users')).toEqual([{ openid: 'outside' }])
+  })
+
+  it('a model write issued while a kysely stream is being read waits for the stream to finish', async () => {
+    for (let i = 0; i < 3; i++) await users.create({ appId: 'wx1', openid: `o${i}` })
+    const order: string[] = []
+    let upsert: Promise<unknown> | undefined
+    for await (const row of db.kysely.selectFrom('users').select('openid').orderBy('id').stream()) {
+      order.push(`row ${row.openid}`)
+      upsert ??= users
+        .upsert({ appId: 'wx1', openid: 'late' }, { conflict: ['appId', 'openid'] })
+        .then(() => order.push('upsert'))
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    await upsert
+    expect(order).toEqual(['row o0', 'row o1', 'row o2', 'upsert'])
   })
 })
