@@ -1,0 +1,94 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { createApp, type JitApp } from '../../runtime/index.ts'
+import { type Logger, memoryLogger } from '../../runtime/log.ts'
+import {
+  type RunningWechatSandbox,
+  startWechatSandbox,
+  WECHAT_SANDBOX_DEMO_APP,
+} from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
+
+export const DEMO = WECHAT_SANDBOX_DEMO_APP
+/** Fixture accounts of the sandbox (fixtures.json). */
+export const UNBOUND = { appId: 'wx8d2f6a0c4e1b9537', appSecret: 'c4a8e2f6b0d4a8c2e6f0b4d8a2c6e0f4' }
+export const CALLBACK = 'http://127.0.0.1:3000/api/tests/wechat/auths/loginTypes/Login/callback'
+
+/** The database element every WeChat login app needs (its file is overridden by createApp's `database`). */
+export const DATABASE: FileTree = {
+  'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+  'databases/Default/Default.json': { file: 'data/app.sqlite' },
+}
+
+export const SVC = (instance: string) => `auths.loginTypes.${instance}.services.WechatPublicAuthSvc`
+export const MODEL = (instance: string) => `auths.loginTypes.${instance}.models.WechatPublicAuthModel`
+
+export interface WechatTestApp {
+  app: JitApp
+  dir: string
+  database: string
+  logger: Logger & { lines: string[] }
+  sandbox: RunningWechatSandbox
+}
+
+/**
+ * A temp app with one WeChat login Instance per entry of `instances` (config merged over the demo
+ * account's, pointed at the sandbox), a real SQLite file, and a memory logger.
+ */
+export async function openWechatApp(
+  sandbox: RunningWechatSandbox,
+  instances: Record<string, Record<string, unknown>> = { Login: {} },
+  options: {
+    tree?: FileTree
+    mode?: 'development' | 'production'
+    logger?: Logger & { lines: string[] }
+  } = {},
+): Promise<WechatTestApp> {
+  const tree: FileTree = { 'app.json': appJson('wechat'), ...DATABASE, ...options.tree }
+  for (const [name, config] of Object.entries(instances)) {
+    tree[`auths/loginTypes/${name}/e.json`] = { title: name, type: 'auths.loginTypes.WechatPublicType' }
+    tree[`auths/loginTypes/${name}/${name}.json`] = {
+      appId: DEMO.appId,
+      appSecret: DEMO.appSecret,
+      oauthBaseUrl: sandbox.url,
+      apiBaseUrl: sandbox.url,
+      // Short enough that a hanging endpoint ends a test quickly, long enough for a loaded machine.
+      attemptTimeoutMs: 3000,
+      totalDeadlineMs: 6000,
+      ...config,
+    }
+  }
+  const dir = writeTempTree(tree, 'jitlite-wechat-')
+  const database = path.join(dir, 'data', 'app.sqlite')
+  const logger = options.logger ?? memoryLogger()
+  const app = await createApp({ appDir: dir, database, logger, mode: options.mode ?? 'development' })
+  return { app, dir, database, logger, sandbox }
+}
+
+export { startWechatSandbox }
+
+/** A code for `user`, as the consent sheet's Allow (or snsapi_base's silent redirect) would give it. */
+export function codeFor(
+  sandbox: RunningWechatSandbox,
+  options: { appId?: string; scope?: 'snsapi_base' | 'snsapi_userinfo'; user?: string } = {},
+): string {
+  const redirect = sandbox.authorize({
+    appid: options.appId ?? DEMO.appId,
+    redirectUri: CALLBACK,
+    scope: options.scope ?? 'snsapi_userinfo',
+    state: 'teststate1',
+    user: options.user,
+  })
+  const code = new URL(redirect).searchParams.get('code')
+  if (!code) throw new Error('the sandbox gave no code')
+  return code
+}
+
+/** The bytes of the database file and its WAL, as text, for plain-text searches. */
+export function databaseBytes(database: string): string {
+  return ['', '-wal']
+    .map((suffix) => `${database}${suffix}`)
+    .filter((file) => fs.existsSync(file))
+    .map((file) => fs.readFileSync(file).toString('latin1'))
+    .join('\n')
+}
