@@ -17,6 +17,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const APP_ID = 'wx1234567890abcdef'
@@ -256,19 +257,21 @@ interface Measured {
 async function measure(server: ChildProcess, clients: BenchClient[]): Promise<Measured> {
   const [ours, bare, webot] = clients
   const results: RunResult[][] = [[], [], []]
-  const timed = async (i: number, seconds: number) => {
+  const warmUp = async (i: number) => {
     await settle(server)
-    const result = await run(clients[i], seconds)
-    if (seconds === SECONDS) results[i].push(result)
-    return result
+    await run(clients[i], WARMUP_SECONDS)
   }
-  await timed(0, WARMUP_SECONDS)
-  await timed(1, WARMUP_SECONDS)
+  const timed = async (i: number) => {
+    await settle(server)
+    results[i].push(await run(clients[i], SECONDS))
+  }
+  await warmUp(0)
+  await warmUp(1)
   for (let round = 0; round < ROUNDS; round++) {
-    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) await timed(i, SECONDS)
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) await timed(i)
   }
-  await timed(2, WARMUP_SECONDS)
-  for (let round = 0; round < ROUNDS; round++) await timed(2, SECONDS)
+  await warmUp(2)
+  for (let round = 0; round < ROUNDS; round++) await timed(2)
   const rounds = results[0].map((_, r) =>
     [ours, bare, webot].map((client, i) => summarize(client.name, [results[i][r]])),
   )
@@ -334,6 +337,8 @@ async function controlCharacterTable(clients: BenchClient[]): Promise<string> {
   return lines.join('\n')
 }
 
+const loadAverage = () => loadavg()[0].toFixed(1)
+
 function setLatency(server: ChildProcess, latencyMs: number): Promise<void> {
   return ask(server, { latencyMs })
 }
@@ -347,7 +352,8 @@ async function main(): Promise<void> {
 
   console.log(
     `Concurrency ${CONCURRENCY}, ${ROUNDS} rounds of ${SECONDS} s per client (after ${WARMUP_SECONDS} s warm-up), ` +
-      `server in a child process; Node ${process.version}, ${process.platform}/${process.arch}.\n`,
+      `server in a child process; Node ${process.version}, ${process.platform}/${process.arch}, ` +
+      `${availableParallelism()} CPUs, load average ${loadAverage()} at start.\n`,
   )
 
   await setLatency(server, 0)
@@ -384,6 +390,10 @@ async function main(): Promise<void> {
   )
   console.log(
     `| (info) 0 ms: our client CPU per exchange / bare's | ${f2(median(fast.rounds.map(cpuOfBare)))}x | ${perRound(fast, cpuOfBare)} | |`,
+  )
+
+  console.log(
+    `\nLoad average at the end: ${loadAverage()} (other work on the machine widens the per-round spread).`,
   )
 
   await setLatency(server, 0)
