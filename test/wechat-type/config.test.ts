@@ -6,24 +6,14 @@ import { resolveWechatHosts } from '../../types/auths/loginTypes/WechatPublicTyp
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { namesWechatHosts } from '../../types/auths/loginTypes/WechatPublicType/sandbox-definition.ts'
 import { appJson, writeTempTree } from '../helpers/temp-app.ts'
-import { DATABASE, DEMO, openWechatApp, startWechatSandbox } from './helpers.ts'
+import { DATABASE, DEMO, openWechatApp, startWechatSandbox, TEST_KEY, useTestKey } from './helpers.ts'
 
 const apps: JitApp[] = []
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()))
 })
 
-// Token encryption reads JIT_SECRET_KEY from the process environment; with it set, no test writes a
-// development key file (the demo app's would land in the repository's app/ folder).
-const TEST_KEY = 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U='
-const savedKey = process.env.JIT_SECRET_KEY
-beforeAll(() => {
-  process.env.JIT_SECRET_KEY = TEST_KEY
-})
-afterAll(() => {
-  if (savedKey === undefined) delete process.env.JIT_SECRET_KEY
-  else process.env.JIT_SECRET_KEY = savedKey
-})
+useTestKey()
 
 const repoRoot = path.resolve(import.meta.dirname, '../..')
 

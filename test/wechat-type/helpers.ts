@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { type Logger, memoryLogger } from '../../runtime/log.ts'
 import {
@@ -10,6 +11,24 @@ import {
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
 
 export const DEMO = WECHAT_SANDBOX_DEMO_APP
+
+/** A JIT_SECRET_KEY for tests (the base64 of 32 bytes). */
+export const TEST_KEY = 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U='
+
+/**
+ * Sets JIT_SECRET_KEY for the test file and restores it after: token encryption reads it from the
+ * process environment, and with it set no test writes a development key file.
+ */
+export function useTestKey(): void {
+  const saved = process.env.JIT_SECRET_KEY
+  beforeAll(() => {
+    process.env.JIT_SECRET_KEY = TEST_KEY
+  })
+  afterAll(() => {
+    if (saved === undefined) delete process.env.JIT_SECRET_KEY
+    else process.env.JIT_SECRET_KEY = saved
+  })
+}
 /** Fixture accounts of the sandbox (fixtures.json). */
 export const UNBOUND = { appId: 'wx8d2f6a0c4e1b9537', appSecret: 'c4a8e2f6b0d4a8c2e6f0b4d8a2c6e0f4' }
 export const CALLBACK = 'http://127.0.0.1:3000/api/tests/wechat/auths/loginTypes/Login/callback'
