@@ -55,14 +55,14 @@ function showDesktop(login: WechatLoginElement): void {
 
 function showProfile(login: WechatLoginElement, { user, expiresAt }: CurrentSession): void {
   const name = user.displayName?.trim() || 'Tea Club member'
-  const view = mount('view-profile', `${name} · Lumen Tea House`)
+  const view = mount('view-profile', `${name} · Lumen Tea House`, true)
   slot(view, 'nickname').textContent = name
   const avatar = slot(view, 'avatar') as HTMLImageElement
   if (user.avatarUrl && /^https?:\/\//.test(user.avatarUrl)) {
     avatar.src = user.avatarUrl
     avatar.alt = `${name}'s profile photo`
   } else {
-    avatar.replaceWith(initialAvatar(name))
+    avatar.replaceWith(placeholderAvatar(user.displayName?.trim()))
   }
   slot(view, 'expires').textContent = new Date(expiresAt).toLocaleDateString('en-GB', {
     day: 'numeric',
@@ -105,10 +105,16 @@ function pagePath(): string {
   return location.pathname + location.search
 }
 
-function initialAvatar(name: string): HTMLElement {
+const SILHOUETTE_SVG =
+  '<svg class="silhouette" viewBox="0 0 24 24" fill="currentColor"><circle cx="12" cy="8.5" r="4"/><path d="M4.5 20a7.5 7.5 0 0 1 15 0z"/></svg>'
+
+/** The first letter of the nickname in a circle; a silhouette when WeChat gave no nickname. */
+function placeholderAvatar(nickname: string | undefined): HTMLElement {
   const circle = document.createElement('span')
   circle.className = 'avatar initial'
   circle.setAttribute('aria-hidden', 'true')
-  circle.textContent = [...name][0]?.toUpperCase() ?? '?'
+  const initial = nickname ? [...nickname][0]?.toUpperCase() : undefined
+  if (initial) circle.textContent = initial
+  else circle.innerHTML = SILHOUETTE_SVG
   return circle
 }
