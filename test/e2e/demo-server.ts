@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { type Browser, chromium } from 'playwright-core'
+import { sandboxOverrides } from '../../runtime/http/sandboxes.ts'
+import { buildServer } from '../../runtime/http/server.ts'
+import { createApp, type JitApp } from '../../runtime/index.ts'
+import { memoryLogger } from '../../runtime/log.ts'
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const SCREENSHOTS_DIR = path.join(REPO_ROOT, 'docs', 'screenshots')
+
+/** Real User-Agents (WECHAT.md section 9). */
+export const USER_AGENTS = {
+  wechatIos:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.42(0x18002a2d) NetType/WIFI Language/en',
+  desktopChrome:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+} as const
+
+export const PHONE_VIEWPORT = { width: 390, height: 844 }
+export const DESKTOP_VIEWPORT = { width: 1280, height: 800 }
+
+export interface DemoServer {
+  readonly url: string
+  readonly appDir: string
+  readonly app: JitApp
+  readonly server: FastifyInstance
+  readonly log: ReturnType<typeof memoryLogger>
+  /** POSTs JSON to the WeChat sandbox's admin API. */
+  sandboxAdmin(route: string, body?: unknown): Promise<unknown>
+  close(): Promise<void>
+}
+
+export interface DemoServerOptions {
+  /** Changes the copy of the app before it loads (another scope, another account). */
+  edit?: (appDir: string) => void
+  /** Environment variables over the process's. */
+  env?: Record<string, string>
+}
+
+/**
+ * The demo app as `jit dev` serves it (WeChat sandbox mounted, the login Instance pointed at it), from
+ * a copy of `app/` in a temp folder with its own database, on a free loopback port.
+ */
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-e2e-'))
+  fs.cpSync(path.join(REPO_ROOT, 'app'), appDir, {
+    recursive: true,
+    filter: (source) => !/(?:^|[\\/])(?:data|\.jitlite)(?:[\\/]|$)/.test(path.relative(REPO_ROOT, source)),
+  })
+  options.edit?.(appDir)
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const log = memoryLogger()
+  const app = await createApp({
+    appDir,
+    database: path.join(appDir, 'e2e.sqlite'),
+    env: { ...process.env, JIT_SECRET_KEY: randomBytes(32).toString('base64'), ...options.env },
+    publicUrl: url,
+    logger: log,
+    configOverrides: sandboxOverrides(url),
+  })
+  const server = await buildServer(app, { sandboxes: true, log })
+  await server.listen({ port, host: '127.0.0.1' })
+  return {
+    url,
+    appDir,
+    app,
+    server,
+    log,
+    async sandboxAdmin(route, body) {
+      const response = await fetch(`${url}/__sandbox/wechat/__admin${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      })
+      if (!response.ok) throw new Error(`sandbox admin ${route}: ${response.status} ${await response.text()}`)
+      return response.json()
+    },
+    async close() {
+      await server.close()
+      await app.close()
+      fs.rmSync(appDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Debian's Chromium, headless. Missing Chromium fails the run: the browser tests never skip. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** A port that was free a moment ago: the app's public URL must be known before it listens. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
