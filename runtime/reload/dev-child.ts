@@ -7,17 +7,23 @@
 /** Set to "1" in the environment of an app process run by the dev supervisor. */
 export const SUPERVISED_ENV = 'JIT_DEV_SUPERVISED'
 
-/** Sent once the child serves HTTP; `problems` are the app's problems as `jit check` prints them. */
+/** One problem of the app: the element it makes unusable (if any) and the line `jit check` prints. */
+export interface ReportedProblem {
+  element?: string
+  text: string
+}
+
+/** Sent once the child serves HTTP on `port` (loopback), with the app's problems at that moment. */
 export interface ChildReadyMessage {
   type: 'jit:ready'
   port: number
-  problems: string[]
+  problems: ReportedProblem[]
 }
 
 /** Sent after each hot reload in the child, so that the supervisor compares code edits with the present. */
 export interface ChildProblemsMessage {
   type: 'jit:problems'
-  problems: string[]
+  problems: ReportedProblem[]
 }
 
 export type ChildMessage = ChildReadyMessage | ChildProblemsMessage
@@ -36,13 +42,20 @@ export function isSupervised(env: NodeJS.ProcessEnv = process.env): boolean {
  * await server.listen({ port: 0, host: '127.0.0.1' })
  * reportReadyToSupervisor({ port: (server.server.address() as AddressInfo).port, problems: app.problems })
  */
-export function reportReadyToSupervisor(info: {
-  port: number
-  problems: ReadonlyArray<{ format(): string }>
-}): void {
+export function reportReadyToSupervisor(info: { port: number; problems: readonly ProblemLike[] }): void {
   if (!isSupervised()) return
-  sendToSupervisor({ type: 'jit:ready', port: info.port, problems: info.problems.map((p) => p.format()) })
+  sendToSupervisor({ type: 'jit:ready', port: info.port, problems: reportProblems(info.problems) })
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+}
+
+/** What the runtime's JitError offers; kept structural so that this file imports nothing. */
+interface ProblemLike {
+  element?: string
+  format(): string
+}
+
+export function reportProblems(problems: readonly ProblemLike[]): ReportedProblem[] {
+  return problems.map((p) => ({ element: p.element, text: p.format() }))
 }
 
 /** Sends a message to the supervisor; a no-op without one. */

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { watch } from 'chokidar'
 import type { JitApp, ReloadResult } from '../app.ts'
 import type { Logger } from '../log.ts'
-import { isSupervised, sendToSupervisor } from './dev-child.ts'
+import { isSupervised, reportProblems, sendToSupervisor } from './dev-child.ts'
 import { MissedWriteCheck } from './missed-writes.ts'
 import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
 import { type ChangeKind, ReloadQueue } from './queue.ts'
@@ -84,7 +84,7 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
   const announce = (result: ReloadResult & { applied: true }) => {
     followAppStack()
     log.info(formatReloadLine(result))
-    if (supervised) sendToSupervisor({ type: 'jit:problems', problems: app.problems.map((p) => p.format()) })
+    if (supervised) sendToSupervisor({ type: 'jit:problems', problems: reportProblems(app.problems) })
   }
   app.on('reload', announce)
 

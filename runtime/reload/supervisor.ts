@@ -1,0 +1,277 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { type FSWatcher, watch } from 'chokidar'
+import { loadAppStack } from '../elements/apps.ts'
+import { consoleLogger, type Logger } from '../log.ts'
+import { AppProcess } from './app-process.ts'
+import type { ReportedProblem } from './dev-child.ts'
+import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
+import { DevProxy } from './proxy.ts'
+import { type ChangeKind, ReloadQueue } from './queue.ts'
+import { formatRestartLine } from './report.ts'
+import { MAX_WAIT_MS, SETTLE_MS } from './watch.ts'
+
+/** An app process that exits sooner than this after a restart for a crash is not restarted again. */
+const CRASH_LOOP_MS = 5_000
+
+export interface SuperviseDevOptions {
+  /** The app root. Its folder and every app it extends are watched for code edits. */
+  appDir: string
+  /**
+   * `node` arguments that run the app process: it serves HTTP on PORT/HOST (the supervisor sets
+   * 127.0.0.1 and port 0) and calls `reportReadyToSupervisor` once it listens.
+   */
+  childArgs: string[]
+  /** Default: `[jit]` lines on stdout and stderr. */
+  log?: Logger
+  /** The address browsers use. Default: PORT (3000) and HOST (127.0.0.1) from `env`. */
+  port?: number
+  host?: string
+  /** The environment the app process starts with. Default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Default 60 s. */
+  readyTimeoutMs?: number
+  /** How long a replaced process may take to finish its requests before it is killed. Default 10 s. */
+  stopTimeoutMs?: number
+  /** Stop on SIGINT/SIGTERM. Default true. */
+  handleSignals?: boolean
+  /** Receives the app process's output instead of the terminal (tests). */
+  childOutput?: (text: string, stream: 'stdout' | 'stderr') => void
+}
+
+export interface DevSupervisor {
+  /** The address browsers use, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string
+  readonly port: number
+  /** The pid of the app process serving now, if one is. */
+  readonly appPid: number | undefined
+  /** Resolves once the supervisor has stopped (by `close()` or a signal). */
+  readonly closed: Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * `jit dev`'s process model. Node cannot unload ES modules, so re-importing edited TypeScript in a
+ * running process would grow its memory with every edit. Instead the app runs in a child process:
+ * JSON edits reload inside it (hot reload, generations), and a code edit under an app root starts a
+ * new child beside the running one. When the new one is ready, the public port forwards to it and the
+ * old one finishes its requests and exits: memory stays flat, and no request is refused meanwhile.
+ * A new process that brings new problems (a Type that no longer imports) is stopped instead, and the
+ * previous one keeps serving. Prints one line per restart: what changed and how long it took.
+ *
+ * @example
+ * // in `jit dev`, when not itself the supervised child (see isSupervised()):
+ * const dev = await superviseDev({ appDir, childArgs: [jitBin, 'dev', appDir] })
+ * await dev.closed
+ */
+export async function superviseDev(options: SuperviseDevOptions): Promise<DevSupervisor> {
+  const env = options.env ?? process.env
+  const host = options.host ?? env.HOST ?? '127.0.0.1'
+  const port = options.port ?? Number(env.PORT ?? 3000)
+  let proxy: DevProxy
+  try {
+    proxy = await DevProxy.listen(port, host)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') throw new Error(`${host}:${port} is in use: stop what uses it, or set PORT`)
+    throw err
+  }
+  const supervisor = new Supervisor(options, env, host, proxy)
+  await supervisor.begin()
+  return supervisor
+}
+
+class Supervisor implements DevSupervisor {
+  readonly url: string
+  readonly closed: Promise<void>
+  private readonly options: SuperviseDevOptions
+  private readonly env: NodeJS.ProcessEnv
+  private readonly proxy: DevProxy
+  private readonly log: Logger
+  private readonly queue: ReloadQueue
+  private readonly watchedRoots = new Set<string>()
+  private watcher?: FSWatcher
+  private live?: AppProcess
+  private starting?: AppProcess
+  private crashed = false
+  private restartedForCrash?: AppProcess
+  private closing?: Promise<void>
+  private resolveClosed!: () => void
+  private readonly onSignal = () => void this.close()
+
+  constructor(options: SuperviseDevOptions, env: NodeJS.ProcessEnv, host: string, proxy: DevProxy) {
+    this.options = options
+    this.env = env
+    this.proxy = proxy
+    this.log = options.log ?? consoleLogger
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+    this.url = `http://${shownHost}:${proxy.port}`
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve
+    })
+    this.queue = new ReloadQueue((batch) => this.onChanges(batch), {
+      settleMs: SETTLE_MS,
+      maxWaitMs: MAX_WAIT_MS,
+    })
+  }
+
+  get port(): number {
+    return this.proxy.port
+  }
+
+  get appPid(): number | undefined {
+    return this.live?.pid
+  }
+
+  async begin(): Promise<void> {
+    if (this.options.handleSignals !== false) {
+      process.once('SIGINT', this.onSignal)
+      process.once('SIGTERM', this.onSignal)
+    }
+    for (const root of this.appRoots()) this.watchedRoots.add(root)
+    this.watcher = watch([...this.watchedRoots], {
+      ignoreInitial: true,
+      ignored: (file, stats) => isIgnoredPath(file, stats?.isFile()),
+    })
+    this.watcher.on('all', (event, file) => {
+      if ((event === 'add' || event === 'change' || event === 'unlink') && isWatchedFile(file)) {
+        this.queue.add(file, event as ChangeKind)
+      }
+    })
+    this.watcher.on('error', (err) => this.log.error(`file watcher: ${(err as Error).message}`))
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()))
+    await this.replace([], 'start')
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      process.off('SIGINT', this.onSignal)
+      process.off('SIGTERM', this.onSignal)
+      const stopMs = this.stopTimeoutMs
+      // A process still starting is stopped, so that waiting for its readiness ends at once.
+      await Promise.all([this.starting?.stop(stopMs), this.live?.stop(stopMs)])
+      await this.queue.close()
+      await this.watcher?.close()
+      await this.proxy.close()
+      this.resolveClosed()
+    })()
+    return this.closing
+  }
+
+  private get stopTimeoutMs(): number {
+    return this.options.stopTimeoutMs ?? 10_000
+  }
+
+  private async onChanges(batch: ReadonlyMap<string, ChangeKind>): Promise<void> {
+    if (this.closing) return
+    const files = [...batch.keys()]
+    if (files.some((file) => path.basename(file) === 'app.json')) this.followAppStack()
+    const code = files.filter(isCodeFile).map(relative)
+    if (this.crashed) {
+      this.crashed = false
+      // A restart that was already under way when the process crashed may have replaced it by now.
+      if (!this.live) return this.replace(code, 'crash')
+    }
+    // After a failed start any change is worth another try; otherwise JSON is the app process's job.
+    if (!this.live) return this.replace(code, 'start')
+    if (code.length > 0) return this.replace(code, 'edit')
+  }
+
+  /** Starts a new app process and, once it is ready and acceptable, makes it the one that serves. */
+  private async replace(files: string[], reason: 'start' | 'edit' | 'crash'): Promise<void> {
+    const started = performance.now()
+    if (!this.live) this.proxy.pause(true)
+    const next = AppProcess.spawn({
+      args: this.options.childArgs,
+      env: this.env,
+      publicUrl: this.url,
+      output: this.options.childOutput,
+    })
+    this.starting = next
+    try {
+      await next.whenReady(this.options.readyTimeoutMs ?? 60_000)
+    } catch (err) {
+      await next.stop(this.stopTimeoutMs)
+      if (this.closing) return
+      const fallback = this.live
+        ? 'the previous app process keeps serving'
+        : 'waiting for a file change to try again'
+      this.log.error(`${(err as Error).message}; ${fallback}`)
+      if (!this.live) this.proxy.pause(false)
+      return
+    } finally {
+      this.starting = undefined
+    }
+    if (this.closing) return next.stop(this.stopTimeoutMs)
+
+    const introduced = this.live && reason === 'edit' ? newProblems(this.live.problems, next.problems) : []
+    if (introduced.length > 0) {
+      await next.stop(this.stopTimeoutMs)
+      for (const problem of introduced) {
+        this.log.warn(`code change refused, the previous app process keeps serving: ${problem.text}`)
+      }
+      return
+    }
+    const previous = this.live
+    this.adopt(next, reason === 'crash')
+    const ms = performance.now() - started
+    if (reason === 'edit') this.log.info(formatRestartLine(files, ms))
+    else if (reason === 'crash')
+      this.log.info(`restarted in ${Math.round(ms)} ms after the app process exited`)
+    else this.log.info(`app process ready in ${Math.round(ms)} ms at ${this.url}`)
+    await previous?.stop(this.stopTimeoutMs)
+  }
+
+  private adopt(next: AppProcess, afterCrash: boolean): void {
+    this.live = next
+    this.restartedForCrash = afterCrash ? next : undefined
+    this.proxy.forwardTo(next.port)
+    void next.exited.then((code) => {
+      if (this.live !== next || next.stopRequested || this.closing) return
+      this.live = undefined
+      const crashLoop = this.restartedForCrash === next && performance.now() - next.readyAt < CRASH_LOOP_MS
+      if (crashLoop) {
+        this.log.error(`the app process exited (${code}) right after a restart; waiting for a file change`)
+        this.proxy.pause(false)
+        return
+      }
+      this.log.warn(`the app process exited (${code}); starting a new one`)
+      this.proxy.pause(true)
+      this.crashed = true
+      this.queue.add(this.options.appDir, 'change')
+    })
+  }
+
+  /** The top app and every app it extends; only the top app when its app.json cannot be read. */
+  private appRoots(): Set<string> {
+    const top = path.resolve(this.options.appDir)
+    try {
+      return new Set([top, ...loadAppStack(top, fs).map((app) => app.root)])
+    } catch {
+      return new Set([top])
+    }
+  }
+
+  private followAppStack(): void {
+    const roots = this.appRoots()
+    for (const root of roots) if (!this.watchedRoots.has(root)) this.watcher?.add(root)
+    for (const root of this.watchedRoots) if (!roots.has(root)) this.watcher?.unwatch(root)
+    this.watchedRoots.clear()
+    for (const root of roots) this.watchedRoots.add(root)
+  }
+}
+
+/** Problems of `next` that `current` does not have, on elements that worked in `current`. */
+function newProblems(
+  current: readonly ReportedProblem[],
+  next: readonly ReportedProblem[],
+): ReportedProblem[] {
+  const brokenNow = new Set(current.map((p) => p.element).filter(Boolean))
+  const linesNow = new Set(current.map((p) => p.text))
+  return next.filter((p) => !linesNow.has(p.text) && !(p.element && brokenNow.has(p.element)))
+}
+
+function relative(file: string): string {
+  const rel = path.relative(process.cwd(), file)
+  return rel.startsWith('..') ? file : rel
+}

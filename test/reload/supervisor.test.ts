@@ -1,0 +1,230 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { memoryLogger } from '../../runtime/log.ts'
+import { type DevSupervisor, superviseDev } from '../../runtime/reload/supervisor.ts'
+import { greeterFamily } from '../helpers/greeters.ts'
+import { appJson, writeTempTree } from '../helpers/temp-app.ts'
+
+const register = fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))
+const devApp = fileURLToPath(new URL('./fixtures/dev-app.ts', import.meta.url))
+const superviseThenClose = fileURLToPath(new URL('./fixtures/supervise-then-close.ts', import.meta.url))
+/** App processes start in seconds on a loaded machine: every wait here is generous. */
+const WAIT_MS = 60_000
+const TEST_MS = 180_000
+
+const running: DevSupervisor[] = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((dev) => dev.close()))
+})
+
+function greeterApp(): string {
+  return writeTempTree({
+    'app.json': appJson(),
+    ...greeterFamily,
+    'greeters/English/e.json': { title: 'English', type: 'greeters.FriendlyType' },
+    'greeters/English/English.json': { greeting: 'Hello' },
+  })
+}
+
+async function supervise(dir: string) {
+  const log = memoryLogger()
+  let output = ''
+  const dev = await superviseDev({
+    appDir: dir,
+    childArgs: ['--import', register, devApp, dir],
+    port: 0,
+    log,
+    handleSignals: false,
+    childOutput: (text) => {
+      output += text
+    },
+  })
+  running.push(dev)
+  const get = (route: string) => getOnce(`${dev.url}${route}`)
+  const line = async (pattern: RegExp) => {
+    const deadline = Date.now() + WAIT_MS
+    for (;;) {
+      const found = log.lines.find((l) => pattern.test(l))
+      if (found) return found
+      if (Date.now() > deadline)
+        throw new Error(`no log line ${pattern} in ${JSON.stringify(log.lines)}\n${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+  return { dev, log, get, line, output: () => output }
+}
+
+/**
+ * One request on a connection of its own. A request sent on a reused keep-alive connection at the
+ * moment the old app process closes it fails at the TCP level whatever a proxy does; browsers retry
+ * those by themselves, and so fresh connections show what a user sees.
+ */
+function getOnce(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent: false }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk) => {
+        body += chunk
+      })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    request.on('error', reject)
+  })
+}
+
+function editType(dir: string, edit: (source: string) => string): void {
+  const file = path.join(dir, 'greeters/FriendlyType/type.ts')
+  fs.writeFileSync(file, edit(fs.readFileSync(file, 'utf8')))
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function exited(pid: number): Promise<void> {
+  const deadline = Date.now() + WAIT_MS
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} still runs`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+describe('jit dev supervisor', () => {
+  it(
+    'JSON edits reload in process; a code edit starts a new app process that serves the new code, no request fails meanwhile, the old one exits',
+    async () => {
+      const dir = greeterApp()
+      const { dev, get, line, log } = await supervise(dir)
+      expect(await get('/greet')).toEqual({ status: 200, body: 'Hello, Ann!' })
+      const firstPid = dev.appPid!
+
+      // JSON reloads inside the app process.
+      fs.writeFileSync(path.join(dir, 'greeters/English/English.json'), JSON.stringify({ greeting: 'Howdy' }))
+      const deadline = Date.now() + WAIT_MS
+      while ((await get('/greet')).body !== 'Howdy, Ann!') {
+        if (Date.now() > deadline) throw new Error('the JSON edit never applied')
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      expect(dev.appPid).toBe(firstPid)
+      expect(log.lines.some((l) => l.includes('restarted'))).toBe(false)
+
+      const answers: Array<{ status: number; body: string }> = []
+      let restarted = false
+      const traffic = (async () => {
+        while (!restarted)
+          answers.push(await get('/greet').catch((err: Error) => ({ status: 0, body: err.message })))
+      })()
+      editType(dir, (source) =>
+        source.replace('${config.greeting}, ${who}', '${config.greeting}, dear ${who}'),
+      )
+      const restartLine = await line(/restarted in \d+ ms: .*type\.ts changed/)
+      restarted = true
+      await traffic
+
+      expect(restartLine).toMatch(/^info restarted in \d+ ms: .*greeters\/FriendlyType\/type\.ts changed$/)
+      expect(await get('/greet')).toEqual({ status: 200, body: 'Howdy, dear Ann!' })
+      expect(dev.appPid).not.toBe(firstPid)
+      expect(answers.length).toBeGreaterThan(0)
+      for (const answer of answers) {
+        expect(answer.status).toBe(200)
+        expect(['Howdy, Ann!', 'Howdy, dear Ann!']).toContain(answer.body)
+      }
+      await exited(firstPid)
+    },
+    TEST_MS,
+  )
+
+  it(
+    'a code edit that breaks the Type is refused: the previous process keeps serving; the fix applies',
+    async () => {
+      const dir = greeterApp()
+      const { dev, get, line } = await supervise(dir)
+      const pid = dev.appPid
+      editType(dir, (source) => source.replace('export default defineType({', 'export default defineType({{'))
+      const refusal = await line(/code change refused/)
+      expect(refusal).toContain('greeters.FriendlyType')
+      expect(refusal).toMatch(/JIT_CODE_LOAD_FAILED|JIT_TYPE_CHAIN_BROKEN/)
+      expect(await get('/greet')).toEqual({ status: 200, body: 'Hello, Ann!' })
+      expect(dev.appPid).toBe(pid)
+
+      editType(dir, (source) =>
+        source
+          .replace('export default defineType({{', 'export default defineType({')
+          .replace('${config.greeting}, ${who}', '${config.greeting}, dear ${who}'),
+      )
+      await line(/restarted in/)
+      expect(await get('/greet')).toEqual({ status: 200, body: 'Hello, dear Ann!' })
+    },
+    TEST_MS,
+  )
+
+  it(
+    'an app process that crashes is started again',
+    async () => {
+      const dir = greeterApp()
+      const { dev, get, line } = await supervise(dir)
+      const pid = dev.appPid!
+      await get('/crash').catch(() => undefined)
+      await line(/the app process exited \(3\); starting a new one/)
+      await line(/restarted in \d+ ms after the app process exited/)
+      expect(await get('/greet')).toEqual({ status: 200, body: 'Hello, Ann!' })
+      expect(dev.appPid).not.toBe(pid)
+    },
+    TEST_MS,
+  )
+
+  it(
+    'close() stops the app process and the port; a supervisor process then exits by itself',
+    async () => {
+      const dir = greeterApp()
+      const { dev } = await supervise(dir)
+      const pid = dev.appPid!
+      const port = dev.port
+      await dev.close()
+      expect(isRunning(pid)).toBe(false)
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1')
+        socket.on('connect', () => {
+          socket.destroy()
+          resolve(false)
+        })
+        socket.on('error', () => resolve(true))
+      })
+      expect(refused).toBe(true)
+
+      const proc = spawn(process.execPath, ['--import', register, superviseThenClose, dir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      proc.stdout.on('data', (chunk) => {
+        stdout += chunk
+      })
+      const exit = await new Promise<number | string>((resolve) => {
+        const timer = setTimeout(() => {
+          proc.kill('SIGKILL')
+          resolve('still running')
+        }, WAIT_MS)
+        proc.on('exit', (code) => {
+          clearTimeout(timer)
+          resolve(code ?? 'killed')
+        })
+      })
+      expect({ exit, stdout }).toMatchObject({
+        exit: 0,
+        stdout: expect.stringMatching(/served Hello, Ann!\nclosed\n$/),
+      })
+    },
+    TEST_MS,
+  )
+})
