@@ -153,7 +153,9 @@ export class WechatAuth {
     try {
       profile = await this.#client.getUserInfo(accessToken, openid, this.#lang)
     } catch (error) {
-      if (!(error instanceof WechatApiError) || error.action !== 'refresh_token') throw error
+      if (!(error instanceof WechatApiError)) throw error
+      if (error.action === 'clear_tokens') await this.#clearRevoked(stored.row, error)
+      if (error.action !== 'refresh_token') throw error
       accessToken = await this.#refreshStored(openid, accessToken)
       profile = await this.#client.getUserInfo(accessToken, openid, this.#lang)
     }
@@ -198,17 +200,21 @@ export class WechatAuth {
     try {
       tokens = await this.#client.refreshAccessToken(stored.refreshToken)
     } catch (error) {
-      if (error instanceof WechatApiError && error.action === 'clear_tokens') {
-        await this.#store.clearTokens(stored.row)
-        this.#log.warn(
-          `${this.#instance}: WeChat refused a stored refresh token (errcode ${error.errcode}); the user's tokens were cleared and they must log in again`,
-        )
-      }
+      if (error instanceof WechatApiError && error.action === 'clear_tokens')
+        await this.#clearRevoked(stored.row, error)
       throw error
     }
     this.#checkSameUser(tokens.openid, openid, '/sns/oauth2/refresh_token')
     await this.#store.saveRefreshed(stored.row, tokens, requestedAtMs)
     return tokens.access_token
+  }
+
+  /** WeChat says the user's tokens are dead (40030, 42002, 42007): forget them, keep the profile. */
+  async #clearRevoked(row: WechatAuthRow, error: WechatApiError): Promise<void> {
+    await this.#store.clearTokens(row)
+    this.#log.warn(
+      `${this.#instance}: WeChat revoked the stored tokens of user ${row.id} (errcode ${error.errcode}); they were cleared and the user must log in again`,
+    )
   }
 
   #tokensCleared(): WechatAuthError {
