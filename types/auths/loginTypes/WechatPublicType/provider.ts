@@ -11,6 +11,8 @@ import { WechatAuthError } from './errors.ts'
 // WeChat's codes are 32 characters of [0-9A-Za-z]; a little room either way, nothing that cannot be one.
 const CODE = /^[A-Za-z0-9_-]{16,128}$/
 const CODE_REFUSED = new Set([40029, 40163, 42003, 41008])
+// WeChat is busy or over quota: the user can only try again later.
+const BUSY = new Set([-1, 45011, 45009])
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g
 
 const MESSAGES = {
@@ -110,7 +112,7 @@ function describeFailure(error: unknown): Extract<LoginResult, { status: 'failed
       return { status: 'failed', reason: 'expired', message: MESSAGES.expired, providerCode }
     if (error.action === 'fix_configuration')
       return { status: 'failed', reason: 'misconfigured', message: MESSAGES.misconfigured, providerCode }
-    if (error.errcode === -1 || error.action === 'back_off')
+    if (BUSY.has(error.errcode))
       return { status: 'failed', reason: 'unavailable', message: MESSAGES.unavailable, providerCode }
     return {
       status: 'failed',
