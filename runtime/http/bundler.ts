@@ -88,7 +88,7 @@ export class BrowserBundler {
         // The in-app browsers of WeChat (XWeb, X5) lag desktop Chrome by years.
         target: 'es2020',
         minify: !development,
-        sourcemap: development ? 'external' : false,
+        sourcemap: development ? 'linked' : false,
         legalComments: 'none',
         define: { 'process.env.NODE_ENV': JSON.stringify(this.options.mode) },
         plugins: [runtimeImports],

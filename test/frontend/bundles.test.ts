@@ -89,6 +89,24 @@ describe('element metadata and bundles', () => {
     expect(stale.body).toBe(hashed.body)
   })
 
+  it('in development, links a source map of the TypeScript; in production, serves minified code only', async () => {
+    const dev = await open()
+    const { bundleUrl } = (await get(dev, '/jit/elements/greeters.Hello.json')).json()
+    const code = (await get(dev, bundleUrl)).body
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=greeters.GreeterType.js.map')).toBe(true)
+    const map = await get(dev, '/jit/bundles/greeters.GreeterType.js.map')
+    expect(map.statusCode).toBe(200)
+    expect(map.json().sources).toContain('frontend.ts')
+
+    const prod = await openFixture(FIXTURE_TREE, { mode: 'production' })
+    opened.push(prod)
+    const prodUrl = (await get(prod, '/jit/elements/greeters.Hello.json')).json().bundleUrl
+    const minified = (await get(prod, prodUrl)).body
+    expect(minified).not.toContain('sourceMappingURL')
+    expect(minified.length).toBeLessThan(code.length)
+    expect((await get(prod, '/jit/bundles/greeters.GreeterType.js.map')).statusCode).toBe(404)
+  })
+
   it('gives page code the object the browser entry builds, and plain elements their functions', async () => {
     const fixture = await open()
     const app = runtimeOver(fixture)
@@ -109,6 +127,12 @@ describe('element metadata and bundles', () => {
     expect(unknown.json().errmsg).toContain('greeters.Hello')
     const malformed = await get(fixture, '/jit/elements/..%2Fe.json')
     expect(malformed.statusCode).toBe(404)
+    const child = await get(
+      fixture,
+      '/jit/elements/auths.loginTypes.WechatPublicType.services.WechatPublicAuthSvc.json',
+    )
+    expect(child.statusCode).toBe(404)
+    expect(child.json()).toMatchObject({ code: 'JIT_ELEMENT_NEEDS_INSTANCE' })
   })
 
   it('compiles the edited browser code on the next request, under a new hash, without a restart', async () => {

@@ -70,10 +70,19 @@ export interface Fixture {
 }
 
 /** The fixture (or `tree`) as a running app behind the real server, reached through inject(). */
-export async function openFixture(tree: FileTree = FIXTURE_TREE): Promise<Fixture> {
+export async function openFixture(
+  tree: FileTree = FIXTURE_TREE,
+  options: { mode?: 'development' | 'production' } = {},
+): Promise<Fixture> {
   const dir = writeTempTree({ 'app.json': appJson('front'), ...tree })
   const log = memoryLogger()
-  const app = await createApp({ appDir: dir, env: {}, logger: log, publicUrl: 'https://shop.example.com' })
+  const app = await createApp({
+    appDir: dir,
+    env: {},
+    logger: log,
+    publicUrl: 'https://shop.example.com',
+    mode: options.mode ?? 'development',
+  })
   const server = await buildServer(app, { log })
   return {
     dir,
