@@ -87,6 +87,28 @@ describe('getRuntimeApp().getElement() of a WeChat login Instance', () => {
   })
 })
 
+describe('what the demo sends a browser', () => {
+  it('holds no secret: runtime, metadata, page, bundles and source maps', async () => {
+    const fixtures = await import('../../types/auths/loginTypes/WechatPublicType/sandbox/fixtures.json', {
+      with: { type: 'json' },
+    })
+    const secrets = [appSecret, ...fixtures.default.apps.map((app: { secret: string }) => app.secret)]
+    const urls = ['/', '/jit/runtime.js', '/jit/runtime.js.map', '/jit/app.json']
+    for (const name of ['auths.loginTypes.MyWechatLogin', 'pages.Home']) {
+      const metadataUrl = `/jit/elements/${name}.json`
+      urls.push(metadataUrl)
+      const { bundleUrl } = (await (await fetch(`${demo.url}${metadataUrl}`)).json()) as { bundleUrl: string }
+      urls.push(bundleUrl, `${bundleUrl.split('?')[0]}.map`)
+    }
+    for (const url of urls) {
+      const response = await fetch(`${demo.url}${url}`)
+      expect(response.status, url).toBe(200)
+      const body = await response.text()
+      for (const secret of secrets) expect(body, url).not.toContain(secret)
+    }
+  })
+})
+
 describe('the browser runtime on errors and sessions', () => {
   it('rejects an unknown name with JIT_ELEMENT_NOT_FOUND and a did-you-mean, and tries again next time', async () => {
     const app = runtimeApp()
