@@ -12,7 +12,15 @@ import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const SCREENSHOTS_DIR = path.join(REPO_ROOT, 'docs', 'screenshots')
+/**
+ * Where the e2e run saves a screenshot of each state of the demo. test/.tmp/screenshots by default, so
+ * that a test run leaves the checkout clean (the QR code holds the run's port); refresh the committed
+ * ones with `JIT_SCREENSHOTS_DIR=docs/screenshots npx vitest run test/e2e`.
+ */
+export const SCREENSHOTS_DIR = path.resolve(
+  REPO_ROOT,
+  process.env.JIT_SCREENSHOTS_DIR || path.join('test', '.tmp', 'screenshots'),
+)
 
 /** Real User-Agents (WECHAT.md section 9). */
 export const USER_AGENTS = {

@@ -17,7 +17,7 @@ import {
 /**
  * The demo app in real Chromium, against the real server with the WeChat sandbox mounted: what a
  * user sees and clicks, from the page to the consent sheet and back. Saves a screenshot of each state
- * of the demo to docs/screenshots/ (the README shows them).
+ * of the demo (see SCREENSHOTS_DIR; the README shows the ones committed in docs/screenshots/).
  */
 
 const STEP_TIMEOUT_MS = 20_000

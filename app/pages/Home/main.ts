@@ -15,13 +15,14 @@ void show()
 
 async function show(): Promise<void> {
   try {
-    const [login, session] = await Promise.all([
+    const [login, session, info] = await Promise.all([
       app.getElement<WechatLoginElement>(loginType),
       app.getSession(),
+      app.getAppInfo(),
     ])
     if (session) showProfile(login, session)
     else if (login.isWechatBrowser()) showWechat(login)
-    else showDesktop(login)
+    else showDesktop(login, info.publicUrl)
   } catch (err) {
     showError(err)
   }
@@ -40,7 +41,7 @@ function showWechat(login: WechatLoginElement): void {
   })
 }
 
-function showDesktop(login: WechatLoginElement): void {
+function showDesktop(login: WechatLoginElement, publicUrl: string): void {
   const view = mount('view-desktop', 'Continue in WeChat · Lumen Tea House', true)
   slot(view, 'qr').innerHTML = login.renderLoginQrCode(pagePath(), {
     label: 'QR code: scan with WeChat to sign in',
@@ -50,6 +51,7 @@ function showDesktop(login: WechatLoginElement): void {
     slot(view, 'sandbox').hidden = false
     const link = view.querySelector<HTMLAnchorElement>('[data-action="sandbox-login"]')!
     link.href = login.getLoginUrl(pagePath())
+    slot(view, 'phone-hint').hidden = !isLoopback(publicUrl)
   }
 }
 
@@ -99,6 +101,11 @@ function mount(templateId: string, title: string, wide = false): HTMLElement {
 
 function slot(view: HTMLElement, name: string): HTMLElement {
   return view.querySelector<HTMLElement>(`[data-slot="${name}"]`)!
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.')
 }
 
 function pagePath(): string {
