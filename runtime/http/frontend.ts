@@ -111,7 +111,7 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
     const bundle = entry && (await bundleOf(bundler, generation, entry))
     const headTags = [
       `<link rel="modulepreload" href="${RUNTIME_URL}">`,
-      bundle && entry ? `<script type="module" src="${bundleUrl(entry, bundle)}"></script>` : '',
+      bundle ? `<script type="module" src="${bundle.url}"></script>` : '',
     ].join('')
     const html = await match.page.render(pageContext(generation, match.fullName, headTags))
     return reply
@@ -219,10 +219,6 @@ function entryOf(owner: RegisteredElement): BrowserEntry {
   return { owner, file }
 }
 
-function bundleUrl(entry: BrowserEntry, bundle: BrowserBundle): string {
-  return `/jit/bundles/${entry.owner.fullName}.js?v=${bundle.hash}`
-}
-
 async function bundleOf(
   bundler: BrowserBundler,
   generation: Generation,
@@ -230,7 +226,7 @@ async function bundleOf(
 ): Promise<BrowserBundle & { url: string }> {
   const bundle = await bundler.get(entry.file, `/jit/bundles/${entry.owner.fullName}.js`)
   assertNoSecrets(generation, entry, bundle)
-  return { ...bundle, url: bundleUrl(entry, bundle) }
+  return { ...bundle, url: `/jit/bundles/${entry.owner.fullName}.js?v=${bundle.hash}` }
 }
 
 /** Refuses to serve a bundle that holds the value of any Instance's secret config field. */
@@ -284,6 +280,7 @@ function sendCached(
   cacheControl: string,
 ) {
   reply.header('etag', etag).header('cache-control', cacheControl).header('x-content-type-options', 'nosniff')
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send()
+  const known = request.headers['if-none-match']?.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
+  if (known?.includes(etag)) return reply.code(304).send()
   return reply.type(contentType).send(body)
 }
