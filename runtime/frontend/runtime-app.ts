@@ -64,9 +64,10 @@ export class RuntimeApp {
   }
 
   /**
-   * The element named `fullName`: what its type chain's browser entry builds, or, for an element
-   * without one, its metadata with one method per function of its functionList. Rejects with a
-   * FrontendError (JIT_ELEMENT_NOT_FOUND for an unknown name).
+   * The element named `fullName`: what the default export of its type chain's browser entry builds;
+   * for an element without one (or whose entry is a plain script, like a page's), its metadata with
+   * one method per function of its functionList. Rejects with a FrontendError
+   * (JIT_ELEMENT_NOT_FOUND for an unknown name).
    */
   getElement<T = PlainElement>(fullName: string): Promise<T> {
     let pending = this.elements.get(fullName)
@@ -119,6 +120,8 @@ export class RuntimeApp {
     if (!element.bundleUrl) return plainElement(context)
     const module = await this.importModule(`${this.baseUrl}${element.bundleUrl}`)
     const factory = module.default
+    // An entry without a default export is a script (a page's): it ran when loaded, nothing to build.
+    if (factory === undefined) return plainElement(context)
     if (typeof factory !== 'function') {
       throw new FrontendError(
         'JIT_FRONTEND_ENTRY_INVALID',

@@ -119,6 +119,20 @@ describe('element metadata and bundles', () => {
     expect(await service.hello('Ada')).toBe('Hello, Ada!')
   })
 
+  it("gives a page (whose entry is a script) its metadata, and refuses an entry whose default export isn't a function", async () => {
+    const fixture = await open({
+      ...FIXTURE_TREE,
+      'pages/Home/main.ts': 'export const started = Date.now()\n',
+      'greeters/GreeterType/frontend.ts': 'export default { greet: () => "hi" }\n',
+    })
+    const app = runtimeOver(fixture)
+    const page = await app.getElement('pages.Home')
+    expect(page).toMatchObject({ fullName: 'pages.Home', layer: 'Instance', config: { path: '/' } })
+    const error = await app.getElement('greeters.Hello').catch((err: unknown) => err)
+    expect(error).toMatchObject({ code: 'JIT_FRONTEND_ENTRY_INVALID' })
+    expect((error as Error).message).toContain('export default function (ctx)')
+  })
+
   it('answers an unknown element with 404 and a did-you-mean, and a Type child without an Instance with 404', async () => {
     const fixture = await open()
     const unknown = await get(fixture, '/jit/elements/greeters.Helo.json')
