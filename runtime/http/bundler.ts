@@ -10,8 +10,11 @@ export const RUNTIME_URL = '/jit/runtime.js'
 /** One compiled browser entry. */
 export interface BrowserBundle {
   readonly code: string
+  /** `code` as UTF-8 bytes, encoded once: what is sent. */
+  readonly codeBytes: Buffer
   /** The source map (development only). */
   readonly map?: string
+  readonly mapBytes?: Buffer
   /** Content hash: part of the bundle's URL, so a changed bundle gets a new URL. */
   readonly hash: string
   readonly etag: string
@@ -108,7 +111,15 @@ export class BrowserBundler {
       .filter((input) => !input.includes('node_modules') && !input.includes(':'))
       .map((input) => path.resolve(input))
       .map((file) => ({ file, ...statOf(file) }))
-    return { bundle: Object.freeze({ code, map, hash, etag: `"${hash}"` }), inputs }
+    const bundle: BrowserBundle = {
+      code,
+      codeBytes: Buffer.from(code),
+      map,
+      mapBytes: map === undefined ? undefined : Buffer.from(map),
+      hash,
+      etag: `"${hash}"`,
+    }
+    return { bundle: Object.freeze(bundle), inputs }
   }
 }
 

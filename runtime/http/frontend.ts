@@ -56,12 +56,12 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
 
   fastify.get(RUNTIME_URL, async (request, reply) => {
     const bundle = await bundler.get(RUNTIME_ENTRY, RUNTIME_URL)
-    return sendCached(request, reply, bundle.code, bundle.etag, JS_TYPE, REVALIDATE)
+    return sendCached(request, reply, bundle.codeBytes, bundle.etag, JS_TYPE, REVALIDATE)
   })
   fastify.get(`${RUNTIME_URL}.map`, async (request, reply) => {
     const bundle = await bundler.get(RUNTIME_ENTRY, RUNTIME_URL)
-    if (!bundle.map) return reply.callNotFound()
-    return sendCached(request, reply, bundle.map, bundle.etag, 'application/json', REVALIDATE)
+    if (!bundle.mapBytes) return reply.callNotFound()
+    return sendCached(request, reply, bundle.mapBytes, bundle.etag, 'application/json', REVALIDATE)
   })
 
   fastify.get('/jit/app.json', async (request, reply) => {
@@ -94,10 +94,10 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
       const element = generation.registry.elements.get(fullName)
       if (!element?.define.frontBundleEntry) return reply.callNotFound()
       const bundle = await bundleOf(bundler, generation, entryOf(element))
-      if (isMap && !bundle.map) return reply.callNotFound()
+      if (isMap && !bundle.mapBytes) return reply.callNotFound()
       const cache = request.query.v === bundle.hash ? IMMUTABLE : REVALIDATE
-      if (isMap) return sendCached(request, reply, bundle.map!, bundle.etag, 'application/json', cache)
-      return sendCached(request, reply, bundle.code, bundle.etag, JS_TYPE, cache)
+      if (isMap) return sendCached(request, reply, bundle.mapBytes!, bundle.etag, 'application/json', cache)
+      return sendCached(request, reply, bundle.codeBytes, bundle.etag, JS_TYPE, cache)
     },
   )
 
@@ -229,8 +229,13 @@ async function bundleOf(
   return { ...bundle, url: `/jit/bundles/${entry.owner.fullName}.js?v=${bundle.hash}` }
 }
 
+/** Bundles found free of the secrets of a generation: a bundle and the configs change apart. */
+const checkedBundles = new WeakMap<Generation, WeakSet<BrowserBundle>>()
+
 /** Refuses to serve a bundle that holds the value of any Instance's secret config field. */
 function assertNoSecrets(generation: Generation, entry: BrowserEntry, bundle: BrowserBundle): void {
+  let checked = checkedBundles.get(generation)
+  if (checked?.has(bundle)) return
   for (const element of generation.registry.elements.values()) {
     if (element.layer !== 'Instance') continue
     const secrets = generation.configOf(element.fullName)?.secretValues ?? []
@@ -246,6 +251,11 @@ function assertNoSecrets(generation: Generation, entry: BrowserEntry, bundle: Br
       { file: entry.file, element: entry.owner.fullName },
     )
   }
+  if (!checked) {
+    checked = new WeakSet()
+    checkedBundles.set(generation, checked)
+  }
+  checked.add(bundle)
 }
 
 function isFullName(name: string): boolean {
@@ -274,7 +284,7 @@ function etagOf(body: string): string {
 function sendCached(
   request: FastifyRequest,
   reply: FastifyReply,
-  body: string,
+  body: string | Buffer,
   etag: string,
   contentType: string,
   cacheControl: string,
