@@ -154,7 +154,6 @@ describe('log capture', () => {
     await server.close()
 
     const lines = [...logger.lines, ...requestLog.lines]
-    console.log(lines.join("\n"))
     const everything = [...lines, ...surfaced].join('\n')
     for (const secret of secrets)
       expect(everything.includes(secret), `a surfaced value holds ${secret.slice(0, 6)}...`).toBe(false)
