@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { ChildMessage, ReportedProblem } from './dev-child.ts'
-import { SUPERVISED_ENV } from './dev-child.ts'
+import { STANDBY_ENV, SUPERVISED_ENV } from './dev-child.ts'
 
 export interface AppProcessOptions {
   /** `node` arguments that start the app: it serves HTTP on PORT/HOST and reports ready over IPC. */
@@ -10,6 +10,8 @@ export interface AppProcessOptions {
   publicUrl: string
   /** Where the child's stdout and stderr go: inherited by default, or handed to this callback. */
   output?: (text: string, stream: 'stdout' | 'stderr') => void
+  /** Start as a standby: import the framework's code, then wait for `go()` (see standby.ts). */
+  standby?: boolean
 }
 
 /**
@@ -43,14 +45,17 @@ export class AppProcess {
 
   /** Starts the app process; `whenReady()` tells when it serves. */
   static spawn(options: AppProcessOptions): AppProcess {
+    const env: NodeJS.ProcessEnv = {
+      ...options.env,
+      [SUPERVISED_ENV]: '1',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PUBLIC_URL: options.env.PUBLIC_URL ?? options.publicUrl,
+    }
+    if (options.standby) env[STANDBY_ENV] = '1'
+    else delete env[STANDBY_ENV]
     const child = spawn(process.execPath, options.args, {
-      env: {
-        ...options.env,
-        [SUPERVISED_ENV]: '1',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PUBLIC_URL: options.env.PUBLIC_URL ?? options.publicUrl,
-      },
+      env,
       stdio: ['inherit', options.output ? 'pipe' : 'inherit', options.output ? 'pipe' : 'inherit', 'ipc'],
     })
     if (options.output) {
@@ -61,14 +66,32 @@ export class AppProcess {
     return new AppProcess(child)
   }
 
-  /** SIGTERM (the app finishes requests in flight and closes), then SIGKILL after `timeoutMs`. */
-  async stop(timeoutMs: number): Promise<void> {
+  /** Whether the process has exited. */
+  get hasExited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null
+  }
+
+  /** Lets a standby process go on to create the app and serve. */
+  go(): void {
+    if (this.child.connected) this.child.send({ type: 'jit:go' })
+  }
+
+  /**
+   * SIGTERM (the app finishes requests in flight and closes), then SIGKILL after `timeoutMs`.
+   * Resolves `true` when the process had to be killed.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
     this.stopping = true
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    if (this.hasExited) return false
     this.child.kill('SIGTERM')
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs)
+    let killed = false
+    const timer = setTimeout(() => {
+      killed = true
+      this.child.kill('SIGKILL')
+    }, timeoutMs)
     await this.exited
     clearTimeout(timer)
+    return killed
   }
 
   /** Resolves once the app reports ready; rejects if it exits first or takes longer than `timeoutMs`. */

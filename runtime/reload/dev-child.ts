@@ -7,6 +7,9 @@
 /** Set to "1" in the environment of an app process run by the dev supervisor. */
 export const SUPERVISED_ENV = 'JIT_DEV_SUPERVISED'
 
+/** Set to "1" in the environment of a standby app process (see standby.ts). */
+export const STANDBY_ENV = 'JIT_DEV_STANDBY'
+
 /** One problem of the app: the element it makes unusable (if any) and the line `jit check` prints. */
 export interface ReportedProblem {
   element?: string
@@ -46,6 +49,9 @@ export function reportReadyToSupervisor(info: { port: number; problems: readonly
   if (!isSupervised()) return
   sendToSupervisor({ type: 'jit:ready', port: info.port, problems: reportProblems(info.problems) })
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+  // A listener refs the IPC channel, which would keep this process alive after its server and app have
+  // closed on SIGTERM: the supervisor would then have to kill it, requests in flight and all.
+  process.channel?.unref()
 }
 
 /** What the runtime's JitError offers; kept structural so that this file imports nothing. */

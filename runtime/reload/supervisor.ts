@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { type FSWatcher, watch } from 'chokidar'
-import { loadAppStack } from '../elements/apps.ts'
+import { FRAMEWORK_ROOT, loadAppStack } from '../elements/apps.ts'
 import { consoleLogger, type Logger } from '../log.ts'
 import { AppProcess } from './app-process.ts'
 import type { ReportedProblem } from './dev-child.ts'
@@ -93,6 +93,8 @@ class Supervisor implements DevSupervisor {
   private watcher?: FSWatcher
   private live?: AppProcess
   private starting?: AppProcess
+  /** A process started ahead with the framework's code imported, for the next restart (standby.ts). */
+  private standby?: AppProcess
   private crashed = false
   private restartedForCrash?: AppProcess
   private closing?: Promise<void>
@@ -149,7 +151,7 @@ class Supervisor implements DevSupervisor {
       process.off('SIGTERM', this.onSignal)
       const stopMs = this.stopTimeoutMs
       // A process still starting is stopped, so that waiting for its readiness ends at once.
-      await Promise.all([this.starting?.stop(stopMs), this.live?.stop(stopMs)])
+      await Promise.all([this.starting?.stop(stopMs), this.live?.stop(stopMs), this.standby?.stop(stopMs)])
       await this.queue.close()
       await this.watcher?.close()
       await this.proxy.close()
@@ -166,7 +168,10 @@ class Supervisor implements DevSupervisor {
     if (this.closing) return
     const files = [...batch.keys()]
     if (files.some((file) => path.basename(file) === 'app.json')) this.followAppStack()
-    const code = files.filter(isCodeFile).map(relative)
+    const codeFiles = files.filter(isCodeFile)
+    // The standby imported the framework's code: an edit there makes it stale.
+    if (codeFiles.some((file) => isInside(file, FRAMEWORK_ROOT))) await this.dropStandby()
+    const code = codeFiles.map(relative)
     if (this.crashed) {
       this.crashed = false
       // A restart that was already under way when the process crashed may have replaced it by now.
@@ -179,14 +184,18 @@ class Supervisor implements DevSupervisor {
 
   /** Starts a new app process and, once it is ready and acceptable, makes it the one that serves. */
   private async replace(files: string[], reason: 'start' | 'edit' | 'crash'): Promise<void> {
+    try {
+      await this.replaceNow(files, reason)
+    } finally {
+      // Once the old process is gone, so that no more than two app processes run at a time.
+      this.prepareStandby()
+    }
+  }
+
+  private async replaceNow(files: string[], reason: 'start' | 'edit' | 'crash'): Promise<void> {
     const started = performance.now()
     if (!this.live) this.proxy.pause(true)
-    const next = AppProcess.spawn({
-      args: this.options.childArgs,
-      env: this.env,
-      publicUrl: this.url,
-      output: this.options.childOutput,
-    })
+    const next = this.takeStandby() ?? this.spawn(false)
     this.starting = next
     try {
       await next.whenReady(this.options.readyTimeoutMs ?? 60_000)
@@ -202,7 +211,10 @@ class Supervisor implements DevSupervisor {
     } finally {
       this.starting = undefined
     }
-    if (this.closing) return next.stop(this.stopTimeoutMs)
+    if (this.closing) {
+      await next.stop(this.stopTimeoutMs)
+      return
+    }
 
     const introduced = this.live && reason === 'edit' ? newProblems(this.live.problems, next.problems) : []
     if (introduced.length > 0) {
@@ -219,7 +231,45 @@ class Supervisor implements DevSupervisor {
     else if (reason === 'crash')
       this.log.info(`restarted in ${Math.round(ms)} ms after the app process exited`)
     else this.log.info(`app process ready in ${Math.round(ms)} ms at ${this.url}`)
-    await previous?.stop(this.stopTimeoutMs)
+    if (previous && (await previous.stop(this.stopTimeoutMs))) {
+      this.log.warn(
+        `the previous app process did not exit within ${this.stopTimeoutMs} ms of SIGTERM and was killed`,
+      )
+    }
+  }
+
+  private spawn(standby: boolean): AppProcess {
+    return AppProcess.spawn({
+      args: this.options.childArgs,
+      env: this.env,
+      publicUrl: this.url,
+      output: this.options.childOutput,
+      standby,
+    })
+  }
+
+  /** Starts a standby process unless one is there (or the supervisor is closing). */
+  private prepareStandby(): void {
+    if (this.closing || (this.standby && !this.standby.hasExited)) return
+    const standby = this.spawn(true)
+    this.standby = standby
+    void standby.exited.then(() => {
+      if (this.standby === standby) this.standby = undefined
+    })
+  }
+
+  private takeStandby(): AppProcess | undefined {
+    const standby = this.standby
+    this.standby = undefined
+    if (!standby || standby.hasExited) return undefined
+    standby.go()
+    return standby
+  }
+
+  private async dropStandby(): Promise<void> {
+    const standby = this.standby
+    this.standby = undefined
+    await standby?.stop(this.stopTimeoutMs)
   }
 
   private adopt(next: AppProcess, afterCrash: boolean): void {
@@ -269,6 +319,11 @@ function newProblems(
   const brokenNow = new Set(current.map((p) => p.element).filter(Boolean))
   const linesNow = new Set(current.map((p) => p.text))
   return next.filter((p) => !linesNow.has(p.text) && !(p.element && brokenNow.has(p.element)))
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file)
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
 }
 
 function relative(file: string): string {

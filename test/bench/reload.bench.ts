@@ -1,19 +1,24 @@
 // Hot reload: edit-to-visible latency (a config written -> getElement serves the new value), beside
 // chokidar's own event latency on the same writes (a second, bare chokidar watcher on the same folder,
-// in the same process and run), and memory before and after 1,000 edits.
+// in the same process and run), and memory before and after 1,000 edits. Then code edits under the
+// `jit dev` supervisor: edit-to-served time and the memory of the supervisor and its app processes.
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { watch } from 'chokidar'
 import type { JitApp } from '../../runtime/app.ts'
 import { createApp } from '../../runtime/index.ts'
 import { silentLogger } from '../../runtime/log.ts'
 import { isIgnoredPath } from '../../runtime/reload/paths.ts'
+import { superviseDev } from '../../runtime/reload/supervisor.ts'
 import { greeterFamily } from '../helpers/greeters.ts'
 import { appJson, writeTree } from '../helpers/temp-app.ts'
 
 const LATENCY_EDITS = 100
 const MEMORY_EDITS = 1_000
+const CODE_EDITS = 15
 const MEMORY_CHECKPOINTS = [0, 250, 500, 750, 1_000]
 /** Edits rotate over this many configs, so that one file is not rewritten inside chokidar's 50 ms
  * change throttle (which the watcher's recheck covers, at +70 ms: a different figure, measured apart). */
@@ -166,6 +171,7 @@ ${latencyRows.join('\n')}
 `)
 
 const samples = await memory()
+const code = await codeEdits()
 const at = (edits: number) => samples.find((s) => s.edits === edits)!
 const heapGrowth = at(1_000).heapMb - at(250).heapMb
 console.log(`Memory across ${MEMORY_EDITS.toLocaleString('en')} edits (each awaited until visible; app of 10 Instances; after two
@@ -176,3 +182,86 @@ global.gc() runs). Target: flat, i.e. heap growth from edit 250 to edit 1,000 un
 ${samples.map((s) => `| ${s.edits.toLocaleString('en')} | ${s.rssMb.toFixed(1)} MB | ${s.heapMb.toFixed(1)} MB |`).join('\n')}
 
 Heap growth 250 -> 1,000 edits: ${heapGrowth.toFixed(2)} MB (${heapGrowth < FLAT_HEAP_MB ? 'flat' : 'NOT flat'}).${gc ? '' : '\nWarning: run with --expose-gc (npm run bench does) for meaningful memory figures.'}`)
+
+function getOnce(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk) => {
+          body += chunk
+        })
+        response.on('end', () => resolve(body))
+      })
+      .on('error', reject)
+  })
+}
+
+/** Resident set size of another process, from /proc (Linux); undefined elsewhere. */
+function rssOfMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)
+    return kb ? Number(kb[1]) / 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function codeEdits() {
+  const dir = makeApp(10)
+  writeTree(dir, { 'greeters/English/e.json': { title: 'English', type: 'greeters.FriendlyType' } })
+  writeTree(dir, { 'greeters/English/English.json': { greeting: 'Hello' } })
+  const register = fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))
+  const devApp = fileURLToPath(new URL('../reload/fixtures/dev-app.ts', import.meta.url))
+  const dev = await superviseDev({
+    appDir: dir,
+    childArgs: ['--import', register, devApp, dir],
+    port: 0,
+    log: silentLogger,
+    handleSignals: false,
+    childOutput: () => {},
+  })
+  const typeFile = path.join(dir, 'greeters/FriendlyType/type.ts')
+  const original = fs.readFileSync(typeFile, 'utf8')
+  const before = { ...memorySample(), appRssMb: rssOfMb(dev.appPid) }
+  const times: number[] = []
+  const appRss: number[] = []
+  for (let i = 0; i < CODE_EDITS; i++) {
+    const marker = `v${i}`
+    const started = performance.now()
+    fs.writeFileSync(
+      typeFile,
+      original.replace('${config.greeting}, ${who}', '${config.greeting} ' + marker + ', ${who}'),
+    )
+    while ((await getOnce(`${dev.url}/greet`)) !== `Hello ${marker}, Ann!`) await pause(10)
+    times.push(performance.now() - started)
+    const rss = rssOfMb(dev.appPid)
+    if (rss !== undefined) appRss.push(rss)
+  }
+  const after = { ...memorySample(), appRssMb: rssOfMb(dev.appPid) }
+  await dev.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+  return { times, before, after, appRss }
+}
+
+const mb = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(1)} MB`)
+console.log(`
+Code edits under the \`jit dev\` supervisor (${CODE_EDITS} edits of a Type's type.ts): from the write until the
+public port serves the new code. A new app process starts beside the running one and takes over when
+it is ready, so requests are served throughout; this is how long the edit takes to show.
+
+| edits | edit-to-served p50 | p95 | max |
+|---:|---:|---:|---:|
+| ${CODE_EDITS} | ${fmt(percentile(code.times, 0.5))} | ${fmt(percentile(code.times, 0.95))} | ${fmt(Math.max(...code.times))} |
+
+| | before the edits | after ${CODE_EDITS} edits |
+|---|---:|---:|
+| supervisor RSS | ${mb(code.before.rssMb)} | ${mb(code.after.rssMb)} |
+| supervisor heap used (after GC) | ${mb(code.before.heapMb)} | ${mb(code.after.heapMb)} |
+| serving app process RSS | ${mb(code.before.appRssMb)} | ${mb(code.after.appRssMb)} |
+
+App process RSS after each restart: min ${mb(Math.min(...code.appRss))}, max ${mb(Math.max(...code.appRss))} (each is a fresh process: no growth carries over).
+Note: the supervisor process of this benchmark also ran the in-process measurements above, so its RSS includes theirs.`)

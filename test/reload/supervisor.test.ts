@@ -125,6 +125,7 @@ describe('jit dev supervisor', () => {
         while (!restarted)
           answers.push(await get('/greet').catch((err: Error) => ({ status: 0, body: err.message })))
       })()
+      const editedAt = Date.now()
       editType(dir, (source) =>
         source.replace('${config.greeting}, ${who}', '${config.greeting}, dear ${who}'),
       )
@@ -135,12 +136,16 @@ describe('jit dev supervisor', () => {
       expect(restartLine).toMatch(/^info restarted in \d+ ms: .*greeters\/FriendlyType\/type\.ts changed$/)
       expect(await get('/greet')).toEqual({ status: 200, body: 'Howdy, dear Ann!' })
       expect(dev.appPid).not.toBe(firstPid)
+      // The process that took over was started ahead of the edit (a standby with the framework loaded).
+      const uptimeMs = Number((await get('/uptime')).body) * 1000
+      expect(uptimeMs).toBeGreaterThan(Date.now() - editedAt)
       expect(answers.length).toBeGreaterThan(0)
       for (const answer of answers) {
         expect(answer.status).toBe(200)
         expect(['Howdy, Ann!', 'Howdy, dear Ann!']).toContain(answer.body)
       }
       await exited(firstPid)
+      expect(log.lines.filter((l) => l.includes('was killed'))).toEqual([])
     },
     TEST_MS,
   )
