@@ -56,6 +56,8 @@ export interface PrepareContext<Config> {
   readonly module?: Readonly<Record<string, unknown>>
   readonly app: AppInfo
   readonly log: Logger
+  /** The environment the app was created with (`createApp({ env })`, default `process.env`). */
+  readonly env: Readonly<Record<string, string | undefined>>
   readonly resources: SharedResources
   /** Another element of the same registry generation, loaded. */
   getElement<T = any>(fullName: string): T

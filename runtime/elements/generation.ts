@@ -438,6 +438,7 @@ export class Generation {
       owner: ownerInfo,
       app: this.app,
       log: this.options.log,
+      env: this.options.env,
       resources,
       getElement: (fullName: string) => this.load(fullName),
     }
