@@ -1,6 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Kysely } from 'kysely'
+import type { Compilable, Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import { randomBytesPooled } from './random.ts'
+import { WriteBatch } from './write-batch.ts'
 
 /** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
 export interface SessionUser {
@@ -22,7 +25,7 @@ export interface Session {
 
 export interface SessionStoreOptions {
   /** The database sessions are kept in (the app's `databases.Default`), resolved on first use. */
-  database: () => { kysely: Kysely<any> }
+  database: () => Pick<Database, 'kysely' | 'runCompiled'>
   /** Default 7 days. */
   ttlSeconds?: number
   /** Set the cookie's Secure flag (whenever the app is served over https). */
@@ -33,6 +36,8 @@ export interface SessionStoreOptions {
 export const SESSION_COOKIE = 'jit_session'
 const TABLE = 'jit_sessions'
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600
+/** Deleting expired sessions is a write; a process does it at most this often, not at every login. */
+const SWEEP_INTERVAL_MS = 60 * 1000
 
 /**
  * Login sessions in the app's database. The browser holds a random id (256 bits) in an HttpOnly,
@@ -42,7 +47,8 @@ const DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 export class SessionStore {
   private readonly options: SessionStoreOptions
   private readonly ttlSeconds: number
-  private readonly ready = new WeakMap<object, Promise<void>>()
+  private readonly ready = new WeakMap<object, Promise<SessionStatements>>()
+  private lastSweepMs = Number.NEGATIVE_INFINITY
 
   constructor(options: SessionStoreOptions) {
     this.options = options
@@ -51,23 +57,23 @@ export class SessionStore {
 
   /** Opens a new session for `user` and sets its cookie on `reply`; ends the browser's previous one. */
   async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<void> {
-    const db = await this.db()
+    const { db, statements, write } = await this.db()
     const now = this.now()
     const previous = request.cookies[SESSION_COOKIE]
-    if (previous) await db.deleteFrom(TABLE).where('id_hash', '=', hashId(previous)).execute()
-    await db.deleteFrom(TABLE).where('expires_at_ms', '<=', now).execute()
-    const id = randomBytes(32).toString('base64url')
-    await db
-      .insertInto(TABLE)
-      .values({
-        id_hash: hashId(id),
-        login_type: user.loginType,
-        user_key: user.userKey,
-        user_json: JSON.stringify(user),
-        created_at_ms: now,
-        expires_at_ms: now + this.ttlSeconds * 1000,
-      })
-      .execute()
+    if (previous) await write(statements.deleteById, [hashId(previous)])
+    if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
+      this.lastSweepMs = now
+      await db.deleteFrom(TABLE).where('expires_at_ms', '<=', now).execute()
+    }
+    const id = randomBytesPooled(32).toString('base64url')
+    await write(statements.insert, [
+      hashId(id),
+      user.loginType,
+      user.userKey,
+      JSON.stringify(user),
+      now,
+      now + this.ttlSeconds * 1000,
+    ])
     reply.setCookie(SESSION_COOKIE, id, this.cookieOptions(this.ttlSeconds))
   }
 
@@ -75,13 +81,9 @@ export class SessionStore {
   async current(request: FastifyRequest): Promise<Session | null> {
     const id = request.cookies[SESSION_COOKIE]
     if (!id || id.length > 128) return null
-    const db = await this.db()
-    const row = await db
-      .selectFrom(TABLE)
-      .select(['user_json', 'created_at_ms', 'expires_at_ms'])
-      .where('id_hash', '=', hashId(id))
-      .where('expires_at_ms', '>', this.now())
-      .executeTakeFirst()
+    const { statements, run } = await this.db()
+    const { rows } = await run(statements.select, [hashId(id), this.now()])
+    const row = rows[0] as { user_json: string; created_at_ms: number; expires_at_ms: number } | undefined
     if (!row) return null
     return {
       user: JSON.parse(row.user_json) as SessionUser,
@@ -94,15 +96,15 @@ export class SessionStore {
   async close(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const id = request.cookies[SESSION_COOKIE]
     if (id) {
-      const db = await this.db()
-      await db.deleteFrom(TABLE).where('id_hash', '=', hashId(id)).execute()
+      const { statements, run } = await this.db()
+      await run(statements.deleteById, [hashId(id)])
     }
     reply.clearCookie(SESSION_COOKIE, this.cookieOptions(0))
   }
 
   /** Ends every session of one user (after a password change upstream, an account deletion). */
   async closeAllFor(loginType: string, userKey: string): Promise<number> {
-    const db = await this.db()
+    const { db } = await this.db()
     const result = await db
       .deleteFrom(TABLE)
       .where('login_type', '=', loginType)
@@ -127,15 +129,67 @@ export class SessionStore {
     return this.options.now?.() ?? Date.now()
   }
 
-  private async db(): Promise<Kysely<any>> {
-    const { kysely } = this.options.database()
+  /** The database, its table created and its statements compiled on first use. */
+  private async db() {
+    const database = this.options.database()
+    const kysely = database.kysely
     let ready = this.ready.get(kysely)
     if (!ready) {
-      ready = createTable(kysely)
+      ready = createTable(kysely).then(() => compileStatements(kysely))
       this.ready.set(kysely, ready)
     }
-    await ready
-    return kysely
+    const statements = await ready
+    const parameters = (statement: CompiledStatement, values: readonly unknown[]) =>
+      statement.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
+    const run = (statement: CompiledStatement, values: readonly unknown[]) =>
+      database.runCompiled(statement.sql, parameters(statement, values))
+    // Writes of concurrent logins share one commit (see WriteBatch).
+    const write = (statement: CompiledStatement, values: readonly unknown[]) =>
+      WriteBatch.of(database).run(statement.sql, parameters(statement, values))
+    return { db: kysely, statements, run, write }
+  }
+}
+
+/** Stands for the value at `index` while a statement is compiled. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
+interface CompiledStatement {
+  sql: string
+  /** For each SQL parameter: the index of the value it takes, or a constant kysely put in. */
+  parameters: Array<number | { constant: unknown }>
+}
+
+type SessionStatements = ReturnType<typeof compileStatements>
+
+function compiled(query: Compilable): CompiledStatement {
+  const { sql, parameters } = query.compile()
+  return { sql, parameters: parameters.map((p) => (p instanceof Slot ? p.index : { constant: p })) }
+}
+
+/** Built with kysely once per database (its own dialect), then run with new values at each call. */
+function compileStatements(db: Kysely<any>) {
+  const v = (index: number) => new Slot(index) as unknown as string
+  return {
+    insert: compiled(
+      db.insertInto(TABLE).values({
+        id_hash: v(0),
+        login_type: v(1),
+        user_key: v(2),
+        user_json: v(3),
+        created_at_ms: v(4),
+        expires_at_ms: v(5),
+      }),
+    ),
+    select: compiled(
+      db
+        .selectFrom(TABLE)
+        .select(['user_json', 'created_at_ms', 'expires_at_ms'])
+        .where('id_hash', '=', v(0))
+        .where('expires_at_ms', '>', v(1)),
+    ),
+    deleteById: compiled(db.deleteFrom(TABLE).where('id_hash', '=', v(0))),
   }
 }
 
