@@ -217,7 +217,10 @@ function routeContext(
     element: elementInfo(located.element),
     instance: app.getElement(fullName),
     config: generation.configOf(located.element.fullName)?.value ?? {},
-    publicConfig: generation.publicConfigOf(located.element.fullName) ?? {},
+    // Computed on demand: stripping secrets costs more than the login actions that never need it.
+    get publicConfig() {
+      return generation.publicConfigOf(located.element.fullName) ?? {}
+    },
     sessions,
     log: app.logger,
     actionPath,
