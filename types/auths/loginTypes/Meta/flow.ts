@@ -8,7 +8,7 @@
  * `LoginProvider`.
  */
 import type { FastifyReply } from 'fastify'
-import type { Kysely } from 'kysely'
+import type { Database } from '../../../../runtime/db/database.ts'
 import type { RouteContext } from '../../../../runtime/http/contract.ts'
 import type { LoginProvider, LoginResult } from './contract.ts'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
@@ -276,6 +276,5 @@ function publicUrlOf(ctx: LoginContext): string {
 }
 
 function statesOf(ctx: LoginContext): LoginStateStore {
-  const database = ctx.getElement<{ kysely: Kysely<any> }>('databases.Default')
-  return LoginStateStore.of(database.kysely)
+  return LoginStateStore.of(ctx.getElement<Database>('databases.Default'))
 }

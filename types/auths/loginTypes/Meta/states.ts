@@ -10,8 +10,10 @@
  * exactly one exchanges the code.
  */
 import { timingSafeEqual } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import type { Compilable, Kysely } from 'kysely'
+import type { Database } from '../../../../runtime/db/database.ts'
 import type { SessionUser } from '../../../../runtime/http/sessions.ts'
+import { WriteBatch } from '../../../../runtime/http/write-batch.ts'
 import type { LoginPageKind } from './pages.ts'
 
 const TABLE = 'jit_login_states'
@@ -74,10 +76,12 @@ interface Row {
 }
 
 /**
- * The login states of one database.
+ * The login states of one database. Each statement is built with kysely once (so it is the database's
+ * own dialect) and then run with new values through `Database.runCompiled`: a login pays for running
+ * its statements, not for building them.
  *
  * @example
- * const states = LoginStateStore.of(db.kysely)
+ * const states = LoginStateStore.of(app.getElement('databases.Default'))
  * await states.create({ stateHash, loginType: 'auths.loginTypes.MyWechatLogin', browserHash, redirectTarget: '/', nowMs: Date.now() })
  * const claimed = await states.claim({ stateHash, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash } })
  */
@@ -85,46 +89,42 @@ export class LoginStateStore {
   static readonly #stores = new WeakMap<Kysely<any>, LoginStateStore>()
 
   /** The store of a database, created (with its table) on first use. */
-  static of(db: Kysely<any>): LoginStateStore {
-    let store = LoginStateStore.#stores.get(db)
+  static of(database: Database): LoginStateStore {
+    let store = LoginStateStore.#stores.get(database.kysely)
     if (!store) {
-      store = new LoginStateStore(db)
-      LoginStateStore.#stores.set(db, store)
+      store = new LoginStateStore(database)
+      LoginStateStore.#stores.set(database.kysely, store)
     }
     return store
   }
 
+  readonly #database: Database
   readonly #db: Kysely<any>
   readonly #ready: Promise<void>
+  readonly #statements: ReturnType<typeof compileStatements>
   /** Logins being finished in this process, by state hash: a second delivery waits on these. */
   readonly #finishing = new Map<string, Promise<void>>()
   #lastSweepMs = Number.NEGATIVE_INFINITY
 
-  private constructor(db: Kysely<any>) {
-    this.#db = db
-    this.#ready = createTable(db)
+  private constructor(database: Database) {
+    this.#database = database
+    this.#db = database.kysely
+    this.#statements = compileStatements(this.#db)
+    this.#ready = createTable(this.#db)
     // A failed creation is reported by the first call that awaits it; this keeps it from being unhandled.
     this.#ready.catch(() => {})
   }
 
   async create(state: NewLoginState): Promise<void> {
-    await this.#ready
     await this.#sweep(state.nowMs)
-    await this.#db
-      .insertInto(TABLE)
-      .values({
-        state_hash: state.stateHash,
-        login_type: state.loginType,
-        browser_hash: state.browserHash,
-        redirect_target: state.redirectTarget,
-        status: 'pending',
-        code_hash: null,
-        outcome_json: null,
-        created_at_ms: state.nowMs,
-        expires_at_ms: state.nowMs + STATE_TTL_MS,
-        finished_at_ms: null,
-      })
-      .execute()
+    await this.#write(this.#statements.insert, [
+      state.stateHash,
+      state.loginType,
+      state.browserHash,
+      state.redirectTarget,
+      state.nowMs,
+      state.nowMs + STATE_TTL_MS,
+    ])
   }
 
   /**
@@ -133,42 +133,33 @@ export class LoginStateStore {
    * anything else (read it to say why).
    */
   async claim(request: ClaimRequest): Promise<{ redirectTarget: string } | undefined> {
-    await this.#ready
     const next = request.next
-    const row = await this.#db
-      .updateTable(TABLE)
-      .set(
-        next.status === 'consuming'
-          ? { status: 'consuming', code_hash: next.codeHash }
-          : { status: 'failed', outcome_json: JSON.stringify(next.outcome), finished_at_ms: request.nowMs },
-      )
-      .where('state_hash', '=', request.stateHash)
-      .where('status', '=', 'pending')
-      .where('login_type', '=', request.loginType)
-      .where('browser_hash', '=', request.browserHash)
-      .where('expires_at_ms', '>', request.nowMs)
-      .returning('redirect_target')
-      .executeTakeFirst()
-    return row && { redirectTarget: row.redirect_target as string }
+    const key = [request.stateHash, request.loginType, request.browserHash, request.nowMs]
+    const { rows } =
+      next.status === 'consuming'
+        ? await this.#run(this.#statements.claimToConsume, [next.codeHash, ...key])
+        : await this.#run(this.#statements.claimAsFailed, [
+            JSON.stringify(next.outcome),
+            request.nowMs,
+            ...key,
+          ])
+    const row = rows[0] as { redirect_target: string } | undefined
+    return row && { redirectTarget: row.redirect_target }
   }
 
   /** Records the user a claimed login ended with, for a second delivery of the same callback. */
   async finish(stateHash: string, user: Omit<SessionUser, 'loginType'>, nowMs: number): Promise<void> {
-    await this.#setOutcome(stateHash, 'done', JSON.stringify(user), nowMs)
+    await this.#write(this.#statements.setOutcome, ['done', JSON.stringify(user), nowMs, stateHash])
   }
 
   /** Records the page a claimed login ended on. */
   async fail(stateHash: string, outcome: FailedOutcome, nowMs: number): Promise<void> {
-    await this.#setOutcome(stateHash, 'failed', JSON.stringify(outcome), nowMs)
+    await this.#write(this.#statements.setOutcome, ['failed', JSON.stringify(outcome), nowMs, stateHash])
   }
 
   async read(stateHash: string): Promise<StoredState | undefined> {
-    await this.#ready
-    const row = (await this.#db
-      .selectFrom(TABLE)
-      .selectAll()
-      .where('state_hash', '=', stateHash)
-      .executeTakeFirst()) as Row | undefined
+    const { rows } = await this.#run(this.#statements.read, [stateHash])
+    const row = rows[0] as Row | undefined
     return row && toStoredState(row)
   }
 
@@ -211,23 +202,89 @@ export class LoginStateStore {
     }
   }
 
-  async #setOutcome(stateHash: string, status: 'done' | 'failed', outcomeJson: string, nowMs: number) {
+  async #run(statement: CompiledStatement, values: readonly unknown[]) {
     await this.#ready
-    await this.#db
-      .updateTable(TABLE)
-      .set({ status, outcome_json: outcomeJson, finished_at_ms: nowMs })
-      .where('state_hash', '=', stateHash)
-      .where('status', '=', 'consuming')
-      .execute()
+    return this.#database.runCompiled(statement.sql, parametersOf(statement, values))
+  }
+
+  /** Writes go through the database's group commit (see WriteBatch). */
+  async #write(statement: CompiledStatement, values: readonly unknown[]) {
+    await this.#ready
+    return WriteBatch.of(this.#database).run(statement.sql, parametersOf(statement, values))
   }
 
   async #sweep(nowMs: number): Promise<void> {
     if (nowMs - this.#lastSweepMs < SWEEP_INTERVAL_MS) return
     this.#lastSweepMs = nowMs
+    await this.#ready
     await this.#db
       .deleteFrom(TABLE)
       .where('expires_at_ms', '<=', nowMs - EXPIRED_ROW_RETENTION_MS)
       .execute()
+  }
+}
+
+/** Stands for the value at `index` while a statement is compiled. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
+interface CompiledStatement {
+  sql: string
+  /** For each SQL parameter: the index of the value it takes, or a constant kysely put in. */
+  parameters: Array<number | { constant: unknown }>
+}
+
+function parametersOf(statement: CompiledStatement, values: readonly unknown[]): unknown[] {
+  return statement.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
+}
+
+function compiled(query: Compilable): CompiledStatement {
+  const { sql, parameters } = query.compile()
+  return { sql, parameters: parameters.map((p) => (p instanceof Slot ? p.index : { constant: p })) }
+}
+
+/** The store's statements, with `v(i)` standing for the i-th value a call passes. */
+function compileStatements(db: Kysely<any>) {
+  const v = (index: number) => new Slot(index) as unknown as string
+  const claimable = (offset: number) =>
+    db
+      .updateTable(TABLE)
+      .where('state_hash', '=', v(offset))
+      .where('status', '=', 'pending')
+      .where('login_type', '=', v(offset + 1))
+      .where('browser_hash', '=', v(offset + 2))
+      .where('expires_at_ms', '>', v(offset + 3))
+  return {
+    insert: compiled(
+      db.insertInto(TABLE).values({
+        state_hash: v(0),
+        login_type: v(1),
+        browser_hash: v(2),
+        redirect_target: v(3),
+        status: 'pending',
+        created_at_ms: v(4),
+        expires_at_ms: v(5),
+      }),
+    ),
+    claimToConsume: compiled(
+      claimable(1)
+        .set({ status: 'consuming', code_hash: v(0) })
+        .returning('redirect_target'),
+    ),
+    claimAsFailed: compiled(
+      claimable(2)
+        .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
+        .returning('redirect_target'),
+    ),
+    setOutcome: compiled(
+      db
+        .updateTable(TABLE)
+        .set({ status: v(0), outcome_json: v(1), finished_at_ms: v(2) })
+        .where('state_hash', '=', v(3))
+        .where('status', '=', 'consuming'),
+    ),
+    read: compiled(db.selectFrom(TABLE).selectAll().where('state_hash', '=', v(0))),
   }
 }
 

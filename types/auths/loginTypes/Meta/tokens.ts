@@ -3,7 +3,8 @@
  * browser nonce (kept in an HttpOnly cookie). Only their SHA-256 is stored, so a copy of the database
  * cannot finish anyone's login.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { randomBytesPooled } from '../../../../runtime/http/random.ts'
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** 43 characters of 62 carry 256 bits, well above the 160 SECURITY.md asks for, under WeChat's 128 bytes. */
@@ -26,7 +27,7 @@ const UNBIASED_BYTE_LIMIT = 248
 export function newState(): string {
   let out = ''
   while (out.length < STATE_LENGTH) {
-    for (const byte of randomBytes(STATE_LENGTH + 8)) {
+    for (const byte of randomBytesPooled(STATE_LENGTH + 8)) {
       if (byte >= UNBIASED_BYTE_LIMIT) continue
       out += ALPHANUMERIC[byte % ALPHANUMERIC.length]
       if (out.length === STATE_LENGTH) break
@@ -37,7 +38,7 @@ export function newState(): string {
 
 /** A fresh browser nonce for the login cookie. */
 export function newBrowserNonce(): string {
-  return randomBytes(32).toString('base64url')
+  return randomBytesPooled(32).toString('base64url')
 }
 
 /** The stored form of a state, nonce or code. */
