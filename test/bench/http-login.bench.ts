@@ -1,0 +1,528 @@
+/**
+ * Full HTTP logins per second through jitlite (login start -> a code from the WeChat sandbox -> callback
+ * -> session) against a bare fastify handler that makes the same WeChat calls (code -> token,
+ * userinfo) and one SQLite insert, with no state, browser binding, user model, token encryption or
+ * session. Concurrency 128 with 20 ms of WeChat latency on the token and userinfo endpoints, and
+ * concurrency 32 with none.
+ *
+ * Three processes, as in production: this one serves (jitlite or bare, one at a time), a child runs
+ * the WeChat sandbox, another child is the browsers (a closed loop of CONCURRENCY logins, each a new
+ * browser). Codes come from the sandbox the way its consent sheet's Allow makes them
+ * (`sandbox.authorize()`), minted in batches of 512 over a side channel of the sandbox process, so
+ * that the sandbox's per-login work is what WeChat's would be (token and userinfo) and the same for
+ * both variants; the browsers append code and state to the callback URL as WeChat's redirect does.
+ * Rounds alternate the two variants; targets are judged on the median per-round ratio, which cancels
+ * slow drifts of a shared machine's load. Two more rows split the cost: the jitlite flow alone (an
+ * Instance of a login Type whose provider answers at once: start, state, callback, session, no WeChat),
+ * and the sandbox alone (token and userinfo from the browsers' process, no server between: the ceiling
+ * any server could reach here).
+ *
+ * Targets: jitlite >= 0.8x bare in both settings, and > 833 logins/s at 128/20 ms (50,000 WeChat calls
+ * a minute per account: one node must never be the bottleneck).
+ *
+ * `npm run bench http-login`. Knobs: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 3),
+ * BENCH_ONLY=jitlite|bare (run one variant, for profiling: no ratio then).
+ */
+import { type ChildProcess, fork } from 'node:child_process'
+import { once } from 'node:events'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const WARMUP_SECONDS = 1
+const ONLY = process.env.BENCH_ONLY as 'jitlite' | 'bare' | undefined
+const SETTINGS = [
+  { concurrency: 128, latencyMs: 20 },
+  { concurrency: 32, latencyMs: 0 },
+] as const
+const TARGET_RATIO = 0.8
+const TARGET_LOGINS_PER_SECOND = 833
+const APP_ID = 'wx5a3c7f1e9b2d4680'
+const APP_SECRET = '3f9c2a7e5b1d4c8096e7a2b4d1f08c35'
+const USERS = ['lin', 'momo', 'kai', 'ada']
+const LOGIN_PATHS = {
+  jitlite: '/api/bench/site/auths/loginTypes/WechatLogin',
+  flow: '/api/bench/site/auths/loginTypes/InstantLogin',
+}
+
+type Variant = 'jitlite' | 'flow' | 'bare' | 'sandbox'
+
+interface RunRequest {
+  variant: Variant
+  /** The server under test (unused for `sandbox`). */
+  baseUrl: string
+  sandboxUrl: string
+  codesUrl: string
+  concurrency: number
+  seconds: number
+}
+
+interface RunResult {
+  logins: number
+  errors: number
+  firstError?: string
+  seconds: number
+  latenciesMs: number[]
+  /** CPU of the browsers' process during the run. */
+  clientCpuMs: number
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child: the WeChat sandbox.
+
+async function runSandboxChild(): Promise<void> {
+  const { startWechatSandbox } = await import(
+    '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+  )
+  const { createServer } = await import('node:http')
+  const sandbox = await startWechatSandbox({ switches: { quotaPerMinute: 1_000_000_000 } })
+  let minted = 0
+  // GET /codes?n=512: codes as the consent sheet's Allow makes them, for the fixture users in turn.
+  const codes = createServer((request, response) => {
+    const wanted = Math.min(4096, Number(new URL(request.url ?? '/', 'http://x').searchParams.get('n') ?? 1))
+    const batch = Array.from({ length: wanted }, () => {
+      const redirect = sandbox.authorize({
+        appid: APP_ID,
+        redirectUri: 'http://127.0.0.1:3000/cb',
+        scope: 'snsapi_userinfo',
+        state: 'bench',
+        user: USERS[minted++ % USERS.length],
+      })
+      return new URL(redirect).searchParams.get('code')
+    })
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(batch))
+  })
+  await new Promise<void>((resolve) => codes.listen(0, '127.0.0.1', resolve))
+  process.on('message', (message: { latencyMs?: number; cpu?: boolean }) => {
+    if (message.latencyMs !== undefined) {
+      sandbox.setLatency(message.latencyMs, 'access_token')
+      sandbox.setLatency(message.latencyMs, 'userinfo')
+      process.send?.({ ok: true })
+    }
+    if (message.cpu) {
+      const usage = process.cpuUsage()
+      process.send?.({ cpuMs: (usage.user + usage.system) / 1000 })
+    }
+  })
+  process.on('disconnect', () => process.exit(0))
+  process.send?.({ url: sandbox.url, codesUrl: `http://127.0.0.1:${portOf(codes.address())}` })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child: the browsers.
+
+async function runClientChild(): Promise<void> {
+  const { Pool } = await import('undici')
+  process.on('message', async (request: RunRequest) => {
+    const server = new Pool(request.baseUrl, { connections: request.concurrency })
+    const sandbox = new Pool(request.sandboxUrl, { connections: request.concurrency })
+    const codes = new CodeSupply(new Pool(request.codesUrl, { connections: 1 }))
+    const login = loginFor(request, server, sandbox, codes)
+    const result = await closedLoop(login, request.concurrency, request.seconds)
+    await Promise.all([server.close(), sandbox.close(), codes.close()])
+    process.send?.(result)
+  })
+  process.on('disconnect', () => process.exit(0))
+  process.send?.({ ready: true })
+}
+
+type Pool = import('undici').Pool
+
+/** Codes from the sandbox process, fetched 512 at a time ahead of need. */
+class CodeSupply {
+  readonly #pool: Pool
+  readonly #codes: string[] = []
+  #refill: Promise<void> | undefined
+
+  constructor(pool: Pool) {
+    this.#pool = pool
+  }
+
+  async take(): Promise<string> {
+    for (;;) {
+      if (this.#codes.length < 256) this.#refill ??= this.#fetch().finally(() => (this.#refill = undefined))
+      const code = this.#codes.pop()
+      if (code) return code
+      await this.#refill
+    }
+  }
+
+  async #fetch(): Promise<void> {
+    const { body } = await this.#pool.request({ path: '/codes?n=512', method: 'GET' })
+    this.#codes.unshift(...((await body.json()) as string[]))
+  }
+
+  close() {
+    return this.#pool.close()
+  }
+}
+
+function loginFor(request: RunRequest, server: Pool, sandbox: Pool, codes: CodeSupply): () => Promise<void> {
+  if (request.variant === 'jitlite' || request.variant === 'flow') {
+    const loginPath = LOGIN_PATHS[request.variant]
+    return async () => {
+      const start = await server.request({ path: `${loginPath}/login?redirectUrl=%2F`, method: 'GET' })
+      await start.body.dump()
+      if (start.statusCode !== 302) throw new Error(`login start answered ${start.statusCode}`)
+      const provider = new URL(String(start.headers.location))
+      const loginCookie = cookieOf(start.headers['set-cookie'], 'jit_login')
+      const callback = new URL(provider.searchParams.get('redirect_uri')!)
+      // What WeChat's redirect does: code and state appended to redirect_uri.
+      const path = `${callback.pathname}?code=${await codes.take()}&state=${provider.searchParams.get('state')}`
+      const done = await server.request({
+        path,
+        method: 'GET',
+        headers: { cookie: `jit_login=${loginCookie}` },
+      })
+      await done.body.dump()
+      if (done.statusCode !== 302) throw new Error(`callback answered ${done.statusCode}`)
+      if (!cookieOf(done.headers['set-cookie'], 'jit_session')) throw new Error('no session cookie')
+    }
+  }
+  if (request.variant === 'bare') {
+    return async () => {
+      const done = await server.request({ path: `/cb?code=${await codes.take()}&state=bench`, method: 'GET' })
+      await done.body.dump()
+      if (done.statusCode !== 302) throw new Error(`bare callback answered ${done.statusCode}`)
+    }
+  }
+  return async () => {
+    const token = await getJson(
+      sandbox,
+      `/sns/oauth2/access_token?appid=${APP_ID}&secret=${APP_SECRET}&code=${await codes.take()}&grant_type=authorization_code`,
+    )
+    await getJson(
+      sandbox,
+      `/sns/userinfo?access_token=${token.access_token}&openid=${token.openid}&lang=zh_CN`,
+    )
+  }
+}
+
+function cookieOf(header: string | string[] | undefined, name: string): string | undefined {
+  for (const line of [header ?? []].flat()) {
+    if (line.startsWith(`${name}=`)) return line.slice(name.length + 1).split(';')[0]
+  }
+  return undefined
+}
+
+async function getJson(pool: Pool, requestPath: string): Promise<Record<string, any>> {
+  const { body } = await pool.request({ path: requestPath, method: 'GET' })
+  // WeChat's nicknames can carry raw control characters, which strict JSON.parse refuses.
+  const parsed = JSON.parse((await body.text()).replace(/[\u0000-\u001f]/g, ' '))
+  if (parsed.errcode) throw new Error(`errcode ${parsed.errcode}`)
+  return parsed
+}
+
+async function closedLoop(
+  login: () => Promise<void>,
+  concurrency: number,
+  seconds: number,
+): Promise<RunResult> {
+  const latenciesMs: number[] = []
+  let errors = 0
+  let firstError: string | undefined
+  const startedAt = performance.now()
+  const endAt = startedAt + seconds * 1000
+  const cpuBefore = process.cpuUsage()
+  const worker = async () => {
+    while (performance.now() < endAt) {
+      const t0 = performance.now()
+      try {
+        await login()
+        latenciesMs.push(performance.now() - t0)
+      } catch (error) {
+        errors++
+        firstError ??= (error as Error).message
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  const cpu = process.cpuUsage(cpuBefore)
+  return {
+    logins: latenciesMs.length,
+    errors,
+    firstError,
+    seconds: (performance.now() - startedAt) / 1000,
+    latenciesMs,
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// This process: the servers under test.
+
+interface ServerUnderTest {
+  baseUrl: string
+  close(): Promise<void>
+}
+
+async function startJitlite(sandboxUrl: string, dir: string): Promise<ServerUnderTest> {
+  const { writeTree } = await import('../helpers/temp-app.ts')
+  const { createApp } = await import('../../runtime/index.ts')
+  const { buildServer } = await import('../../runtime/http/server.ts')
+  const { silentLogger } = await import('../../runtime/log.ts')
+  writeTree(dir, {
+    'app.json': { orgId: 'bench', name: 'site', title: 'Bench site', version: '1.0.0' },
+    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+    'databases/Default/Default.json': { file: 'data/app.sqlite' },
+    'auths/loginTypes/WechatLogin/e.json': { title: 'WeChat', type: 'auths.loginTypes.WechatPublicType' },
+    'auths/loginTypes/WechatLogin/WechatLogin.json': {
+      appId: APP_ID,
+      appSecret: APP_SECRET,
+      scope: 'snsapi_userinfo',
+      oauthBaseUrl: sandboxUrl,
+      apiBaseUrl: sandboxUrl,
+    },
+    // A login Type whose provider answers at once, without WeChat: what the flow itself costs.
+    'auths/loginTypes/InstantType/e.json': { title: 'Instant', type: 'auths.loginTypes.Meta' },
+    'auths/loginTypes/InstantType/type.ts': INSTANT_LOGIN_TYPE,
+    'auths/loginTypes/InstantLogin/e.json': { title: 'Instant', type: 'auths.loginTypes.InstantType' },
+  })
+  const { generateSecretKey } = await import('../../runtime/crypto.ts')
+  process.env.JIT_SECRET_KEY = generateSecretKey()
+  const app = await createApp({
+    appDir: dir,
+    mode: 'development',
+    logger: silentLogger,
+    publicUrl: 'http://127.0.0.1:3000',
+  })
+  if (app.problems.length > 0) throw new Error(app.problems.map((p) => p.format()).join('\n'))
+  // The request log is formatted as in production, then dropped: its cost counts, its lines do not.
+  const server = await buildServer(app, { log: silentLogger })
+  await server.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    baseUrl: `http://127.0.0.1:${portOf(server.server.address())}`,
+    close: async () => {
+      await server.close()
+      await app.close()
+    },
+  }
+}
+
+const INSTANT_LOGIN_TYPE = `import { defineType } from 'jitlite'
+export default defineType({
+  load: () => ({
+    getLoginConfig: () => ({}),
+    allowedRedirectOrigins: () => [],
+    createLoginUrl: ({ state, callbackUrl }) =>
+      \`https://provider.example.com/authorize?redirect_uri=\${encodeURIComponent(callbackUrl)}&state=\${state}\`,
+    readCallback: (query) => (query.code ? { kind: 'code', code: query.code } : { kind: 'denied' }),
+    completeLogin: async ({ code }) => ({ status: 'success', user: { userKey: code.slice(-6), displayName: 'Instant' } }),
+  }),
+})
+`
+
+async function startBare(sandboxUrl: string, dir: string): Promise<ServerUnderTest> {
+  const { default: Fastify } = await import('fastify')
+  const { Pool } = await import('undici')
+  const { default: BetterSqlite3 } = await import('better-sqlite3')
+  const db = new BetterSqlite3(path.join(dir, 'bare.sqlite'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec(
+    'CREATE TABLE logins (id INTEGER PRIMARY KEY, openid TEXT NOT NULL, nickname TEXT, access_token TEXT, refresh_token TEXT, created_at INTEGER NOT NULL)',
+  )
+  const insert = db.prepare(
+    'INSERT INTO logins (openid, nickname, access_token, refresh_token, created_at) VALUES (?, ?, ?, ?, ?)',
+  )
+  const wechat = new Pool(sandboxUrl, { connections: 128 })
+  const fastify = Fastify({ logger: false })
+  fastify.get<{ Querystring: { code?: string } }>('/cb', async (request, reply) => {
+    const code = request.query.code
+    if (typeof code !== 'string') return reply.code(400).send('no code')
+    const token = await getJson(
+      wechat,
+      `/sns/oauth2/access_token?appid=${APP_ID}&secret=${APP_SECRET}&code=${code}&grant_type=authorization_code`,
+    )
+    const user = await getJson(
+      wechat,
+      `/sns/userinfo?access_token=${token.access_token}&openid=${token.openid}&lang=zh_CN`,
+    )
+    insert.run(token.openid, user.nickname, token.access_token, token.refresh_token, Date.now())
+    return reply.redirect('/', 302)
+  })
+  await fastify.listen({ port: 0, host: '127.0.0.1' })
+  return {
+    baseUrl: `http://127.0.0.1:${portOf(fastify.server.address())}`,
+    close: async () => {
+      await fastify.close()
+      await wechat.close()
+      db.close()
+    },
+  }
+}
+
+function portOf(address: ReturnType<import('node:net').Server['address']>): number {
+  return typeof address === 'object' && address ? address.port : 0
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Orchestration and report.
+
+function forkSelf(role: string): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [role], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+}
+
+async function ask<T>(child: ChildProcess, message: object): Promise<T> {
+  const answer = once(child, 'message') as Promise<[T]>
+  child.send(message)
+  return (await answer)[0]
+}
+
+interface Measured extends RunResult {
+  variant: Variant
+  concurrency: number
+  latencyMs: number
+  serverCpuMs: number
+  /** Event-loop utilization of the server's main thread, 0 to 1 (1: saturated). */
+  serverBusy: number
+  sandboxCpuMs: number
+}
+
+async function main(): Promise<void> {
+  const os = await import('node:os')
+  const fs = await import('node:fs')
+  const sandboxChild = forkSelf('sandbox')
+  const clientChild = forkSelf('client')
+  const [[{ url: sandboxUrl, codesUrl }]] = await Promise.all([
+    once(sandboxChild, 'message') as Promise<[{ url: string; codesUrl: string }]>,
+    once(clientChild, 'message'),
+  ])
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-bench-login-'))
+  const servers: Record<'jitlite' | 'bare', ServerUnderTest> = {
+    jitlite: await startJitlite(sandboxUrl, path.join(dir, 'app')),
+    bare: await startBare(sandboxUrl, dir),
+  }
+  const sandboxCpu = async () => (await ask<{ cpuMs: number }>(sandboxChild, { cpu: true })).cpuMs
+
+  const measure = async (variant: Variant, concurrency: number, latencyMs: number, seconds: number) => {
+    const serverCpuBefore = process.cpuUsage()
+    const sandboxCpuBefore = await sandboxCpu()
+    const loopBefore = performance.eventLoopUtilization()
+    const result = await ask<RunResult>(clientChild, {
+      variant,
+      baseUrl: variant === 'sandbox' ? sandboxUrl : servers[variant === 'flow' ? 'jitlite' : variant].baseUrl,
+      sandboxUrl,
+      codesUrl,
+      concurrency,
+      seconds,
+    } satisfies RunRequest)
+    const serverCpu = process.cpuUsage(serverCpuBefore)
+    const loop = performance.eventLoopUtilization(loopBefore)
+    const measured: Measured = {
+      ...result,
+      variant,
+      concurrency,
+      latencyMs,
+      serverCpuMs: variant === 'sandbox' ? 0 : (serverCpu.user + serverCpu.system) / 1000,
+      serverBusy: variant === 'sandbox' ? 0 : loop.utilization,
+      sandboxCpuMs: (await sandboxCpu()) - sandboxCpuBefore,
+    }
+    if (result.errors > 0)
+      console.error(`${variant}: ${result.errors} failed logins, first: ${result.firstError}`)
+    return measured
+  }
+
+  console.log(
+    `Node ${process.version}, ${os.cpus().length} CPUs. ${ROUNDS} rounds of ${SECONDS} s per variant and setting; ` +
+      `each round runs both variants back to back in alternating order. Logins/s pooled over the rounds.\n`,
+  )
+  const verdicts: string[] = []
+  for (const setting of SETTINGS) {
+    await ask(sandboxChild, { latencyMs: setting.latencyMs })
+    const variants = ONLY ? [ONLY] : (['jitlite', 'bare'] as const)
+    for (const variant of variants) {
+      await measure(variant, setting.concurrency, setting.latencyMs, WARMUP_SECONDS)
+    }
+    const runs: Measured[] = []
+    const ratios: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? variants : [...variants].reverse()
+      const pair: Partial<Record<'jitlite' | 'bare', Measured>> = {}
+      for (const variant of order) {
+        pair[variant] = await measure(variant, setting.concurrency, setting.latencyMs, SECONDS)
+        runs.push(pair[variant]!)
+      }
+      if (pair.jitlite && pair.bare) ratios.push(rate(pair.jitlite) / rate(pair.bare))
+    }
+    const flowOnly = await measure('flow', setting.concurrency, setting.latencyMs, SECONDS)
+    const sandboxAlone = await measure('sandbox', setting.concurrency, setting.latencyMs, SECONDS)
+    console.log(`### Concurrency ${setting.concurrency}, ${setting.latencyMs} ms WeChat latency\n`)
+    console.log(
+      '| variant | logins/s | p50 ms | p99 ms | failed | server CPU ms/login | server busy | sandbox CPU ms/login | browsers CPU ms/login |',
+    )
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for (const variant of variants) {
+      console.log(row(label(variant), pool(runs.filter((r) => r.variant === variant))))
+    }
+    console.log(row(label('flow'), flowOnly))
+    console.log(row(label('sandbox'), sandboxAlone))
+    const ratio = median(ratios)
+    const jitliteRate = rate(pool(runs.filter((r) => r.variant === 'jitlite')))
+    console.log(
+      `\nPer-round ratio jitlite / bare: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}).`,
+    )
+    const needsRate = setting.latencyMs > 0
+    if (needsRate)
+      console.log(`jitlite ${jitliteRate.toFixed(0)} logins/s (target > ${TARGET_LOGINS_PER_SECOND}).`)
+    console.log('')
+    const met = ratio >= TARGET_RATIO && (!needsRate || jitliteRate > TARGET_LOGINS_PER_SECOND)
+    verdicts.push(`${setting.concurrency}/${setting.latencyMs} ms: ${met ? 'met' : 'MISSED'}`)
+  }
+  console.log(`Targets: ${verdicts.join('; ')}.`)
+  await servers.jitlite.close()
+  await servers.bare.close()
+  sandboxChild.disconnect()
+  clientChild.disconnect()
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+function label(variant: Variant): string {
+  if (variant === 'jitlite') return 'jitlite (start, code, callback, session)'
+  if (variant === 'bare') return 'bare fastify (code, callback: 2 WeChat calls + 1 insert)'
+  if (variant === 'flow') return 'jitlite flow alone (instant provider, no WeChat)'
+  return 'sandbox alone (token, userinfo; no server)'
+}
+
+function pool(runs: Measured[]): Measured {
+  const total: Measured = { ...runs[0], latenciesMs: [...runs[0].latenciesMs] }
+  for (const run of runs.slice(1)) {
+    total.serverBusy =
+      (total.serverBusy * total.seconds + run.serverBusy * run.seconds) / (total.seconds + run.seconds)
+    total.logins += run.logins
+    total.errors += run.errors
+    total.seconds += run.seconds
+    total.latenciesMs.push(...run.latenciesMs)
+    total.clientCpuMs += run.clientCpuMs
+    total.serverCpuMs += run.serverCpuMs
+    total.sandboxCpuMs += run.sandboxCpuMs
+  }
+  return total
+}
+
+function rate(run: RunResult): number {
+  return run.logins / run.seconds
+}
+
+function row(name: string, run: Measured): string {
+  const sorted = [...run.latenciesMs].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+  const perLogin = (ms: number) => (run.logins > 0 ? (ms / run.logins).toFixed(2) : '-')
+  return `| ${name} | ${rate(run).toFixed(0)} | ${at(0.5).toFixed(1)} | ${at(0.99).toFixed(1)} | ${run.errors} | ${run.variant === 'sandbox' ? '-' : perLogin(run.serverCpuMs)} | ${run.variant === 'sandbox' ? '-' : `${(100 * run.serverBusy).toFixed(0)}%`} | ${perLogin(run.sandboxCpuMs)} | ${perLogin(run.clientCpuMs)} |`
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+const role = process.argv[2]
+if (role === 'sandbox') await runSandboxChild()
+else if (role === 'client') await runClientChild()
+else await main()
