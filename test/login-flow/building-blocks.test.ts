@@ -1,0 +1,180 @@
+/**
+ * The pieces the login flow is built from, on their own: group commit, the random pool, strict
+ * query reading, post-login targets and the pages.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Database } from '../../runtime/db/database.ts'
+import { openSqliteDatabaseSync } from '../../runtime/db/index.ts'
+import { randomBytesPooled } from '../../runtime/http/random.ts'
+import { WriteBatch } from '../../runtime/http/write-batch.ts'
+import {
+  LOGIN_PAGE_STATUS,
+  type LoginPageKind,
+  renderLoginPage,
+} from '../../types/auths/loginTypes/Meta/pages.ts'
+import { readQuery } from '../../types/auths/loginTypes/Meta/query.ts'
+import { postLoginTarget } from '../../types/auths/loginTypes/Meta/redirect.ts'
+import { newBrowserNonce, newState } from '../../types/auths/loginTypes/Meta/tokens.ts'
+
+const opened: Database[] = []
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.close()
+})
+
+function openDatabase(): Database {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-batch-'))
+  const db = openSqliteDatabaseSync({ file: path.join(dir, 'batch.sqlite') })
+  opened.push(db)
+  return db
+}
+
+describe('WriteBatch', () => {
+  it('commits the writes of one event-loop turn together, each with its own result', async () => {
+    const db = openDatabase()
+    await db.runCompiled('create table t (id integer primary key, n integer not null)', [])
+    const batch = WriteBatch.of(db)
+    const inserts = Array.from({ length: 50 }, (_, i) =>
+      batch.run('insert into t (id, n) values (?, ?)', [i, i]),
+    )
+    const results = await Promise.all(inserts)
+    expect(results.every((r) => r.numAffectedRows === 1n)).toBe(true)
+    const [update, returning] = await Promise.all([
+      batch.run('update t set n = n + 100 where id < ?', [10]),
+      batch.run('update t set n = -1 where id = ? returning id, n', [42]),
+    ])
+    expect(update.numAffectedRows).toBe(10n)
+    expect(returning.rows).toEqual([{ id: 42, n: -1 }])
+    const { rows } = await db.runCompiled('select count(*) as c, sum(n) as s from t', [])
+    expect(rows).toEqual([{ c: 50, s: 1225 + 1000 - 42 - 1 }])
+  })
+
+  it('fails only the failing write of a batch; the others are committed', async () => {
+    const db = openDatabase()
+    await db.runCompiled('create table t (id integer primary key)', [])
+    await db.runCompiled('insert into t (id) values (1)', [])
+    const batch = WriteBatch.of(db)
+    const outcomes = await Promise.allSettled([
+      batch.run('insert into t (id) values (?)', [2]),
+      batch.run('insert into t (id) values (?)', [1]),
+      batch.run('insert into t (id) values (?)', [3]),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    const { rows } = await db.runCompiled('select id from t order by id', [])
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }])
+  })
+
+  it('keeps other queries of the process out of its transaction', async () => {
+    const db = openDatabase()
+    await db.runCompiled('create table t (id integer primary key)', [])
+    const batch = WriteBatch.of(db)
+    const writes = [
+      batch.run('insert into t (id) values (?)', [1]),
+      batch.run('insert into t (id) values (?)', [1]),
+    ]
+    // Issued while the batch may hold the connection: it must run alone, before or after, and stay.
+    const outside = new Promise((resolve) => setImmediate(resolve)).then(() =>
+      db.runCompiled('insert into t (id) values (?)', [7]),
+    )
+    await Promise.allSettled([...writes, outside])
+    const { rows } = await db.runCompiled('select id from t order by id', [])
+    expect(rows).toEqual([{ id: 1 }, { id: 7 }])
+  })
+})
+
+describe('randomBytesPooled', () => {
+  it('hands out every byte once, across refills', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 2000; i++) {
+      const value = randomBytesPooled(32).toString('hex')
+      expect(value).toHaveLength(64)
+      seen.add(value)
+    }
+    expect(seen.size).toBe(2000)
+  })
+
+  it('refuses sizes it cannot serve', () => {
+    for (const size of [0, -1, 4097, 1.5]) expect(() => randomBytesPooled(size)).toThrow(RangeError)
+  })
+
+  it('makes states and nonces of the documented shape', () => {
+    for (let i = 0; i < 1000; i++) {
+      expect(newState()).toMatch(/^[A-Za-z0-9]{43}$/)
+      expect(newBrowserNonce()).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    }
+  })
+})
+
+describe('readQuery', () => {
+  it('reads single values, decoded as UTF-8', () => {
+    expect(readQuery('/cb?code=a%2Bb&state=x+y&empty=&flag')).toEqual({
+      ok: true,
+      params: { code: 'a+b', state: 'x y', empty: '', flag: '' },
+    })
+    expect(readQuery('/cb')).toEqual({ ok: true, params: {} })
+    expect(readQuery('/cb?redirectUrl=%E4%BD%A0')).toEqual({ ok: true, params: { redirectUrl: '你' } })
+  })
+
+  it('refuses repeats, bad escapes, invalid UTF-8 and oversized targets, without echoing values', () => {
+    const cases: Array<[string, string]> = [
+      ['/cb?state=a&state=b', 'the parameter "state" is repeated'],
+      ['/cb?code=%E4%BD', 'the parameter "code" is not valid UTF-8'],
+      ['/cb?code=%ZZ', 'the parameter "code" is not valid UTF-8'],
+      ['/cb?%FF=1', 'a parameter name is not valid UTF-8'],
+      [
+        '/cb?SECRETVALUE123456789=1&SECRETVALUE123456789=2',
+        'the parameter (with an unusual name) is repeated',
+      ],
+    ]
+    for (const [target, problem] of cases) expect(readQuery(target)).toEqual({ ok: false, problem })
+    expect(readQuery(`/cb?x=${'a'.repeat(9000)}`).ok).toBe(false)
+  })
+
+  it('does not let a parameter named __proto__ reach the prototype', () => {
+    const reading = readQuery('/cb?__proto__=x&constructor=y')
+    expect(reading.ok && Object.entries(reading.params)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 'y'],
+    ])
+    expect(reading.ok && Object.getPrototypeOf(reading.params)).toBe(null)
+  })
+})
+
+describe('postLoginTarget', () => {
+  it('keeps same-origin and allowed targets as absolute URLs, and sends the rest to the start page', () => {
+    const app = 'https://app.example.com/shop'
+    expect(postLoginTarget('/orders', app, [])).toBe('https://app.example.com/orders')
+    expect(postLoginTarget(undefined, app, [])).toBe('https://app.example.com/shop/')
+    expect(postLoginTarget('https://pay.example.com/x', app, ['https://pay.example.com/'])).toBe(
+      'https://pay.example.com/x',
+    )
+    expect(postLoginTarget('https://pay.example.com/x', app, ['not a url'])).toBe(
+      'https://app.example.com/shop/',
+    )
+    expect(postLoginTarget('http://[::1', app, [])).toBe('https://app.example.com/shop/')
+  })
+})
+
+describe('pages', () => {
+  it('renders every kind as a self-contained English page with its status and a way back', () => {
+    for (const kind of Object.keys(LOGIN_PAGE_STATUS) as LoginPageKind[]) {
+      const html = renderLoginPage({
+        kind,
+        appTitle: 'Shop <&>',
+        startPage: 'https://app.example.com/',
+        providerTitle: 'WeChat',
+        retryUrl: '/api/o/a/auths/loginTypes/W/login?redirectUrl=%2F',
+        detail: 'WeChat refused the sign-in (error 40003).',
+        problem: 'the parameter "state" is repeated',
+      })
+      expect(html.startsWith('<!doctype html>')).toBe(true)
+      expect(html).toContain('<html lang="en">')
+      expect(html).toContain('Back to Shop &lt;&amp;&gt;')
+      expect(html).not.toMatch(/<script|<link|src=|url\(/i)
+      expect(LOGIN_PAGE_STATUS[kind]).toBeGreaterThanOrEqual(400)
+      expect(LOGIN_PAGE_STATUS[kind]).not.toBe(500)
+    }
+  })
+})
