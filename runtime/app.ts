@@ -36,6 +36,7 @@ export type ConfigOverride = (
   element: { fullName: string; chain: readonly string[] },
   type: TypeDefinition<any, any>,
   written: Readonly<Record<string, unknown>>,
+  env: Env,
 ) => Readonly<Record<string, unknown>> | undefined
 
 export interface ElementListing {
@@ -276,7 +277,12 @@ async function buildGeneration(options: ResolvedOptions): Promise<GenerationClas
     configOverrides:
       options.configOverrides &&
       ((element, type, written) =>
-        options.configOverrides!({ fullName: element.fullName, chain: element.chain ?? [] }, type, written)),
+        options.configOverrides!(
+          { fullName: element.fullName, chain: element.chain ?? [] },
+          type,
+          written,
+          options.env,
+        )),
   })
 }
 
@@ -315,8 +321,8 @@ function combineOverrides(options: CreateAppOptions): ConfigOverride | undefined
   const database = options.database
   const extra = options.configOverrides
   if (database === undefined) return extra
-  return (element, type, written) => {
-    const own = extra?.(element, type, written)
+  return (element, type, written, env) => {
+    const own = extra?.(element, type, written, env)
     if (element.fullName !== 'databases.Default') return own
     // A path handed to createApp is the caller's, relative to its working directory (the Type
     // resolves a file written in the config against the app folder instead).

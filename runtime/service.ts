@@ -44,6 +44,11 @@ export class Service<OwnerConfig = Record<string, unknown>, Config = Record<stri
     return contextOf(this).log
   }
 
+  /** The app's environment (`createApp({ env })`, default `process.env`). */
+  protected get env(): Readonly<Record<string, string | undefined>> {
+    return contextOf(this).env
+  }
+
   protected get resources(): SharedResources {
     return contextOf(this).resources
   }

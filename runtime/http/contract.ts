@@ -47,12 +47,13 @@ export interface SandboxDefinition {
   /** Serves the provider under the prefix it is registered with. */
   readonly plugin: FastifyPluginAsync<{ publicBaseUrl: string }>
   /**
-   * Config values that point an Instance at the sandbox at `baseUrl`, given its config as written;
-   * undefined to leave it alone (it names real hosts).
+   * Config values that point an Instance at the sandbox at `baseUrl`, given its config as written and
+   * the app's environment; undefined to leave it alone (it names real hosts).
    */
   instanceConfig(
     written: Readonly<Record<string, unknown>>,
     baseUrl: string,
+    env: Readonly<Record<string, string | undefined>>,
   ): Record<string, unknown> | undefined
   /** `jit sandbox <name> [args]`: runs the sandbox alone until interrupted; resolves to an exit code. */
   runCli(args: string[]): Promise<number>

@@ -175,7 +175,7 @@ function sandboxOf(
   const sandbox = type?.sandbox
   const config = generation.configOf(element.fullName)?.value
   if (!sandbox || !config) return undefined
-  const takeover = sandbox.instanceConfig({}, sandboxBaseUrl(publicUrl, sandbox.name))
+  const takeover = sandbox.instanceConfig({}, sandboxBaseUrl(publicUrl, sandbox.name), {})
   if (!takeover || Object.keys(takeover).length === 0) return undefined
   const pointed = Object.entries(takeover).every(([key, value]) => config[key] === value)
   return pointed ? sandbox.name : undefined

@@ -14,10 +14,10 @@ export function sandboxBaseUrl(publicUrl: string, name: string): string {
  * Instance names real hosts (the sandbox decides what counts as naming them).
  */
 export function sandboxOverrides(publicUrl: string): ConfigOverride {
-  return (_element, type, written) => {
+  return (_element, type, written, env) => {
     const sandbox = (type as HttpTypeMembers).sandbox
     if (!sandbox) return undefined
-    return sandbox.instanceConfig(written, sandboxBaseUrl(publicUrl, sandbox.name))
+    return sandbox.instanceConfig(written, sandboxBaseUrl(publicUrl, sandbox.name), env)
   }
 }
 

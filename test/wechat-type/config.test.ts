@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createApp, type JitApp, type JitError } from '../../runtime/index.ts'
@@ -156,22 +157,19 @@ describe('production mode', () => {
     expect(problemOf(dev.app)).toBeUndefined()
     const prod = await appWith(
       { appId: DEMO.appId, appSecret: '0123456789abcdef0123456789abcdef' },
-      { mode: 'production' },
+      { mode: 'production', env: { JIT_SECRET_KEY: TEST_KEY } },
     )
     expect(problemOf(prod.app)).toBeUndefined()
   })
 
   it('refuses to start without JIT_SECRET_KEY (no local key file in production)', async () => {
-    delete process.env.JIT_SECRET_KEY
-    try {
-      const { app } = await appWith(
-        { appId: DEMO.appId, appSecret: '0123456789abcdef0123456789abcdef' },
-        { mode: 'production' },
-      )
-      expect(problemOf(app)?.code).toBe('JIT_SECRET_KEY_MISSING')
-    } finally {
-      process.env.JIT_SECRET_KEY = TEST_KEY
-    }
+    // The app's environment (createApp's env) is what counts, not this process's.
+    const { app, dir } = await appWith(
+      { appId: DEMO.appId, appSecret: '0123456789abcdef0123456789abcdef' },
+      { mode: 'production', env: {} },
+    )
+    expect(problemOf(app)?.code).toBe('JIT_SECRET_KEY_MISSING')
+    expect(fs.existsSync(path.join(dir, '.jitlite'))).toBe(false)
   })
 })
 

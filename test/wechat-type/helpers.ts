@@ -16,8 +16,8 @@ export const DEMO = WECHAT_SANDBOX_DEMO_APP
 export const TEST_KEY = 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U='
 
 /**
- * Sets JIT_SECRET_KEY for the test file and restores it after: token encryption reads it from the
- * process environment, and with it set no test writes a development key file.
+ * Sets JIT_SECRET_KEY in this process for the test file and restores it after: apps created without an
+ * `env` read the process environment, and with the key set they write no development key file.
  */
 export function useTestKey(): void {
   const saved = process.env.JIT_SECRET_KEY

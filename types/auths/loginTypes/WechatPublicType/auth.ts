@@ -269,7 +269,7 @@ export interface WechatAuthContext {
   log: Logger
   /** The Instance's WechatPublicAuthModel, resolved on first use. */
   model: () => WechatAuthModel
-  env?: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>
 }
 
 /**
@@ -281,7 +281,7 @@ export interface WechatAuthContext {
  * const outcome = await auth.login(code)
  */
 export function wechatAuthFor(context: WechatAuthContext): WechatAuth {
-  const env = context.env ?? process.env
+  const env = context.env
   const hosts = resolveWechatHosts(context.config, env, context.instance)
   const connection = wechatConnection(context.resources, context.config, hosts, context.instance, context.log)
   const cipher = fieldCipher(context.resources, context.app, context.log, env)

@@ -95,7 +95,7 @@ export function fieldCipher(
   resources: SharedResources,
   app: AppInfo,
   log: Logger,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): FieldCipher {
   const keyFilePath = developmentKeyFile(app)
   return resources.acquire(

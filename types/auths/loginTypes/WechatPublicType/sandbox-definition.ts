@@ -13,8 +13,8 @@ export const wechatSandboxDefinition: SandboxDefinition = {
     const { wechatSandbox } = await import('./sandbox/plugin.ts')
     await fastify.register(wechatSandbox, { publicBaseUrl: options.publicBaseUrl })
   },
-  instanceConfig(written, baseUrl) {
-    return namesWechatHosts(written, process.env) ? undefined : wechatSandboxInstanceConfig(baseUrl)
+  instanceConfig(written, baseUrl, env) {
+    return namesWechatHosts(written, env) ? undefined : wechatSandboxInstanceConfig(baseUrl)
   },
   runCli: async (args) => {
     const { runSandboxCli } = await import('./sandbox/cli.ts')

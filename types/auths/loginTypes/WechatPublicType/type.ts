@@ -17,7 +17,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
   config: wechatPublicConfigSchema,
 
   // At start, at every reload and in `jit check`: what would fail the first login fails here instead.
-  async prepare({ config, element, app, resources, log, getElement }) {
+  async prepare({ config, element, app, resources, log, env, getElement }) {
     if (app.mode === 'production' && config.appSecret === WECHAT_SANDBOX_DEMO_APP.appSecret) {
       throw new JitError(
         'JIT_CONFIG_INVALID',
@@ -30,14 +30,14 @@ export default defineType<WechatPublicConfig, LoginProvider>({
         },
       )
     }
-    resolveWechatHosts(config, process.env, element.fullName)
+    resolveWechatHosts(config, env, element.fullName)
     // The users' table: a missing database element or a change that would lose rows fails here.
     await getElement(`${element.fullName}.${AUTH_MODEL}`).ready()
     // Production needs JIT_SECRET_KEY before the first login; development creates a key file on first
     // use, so that `jit check` leaves no file behind.
     if (app.mode !== 'production') return
     try {
-      fieldCipher(resources, app, log)
+      fieldCipher(resources, app, log, env)
     } catch (error) {
       // The keyring is the app's, but the Instance is what cannot work without it: report it there.
       if (!(error instanceof JitError)) throw error
@@ -58,6 +58,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
       resources: ctx.resources,
       app: ctx.app,
       log: ctx.log,
+      env: ctx.env,
       model: () => ctx.getElement(`${instance}.${AUTH_MODEL}`),
     })
     return new WechatLoginProvider(auth, instance, ctx.log)
