@@ -59,6 +59,16 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     now,
   })
 
+  // Once close() has begun, answers to the requests still in flight end their connection: a kept-alive
+  // browser connection would otherwise hold the server open until its idle timeout (72 s).
+  let closing = false
+  fastify.addHook('preClose', async () => {
+    closing = true
+  })
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
   if (log) {
     fastify.addHook('onResponse', async (request, reply) => {
       // Only the path: a callback's query string carries a code and a state.
