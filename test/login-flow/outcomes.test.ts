@@ -211,15 +211,18 @@ const SECTION_7 = [
   41004, 48001, 40003,
 ]
 
+/** WeChat's explicit busy answers: it did not take the code up, so a bounded retry is its move. */
+const BUSY = new Set([-1, 45011])
+
 describe('case 8: every section 7 error on the token endpoint', () => {
   it.each(SECTION_7)(
-    'errcode %i: one exchange, no retry of the code, no user row, no session',
+    'errcode %i (on every try): no second presentation after a refusal, no user row, no session',
     async (errcode) => {
       const before = (await h.storedUsers()).length
-      h.sandbox.setFault('access_token', { kind: 'errcode', errcode })
+      h.sandbox.setFault('access_token', { kind: 'errcode', errcode }, { times: 'always' })
       const browser = h.browser()
       const { response } = await browser.login({ user: 'ada' })
-      expect(h.wechatCalls()).toEqual({ access_token: 1, userinfo: 0 })
+      expect(h.wechatCalls()).toEqual({ access_token: BUSY.has(errcode) ? 3 : 1, userinfo: 0 })
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8')
       expect([400, 502, 503]).toContain(response.statusCode)
       expect(sessionCookieOf(response)).toBeUndefined()
@@ -277,7 +280,16 @@ describe('case 10: retries', () => {
     expect((await browser.session()).statusCode).toBe(200)
   })
 
-  it.each([-1, 40029, 40163, 40125])(
+  it('-1 then success on the exchange: one retry, the login succeeds', async () => {
+    h.sandbox.setFault('access_token', { kind: 'busy' })
+    const browser = h.browser()
+    const { response } = await browser.login({ user: 'momo' })
+    expect(response.statusCode).toBe(302)
+    expect(h.wechatCalls()).toEqual({ access_token: 2, userinfo: 1 })
+    expect((await browser.session()).statusCode).toBe(200)
+  })
+
+  it.each([40029, 40163, 40125])(
     'never presents a code twice: %i on the exchange makes one call',
     async (errcode) => {
       h.sandbox.setFault('access_token', { kind: 'errcode', errcode })

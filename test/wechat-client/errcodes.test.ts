@@ -22,9 +22,9 @@ const CODE = '061Ab2Ga1Lx9ZF0xYyJa1RrbAC4Ab2GK'
 // independently of the client's own table: [errcode, endpoint, action, calls WeChat sees].
 const SECTION_7: [number, EndpointPath, WechatErrorAction, number][] = [
   [-1, '/sns/userinfo', 'retry', 3],
-  [-1, '/sns/oauth2/access_token', 'restart_authorization', 1],
+  [-1, '/sns/oauth2/access_token', 'restart_authorization', 3],
   [45011, '/sns/oauth2/refresh_token', 'back_off', 3],
-  [45011, '/sns/oauth2/access_token', 'restart_authorization', 1],
+  [45011, '/sns/oauth2/access_token', 'restart_authorization', 3],
   [45009, '/sns/userinfo', 'back_off', 1],
   [40029, '/sns/oauth2/access_token', 'restart_authorization', 1],
   [40163, '/sns/oauth2/access_token', 'restart_authorization', 1],

@@ -121,9 +121,24 @@ describe('retries on calls that are safe to repeat', () => {
 })
 
 describe('the code exchange never presents a code twice', () => {
+  it('-1 then success: WeChat did not take the code up, so one retry, and the exchange succeeds', async () => {
+    wechat.script(TOKEN, errcode(-1, 'system error'))
+    expect(await client.validateAuthorizationCode(CODE)).toMatchObject({ openid: OPENID })
+    expect(events.map((e) => [e.attempt, e.outcome])).toEqual([
+      [1, 'errcode'],
+      [2, 'ok'],
+    ])
+  })
+
+  it('-1 on every try: bounded, and the caller is told to restart authorization with a fresh code', async () => {
+    wechat.setDefault(TOKEN, errcode(-1, 'system error'))
+    const error = await client.validateAuthorizationCode(CODE).catch((e) => e)
+    expect(error).toMatchObject({ errcode: -1, action: 'restart_authorization' })
+    expect(error.advice).toMatch(/fresh code/)
+    expect(events).toHaveLength(3)
+  })
+
   it.each([
-    ['-1 (system busy)', errcode(-1, 'system error')],
-    ['45011 (minute quota)', errcode(45011)],
     ['HTTP 500', { body: 'oops', status: 500 } as const],
     ['a reset connection', { reset: true } as const],
   ])('after %s: one presentation, and the caller is told to restart authorization', async (_, answer) => {

@@ -59,9 +59,31 @@ async function expireStoredToken(openid: string): Promise<void> {
 }
 
 describe('code exchange (/sns/oauth2/access_token): never presented twice, nothing stored on failure', () => {
+  it('-1 then success: WeChat did not take the code up, one retry, the login succeeds (SECURITY case 10)', async () => {
+    const before = await rowCount()
+    sandbox.setFault('access_token', { kind: 'busy' })
+    const user = await svc().getUserInfo(codeFor(sandbox, { user: 'lin' }))
+    expect(user.nickname).toBeTruthy()
+    expect(sandbox.counters()).toMatchObject({ access_token: 2, userinfo: 1 })
+    expect(await rowCount()).toBe(before + 1)
+  })
+
   it.each([
-    ['-1 (busy: WeChat may have spent the code)', { kind: 'busy' }, -1, 'restart_authorization'],
-    ['45011 (minute quota)', { kind: 'quota' }, 45011, 'restart_authorization'],
+    ['-1 (busy) on every try', { kind: 'busy' }, -1],
+    ['45011 (minute quota) on every try', { kind: 'quota' }, 45011],
+  ] as const)(
+    '%s: bounded retries, then restart authorization, nothing stored',
+    async (_, fault, errcode) => {
+      const before = await rowCount()
+      sandbox.setFault('access_token', fault, { times: 'always' })
+      const error = await failure(svc().getUserInfo(codeFor(sandbox)))
+      expect(error).toMatchObject({ errcode, action: 'restart_authorization' })
+      expect(sandbox.counters()).toMatchObject({ access_token: 3, userinfo: 0 })
+      expect(await rowCount()).toBe(before)
+    },
+  )
+
+  it.each([
     ['45009 (daily quota)', { kind: 'errcode', errcode: 45009 }, 45009, 'back_off'],
     ['41008 (code missing)', { kind: 'errcode', errcode: 41008 }, 41008, 'restart_authorization'],
     ['41002 (appid missing)', { kind: 'errcode', errcode: 41002 }, 41002, 'fix_configuration'],

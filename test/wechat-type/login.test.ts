@@ -72,10 +72,15 @@ describe('completeLogin', () => {
 
   it.each([
     ['a used or unknown code (40029)', () => ({ code: '0'.repeat(32) }), 'expired', 40029],
-    ['a busy exchange (-1)', () => sandbox.setFault('access_token', { kind: 'busy' }), 'unavailable', -1],
     [
-      'the minute quota (45011)',
-      () => sandbox.setFault('access_token', { kind: 'quota' }),
+      'an exchange busy on every try (-1)',
+      () => sandbox.setFault('access_token', { kind: 'busy' }, { times: 'always' }),
+      'unavailable',
+      -1,
+    ],
+    [
+      'the minute quota on every try (45011)',
+      () => sandbox.setFault('access_token', { kind: 'quota' }, { times: 'always' }),
       'unavailable',
       45011,
     ],
@@ -123,7 +128,10 @@ describe('completeLogin', () => {
       expect(result).toMatchObject({ status: 'failed', reason })
       if (providerCode !== undefined) expect(result.providerCode).toBe(providerCode)
       expect(result.message).toMatch(/[.!]$/)
-      expect(sandbox.counters().access_token).toBe(1)
+      // A code is presented once, except after WeChat's explicit busy answers (-1, 45011), which
+      // are retried within bounds.
+      const busy = providerCode === -1 || providerCode === 45011
+      expect(sandbox.counters().access_token).toBe(busy ? 3 : 1)
       expect(await rowCount()).toBe(before)
     },
   )

@@ -21,10 +21,13 @@ import { parseWechatBody } from './parse.ts'
  * - `idempotent`: refresh, userinfo, auth. Repeating them changes nothing at WeChat.
  * - `single_presentation`: the code exchange. WeChat consumes a code on its first presentation, even in
  *   a failed exchange (WECHAT.md section 3), and SECURITY.md forbids retrying after a response that may
- *   have consumed it. So it is repeated only when undici never began writing it (the connection failed
- *   to open: nothing was sent). A -1, a 45011, a 5xx, a reset or a timeout may all come after WeChat saw
- *   the code: they end the call with action `restart_authorization` (a fresh code), never with a second
- *   presentation of this one.
+ *   have consumed it. Two answers say WeChat did not take the request up: errcode -1 ("system busy")
+ *   and 45011 (the minute quota), and WECHAT.md section 7 asks for a bounded retry of both; SECURITY.md
+ *   case 10 ("-1 then success: one retry, login succeeds") is that rule on the token endpoint. So the
+ *   exchange is repeated after those answers and when undici never began writing it (nothing was sent).
+ *   A 5xx, a reset or a timeout may come after WeChat saw the code: they end the call with action
+ *   `restart_authorization` (a fresh code), never with a second presentation of this one. Should a
+ *   busy answer ever have spent the code, the retry meets 40163 and ends the same way.
  */
 export type RetryPolicy = 'idempotent' | 'single_presentation'
 
@@ -220,7 +223,7 @@ export class WechatTransport {
         errmsg,
         transient && !idempotent ? CODE_MAY_BE_SPENT : undefined,
       )
-      if (!transient || !idempotent) return { ok: false, error }
+      if (!transient) return { ok: false, error }
       return {
         ok: false,
         error,
