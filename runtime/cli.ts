@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type ElementListing, type JitApp } from './app.ts'
 import { JitError } from './errors.ts'
 import { consoleLogger, silentLogger } from './log.ts'
@@ -23,7 +23,7 @@ const commands: Record<string, Command> = {
   check: checkCommand,
   elements: elementsCommand,
   run: runCommand,
-  dev: (args) => serveCommand('development', args),
+  dev: devCommand,
   start: (args) => serveCommand('production', args),
   sandbox: sandboxCommand,
 }
@@ -134,6 +134,21 @@ async function runCommand(args: string[]): Promise<number> {
     await app.close()
     delete scope.app
   }
+}
+
+/**
+ * `jit dev`: the app runs in a child process under a supervisor that restarts it (beside the running
+ * one, switching when the new one is ready) when code changes; JSON edits reload inside the child.
+ */
+async function devCommand(args: string[]): Promise<number> {
+  const { isSupervised } = await import('./reload/dev-child.ts')
+  if (isSupervised()) return serveCommand('development', args)
+  const appDir = args[0] ?? 'app'
+  const { superviseDev } = await import('./reload/supervisor.ts')
+  const jitBin = fileURLToPath(new URL('../bin/jit.mjs', import.meta.url))
+  const dev = await superviseDev({ appDir, childArgs: [jitBin, 'dev', appDir] })
+  await dev.closed
+  return 0
 }
 
 async function serveCommand(mode: 'development' | 'production', args: string[]): Promise<number> {

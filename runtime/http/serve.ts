@@ -1,5 +1,8 @@
+import type { AddressInfo } from 'node:net'
 import { createApp } from '../app.ts'
 import { consoleLogger } from '../log.ts'
+import { reportReadyToSupervisor } from '../reload/dev-child.ts'
+import { awaitTurnIfStandby } from '../reload/standby.ts'
 import { sandboxOverrides } from './sandboxes.ts'
 import { buildServer } from './server.ts'
 
@@ -23,6 +26,8 @@ export async function serve(options: ServeOptions): Promise<number> {
   const development = options.mode === 'development'
   const log = consoleLogger
 
+  // Under `jit dev`'s supervisor, a standby process waits here with the framework's code imported.
+  if (development) await awaitTurnIfStandby()
   const app = await createApp({
     appDir: options.appDir,
     mode: options.mode,
@@ -38,6 +43,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     await app.close()
     throw err
   }
+  reportReadyToSupervisor({ port: (server.server.address() as AddressInfo).port, problems: app.problems })
   log.info(`${app.info.title} (${options.mode}) at ${publicUrl}`)
   if (development) log.info(`WeChat and other provider sandboxes under ${publicUrl}/__sandbox/`)
 
