@@ -25,13 +25,30 @@ export const SESSION_PATH = `${API}/auths/session`
 export const LOGOUT_PATH = `${API}/auths/logout`
 
 /**
- * A temp app with the login family's Meta (from types/), a second login Type written for these tests
- * (fixtures/sandbox-login-type.ts: one folder, against the WeChat sandbox), Instances of it, and
+ * The login Types the flow's suites run against: the official WeChat Type, and a second login Type
+ * written for these tests (fixtures/sandbox-login-type.ts: one folder, no change to the runtime), so
+ * the flow is shown to hold whatever provider sits behind it.
+ */
+export const LOGIN_TYPES = ['wechat', 'fixture'] as const
+export type LoginTypeUnderTest = (typeof LOGIN_TYPES)[number]
+
+const TYPE_NAMES: Record<LoginTypeUnderTest, string> = {
+  wechat: 'auths.loginTypes.WechatPublicType',
+  fixture: 'auths.loginTypes.SandboxLoginType',
+}
+const USER_TABLES: Record<LoginTypeUnderTest, string> = {
+  wechat: 'wechat_public_auth',
+  fixture: SANDBOX_LOGIN_USERS_TABLE,
+}
+
+/**
+ * A temp app with the login family's Meta (from types/), Instances of the login Type under test, and
  * `databases.Default` on a real SQLite file.
  */
 export function loginAppTree(
   instances: Record<string, Record<string, unknown>>,
   sandbox: RunningWechatSandbox,
+  loginType: LoginTypeUnderTest = 'wechat',
 ) {
   const tree: FileTree = {
     'app.json': appJson(APP_NAME),
@@ -43,13 +60,16 @@ export function loginAppTree(
   for (const [name, config] of Object.entries(instances)) {
     tree[`auths/loginTypes/${name}/e.json`] = {
       title: `${name} (WeChat sandbox)`,
-      type: 'auths.loginTypes.SandboxLoginType',
+      type: TYPE_NAMES[loginType],
     }
     tree[`auths/loginTypes/${name}/${name}.json`] = {
       appId: DEMO.appId,
       appSecret: DEMO.appSecret,
       oauthBaseUrl: sandbox.url,
       apiBaseUrl: sandbox.url,
+      // Short enough that a hanging endpoint ends a test quickly, long enough for a loaded machine.
+      attemptTimeoutMs: 3000,
+      totalDeadlineMs: 6000,
       ...config,
     }
   }
@@ -57,6 +77,8 @@ export function loginAppTree(
 }
 
 export interface HarnessOptions {
+  /** Default: the official WeChat Type. */
+  loginType?: LoginTypeUnderTest
   publicUrl?: string
   /** Config of the `SandboxLogin` Instance, over the demo account's. */
   config?: Record<string, unknown>
@@ -85,6 +107,7 @@ export interface LoginHarness {
   dir: string
   database: string
   publicUrl: string
+  loginType: LoginTypeUnderTest
   browser(): Browser
   /** Calls that reached the sandbox's token and userinfo endpoints. */
   wechatCalls(): { access_token: number; userinfo: number }
@@ -97,8 +120,9 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
   const sandbox = await startWechatSandbox()
   const host = new URL(publicUrl).host
   if (!['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname)) sandbox.addDomain(DEMO.appId, host)
+  const loginType = options.loginType ?? 'wechat'
   const dir = writeTempTree(
-    loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox),
+    loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox, loginType),
     'jitlite-flow-',
   )
   const database = path.join(dir, 'data', 'app.sqlite')
@@ -118,6 +142,7 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     dir,
     database,
     publicUrl,
+    loginType,
     browser: () => new Browser(harness),
     wechatCalls: () => {
       const counters = sandbox.counters()
@@ -126,8 +151,8 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     storedUsers: async () =>
       (await app
         .getElement('databases.Default')
-        .kysely.selectFrom(SANDBOX_LOGIN_USERS_TABLE)
-        .selectAll()
+        .kysely.selectFrom(USER_TABLES[loginType])
+        .select(['id', 'openid', 'nickname'])
         .execute()) as Array<{ id: number; openid: string; nickname: string }>,
     close: async () => {
       await server.close()
