@@ -238,6 +238,13 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       }
       expect(answered.some((a) => a.url === 'GET /jit/app.json' && a.status === 200)).toBe(true)
       expect(answered.some((a) => a.url.startsWith('GET /jit/elements/') && a.status === 200)).toBe(true)
+      expect(answered.find((a) => a.url === 'GET /jit/runtime.js')?.status).toBe(200)
+      if (loginType === 'wechat') {
+        // The WeChat Type ships a browser bundle: it was crawled, and holds no secret either.
+        expect(answered.some((a) => /^GET \/jit\/bundles\/.+\.js$/.test(a.url) && a.status === 200)).toBe(
+          true,
+        )
+      }
       for (const { url, status, text } of answered) {
         expect(status, url).not.toBe(500)
         for (const secret of secrets)
