@@ -5,6 +5,7 @@ import type { Env } from './config/load.ts'
 import type { AppInfo, TypeDefinition } from './define.ts'
 import { type AppManifest, loadAppStack } from './elements/apps.ts'
 import type { ElementDefine } from './elements/define-schema.ts'
+import { CachingFileSystem } from './elements/file-cache.ts'
 import { Generation, type Generation as GenerationClass, ResourcePool } from './elements/generation.ts'
 import { createHandle } from './elements/handle.ts'
 import type { RegisteredElement } from './elements/resolve.ts'
@@ -74,15 +75,18 @@ export class JitApp extends EventEmitter<JitAppEvents> {
   private generation: GenerationClass
   private readonly handles = new Map<string, unknown>()
   private readonly options: ResolvedOptions
+  /** What the last build read from disk; a reload told what changed reads only that again. */
+  private files: CachingFileSystem
   private lastRefusal?: JitError[]
   private closing?: Promise<void>
   private readonly closeHooks: Array<() => void | Promise<void>> = []
 
   /** @internal use createApp */
-  constructor(generation: GenerationClass, options: ResolvedOptions) {
+  constructor(generation: GenerationClass, options: ResolvedOptions, files: CachingFileSystem) {
     super()
     this.generation = generation
     this.options = options
+    this.files = files
     this.appDir = options.appDir
   }
 
@@ -161,13 +165,16 @@ export class JitApp extends EventEmitter<JitAppEvents> {
   /**
    * Rebuilds the registry from disk beside the current one and swaps only if the result is whole:
    * a change that breaks an element that worked (or adds a broken one) is refused, and the last good
-   * definition stays in service.
+   * definition stays in service. Given the paths that changed (the watcher knows them), only those
+   * are read again; without them, everything is.
    */
-  async reload(): Promise<ReloadResult> {
+  async reload(changed?: Iterable<string>): Promise<ReloadResult> {
     const started = performance.now()
+    if (changed) this.files.invalidate(changed)
+    else this.files = new CachingFileSystem(this.options.fs)
     let next: GenerationClass
     try {
-      next = await buildGeneration(this.options)
+      next = await buildGeneration(this.options, this.files)
     } catch (err) {
       const problem =
         err instanceof JitError ? err : new JitError('JIT_RELOAD_REFUSED', (err as Error).message)
@@ -264,11 +271,11 @@ interface ResolvedOptions {
   configOverrides?: ConfigOverride
 }
 
-async function buildGeneration(options: ResolvedOptions): Promise<GenerationClass> {
-  const apps: AppManifest[] = loadAppStack(options.appDir, options.fs)
-  const scanned = apps.map((app) => scanAppFolder(app.root, options.fs))
+async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem): Promise<GenerationClass> {
+  const apps: AppManifest[] = loadAppStack(options.appDir, files)
+  const scanned = apps.map((app) => scanAppFolder(app.root, files))
   return Generation.build(apps, scanned, {
-    fs: options.fs,
+    fs: files,
     env: options.env,
     mode: options.mode,
     log: options.logger,
@@ -307,8 +314,9 @@ export async function createApp(options: CreateAppOptions): Promise<JitApp> {
     publicUrl: options.publicUrl ?? env.PUBLIC_URL,
     configOverrides: combineOverrides(options),
   }
-  const generation = await buildGeneration(resolved)
-  const app = new JitApp(generation, resolved)
+  const files = new CachingFileSystem(fs)
+  const generation = await buildGeneration(resolved, files)
+  const app = new JitApp(generation, resolved, files)
   for (const problem of generation.problems) resolved.logger.warn(problem.format())
   if (options.watch) {
     const { watchApp } = await import('./reload/watch.ts')

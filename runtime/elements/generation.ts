@@ -377,7 +377,7 @@ export class Generation {
   ): Promise<Readonly<Record<string, unknown>> | undefined> {
     const file = path.resolve(element.dir, entry)
     try {
-      return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+      return await importOnce(file)
     } catch (err) {
       const reason = ((err as Error)?.message ?? String(err)).split('\n')[0]
       this.fail(
@@ -450,6 +450,24 @@ export class Generation {
     if (!loaded?.value) return undefined
     return withoutSecrets(loaded.value, loaded.secretPaths)
   }
+}
+
+const imported = new Map<string, Promise<Readonly<Record<string, unknown>>>>()
+
+/**
+ * Imports element code once per process. Node's module cache would give the same module again
+ * anyway (ES modules cannot be unloaded: code edits restart the process under `jit dev`), but each
+ * `import()` still goes through the loader hooks that compile TypeScript, which costs a hot reload
+ * more than all its file reads. A failed import is not remembered, so a fixed file imports.
+ */
+function importOnce(file: string): Promise<Readonly<Record<string, unknown>>> {
+  let module = imported.get(file)
+  if (!module) {
+    module = import(pathToFileURL(file).href) as Promise<Record<string, unknown>>
+    imported.set(file, module)
+    module.catch(() => imported.delete(file))
+  }
+  return module
 }
 
 export function elementInfo(element: RegisteredElement): ElementInfo {

@@ -13,6 +13,8 @@ import { formatReloadLine } from './report.ts'
 export const SETTLE_MS = 25
 /** The longest a change waits for its burst to end. */
 export const MAX_WAIT_MS = 250
+/** How long a path counts as just changed: chokidar's change window and the missed-write recheck. */
+const RECENT_MS = 150
 
 export interface WatchOptions {
   /**
@@ -39,12 +41,23 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
   const onCodeChange = options.onCodeChange ?? (supervised ? () => {} : warnCodeChange(log))
   const watchedRoots = new Set(appRoots(app))
 
+  // Paths with an event in the last moments. A reload reads again only the paths it is told changed,
+  // and chokidar drops a file's further change events for 50 ms after reporting one: a write in that
+  // window is caught by the missed-write check, but the paths stay "changed" until it has had its say.
+  const recent = new Map<string, number>()
+  const changedPaths = (batch: ReadonlyMap<string, ChangeKind>) => {
+    const since = performance.now() - RECENT_MS
+    for (const [file, at] of recent) if (at < since) recent.delete(file)
+    return new Set([...batch.keys(), ...recent.keys()])
+  }
+
   const queue = new ReloadQueue(
     async (batch) => {
       const edited = [...batch].filter(([file, kind]) => kind === 'change' && isCodeFile(file))
       if (edited.length > 0) onCodeChange(edited.map(([file]) => relative(file)))
       try {
-        await app.reload()
+        // After a refusal, read everything again: whatever was half-written is read whole.
+        await app.reload(app.refusedReload ? undefined : changedPaths(batch))
       } catch (err) {
         log.error(`reload failed: ${(err as Error).message}`)
       }
@@ -63,6 +76,7 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
     // Under the supervisor a code edit restarts the whole process; reloading first is wasted work.
     if (supervised && isFileEvent && isCodeFile(file)) return
     if (event === 'add' || event === 'change') missed.seen(file, stats)
+    recent.set(file, performance.now())
     queue.add(file, event as ChangeKind)
   })
   watcher.on('error', (err) => log.error(`file watcher: ${describeWatchError(err as NodeJS.ErrnoException)}`))
