@@ -105,7 +105,7 @@ function textOf(input: LoginPageInput): PageText {
     case 'snapshot':
       return {
         title: 'Open the full page to sign in',
-        lead: `${provider} is showing a preview of this page, and a preview cannot sign you in.`,
+        lead: 'You are seeing a preview of this page, and a preview cannot sign you in.',
         hint: 'Tap "Use full service" (使用完整服务) at the bottom of the screen, then sign in again.',
         retry: true,
       }
@@ -140,21 +140,26 @@ function textOf(input: LoginPageInput): PageText {
   }
 }
 
+// The demo app's palette and type (app/pages/Home), so that a failed login still looks like the app.
 const STYLE = `
-*{box-sizing:border-box}
+:root{--bg:#f4f5f7;--card:#fff;--ink:#16181d;--ink-2:#5c6370;--ink-3:#9aa1ad;--brand:#1f3d36;--brand-soft:#e7efe9;--wechat:#07c160;--wechat-press:#06ad56;--radius:20px;
+--font:-apple-system,BlinkMacSystemFont,"SF Pro Text","PingFang SC","Helvetica Neue","Noto Sans CJK SC","Microsoft YaHei","Segoe UI",Roboto,Arial,sans-serif}
+*{box-sizing:border-box;margin:0;padding:0}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px 16px;
-background:#f2f3f5;color:#1f2329;font:16px/1.55 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,"PingFang SC","Microsoft YaHei",sans-serif}
-main{width:100%;max-width:420px;background:#fff;border-radius:16px;padding:32px 24px;box-shadow:0 2px 12px rgba(0,0,0,.06);text-align:center}
-.mark{width:56px;height:56px;margin:0 auto 16px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:28px;font-weight:600;background:#fff4e5;color:#d46b08}
-h1{font-size:20px;line-height:1.35;margin:0 0 12px}
-p{margin:0 0 12px;color:#4e5969}
-.hint{font-size:14px;color:#86909c}
-.actions{margin-top:24px;display:flex;flex-direction:column;gap:12px}
-a.button{display:block;padding:12px 16px;border-radius:8px;text-decoration:none;font-weight:600}
-a.primary{background:#07c160;color:#fff}
-a.secondary{background:#f2f3f5;color:#1f2329}
-@media (prefers-color-scheme:dark){body{background:#111;color:#e5e6eb}main{background:#1d1d1f;box-shadow:none}p{color:#c9cdd4}.hint{color:#86909c}a.secondary{background:#2c2c2e;color:#e5e6eb}}
+body{min-height:100vh;display:flex;align-items:center;justify-content:center;padding:24px 16px;background:var(--bg);color:var(--ink);font:16px/1.5 var(--font);-webkit-font-smoothing:antialiased}
+main{width:100%;max-width:420px;background:var(--card);border-radius:var(--radius);padding:32px 24px 24px;box-shadow:0 1px 2px rgba(22,24,29,.04),0 8px 24px rgba(22,24,29,.06);text-align:center}
+.mark{width:56px;height:56px;margin:0 auto 18px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:28px;font-weight:650;background:var(--brand-soft);color:var(--brand)}
+h1{font-size:21px;line-height:1.3;letter-spacing:-.01em;font-weight:650;margin-bottom:10px}
+p{color:var(--ink-2);margin-bottom:10px}
+.hint{font-size:14px;color:var(--ink-3)}
+.actions{margin-top:22px;display:flex;flex-direction:column;gap:10px}
+a.button{display:flex;align-items:center;justify-content:center;height:50px;border-radius:12px;text-decoration:none;font-size:17px;font-weight:600;-webkit-tap-highlight-color:transparent}
+a.button:focus-visible{outline:3px solid rgba(7,193,96,.35);outline-offset:2px}
+a.primary{background:var(--wechat);color:#fff}
+a.primary:hover{background:var(--wechat-press)}
+a.secondary{background:#f1f2f4;color:var(--ink)}
+a.secondary:hover{background:#e9eaed}
+@media (prefers-color-scheme:dark){:root{--bg:#111214;--card:#1c1d20;--ink:#eceef1;--ink-2:#b4b9c2;--ink-3:#7d8490;--brand-soft:#22332e;--brand:#9fd3bd}main{box-shadow:none}a.secondary{background:#2a2c30;color:var(--ink)}}
 `.trim()
 
 /** Headers every login page and redirect carries: the callback URL holds a code, so no referrer, no cache. */
