@@ -55,8 +55,11 @@ export class SessionStore {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS
   }
 
-  /** Opens a new session for `user` and sets its cookie on `reply`; ends the browser's previous one. */
-  async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<void> {
+  /**
+   * Opens a new session for `user` and sets its cookie on `reply`; ends the browser's previous one.
+   * Returns the stored hash of the new session's id (not the id), to ask `isOpen` about it later.
+   */
+  async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<{ idHash: string }> {
     const { db, statements, write } = await this.db()
     const now = this.now()
     const previous = request.cookies[SESSION_COOKIE]
@@ -66,8 +69,9 @@ export class SessionStore {
       await db.deleteFrom(TABLE).where('expires_at_ms', '<=', now).execute()
     }
     const id = randomBytesPooled(32).toString('base64url')
+    const idHash = hashId(id)
     await write(statements.insert, [
-      hashId(id),
+      idHash,
       user.loginType,
       user.userKey,
       JSON.stringify(user),
@@ -75,6 +79,14 @@ export class SessionStore {
       now + this.ttlSeconds * 1000,
     ])
     reply.setCookie(SESSION_COOKIE, id, this.cookieOptions(this.ttlSeconds))
+    return { idHash }
+  }
+
+  /** Whether the session `open` returned this hash for is still open (not closed, not expired). */
+  async isOpen(idHash: string): Promise<boolean> {
+    const { statements, run } = await this.db()
+    const { rows } = await run(statements.selectByHash, [idHash, this.now()])
+    return rows.length > 0
   }
 
   /** The session of this request's cookie, or null (no cookie, unknown, expired). */
@@ -188,6 +200,9 @@ function compileStatements(db: Kysely<any>) {
         .select(['user_json', 'created_at_ms', 'expires_at_ms'])
         .where('id_hash', '=', v(0))
         .where('expires_at_ms', '>', v(1)),
+    ),
+    selectByHash: compiled(
+      db.selectFrom(TABLE).select('id_hash').where('id_hash', '=', v(0)).where('expires_at_ms', '>', v(1)),
     ),
     deleteById: compiled(db.deleteFrom(TABLE).where('id_hash', '=', v(0))),
   }
