@@ -11,7 +11,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_COOKIE } from '../../runtime/http/sessions.ts'
 import { REPEAT_DELIVERY_WINDOW_MS } from '../../types/auths/loginTypes/Meta/flow.ts'
 import { sha256Hex } from '../../types/auths/loginTypes/Meta/tokens.ts'
-import { type Browser, INSTANCE, LOGIN_TYPES, type LoginHarness, openLoginHarness } from './harness.ts'
+import {
+  type Browser,
+  INSTANCE,
+  LOGIN_TYPES,
+  LOGOUT_PATH,
+  type LoginHarness,
+  openLoginHarness,
+} from './harness.ts'
 
 let h: LoginHarness
 afterEach(() => {
@@ -68,6 +75,19 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(again.headers.location).toBe('http://127.0.0.1:3000/home')
       expect(h.wechatCalls()).toEqual({ access_token: 0, userinfo: 0 })
       expect((await browser.session()).statusCode).toBe(200)
+    })
+
+    it('by the same browser after it logged out: refused as used, no exchange, still logged out', async () => {
+      const { browser, callback } = await pendingCallback()
+      expect((await browser.get(callback)).statusCode).toBe(302)
+      expect((await browser.request('POST', LOGOUT_PATH)).statusCode).toBe(200)
+      h.sandbox.resetCounters()
+      const replay = await browser.get(callback)
+      expect(replay.statusCode).toBe(400)
+      expect(replay.body).toContain('This sign-in link was already used')
+      expect(sessionIdOf(replay)).toBeUndefined()
+      expect(h.wechatCalls()).toEqual({ access_token: 0, userinfo: 0 })
+      expect((await browser.session()).statusCode).toBe(401)
     })
 
     it('by the same browser after the repeat window: refused as used, no exchange', async () => {
@@ -140,12 +160,26 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
         .execute()
       const delivery = browser.get(callback)
       await new Promise((resolve) => setTimeout(resolve, 300))
+      // ...and finishes it: the session it opened, then the state done.
+      const user = { userKey: '4242', displayName: 'Finished elsewhere' }
+      const sessionHash = sha256Hex('a session id the other process gave its answer')
+      await kysely
+        .insertInto('jit_sessions')
+        .values({
+          id_hash: sessionHash,
+          login_type: INSTANCE,
+          user_key: user.userKey,
+          user_json: JSON.stringify({ ...user, loginType: INSTANCE }),
+          created_at_ms: h.clock.now(),
+          expires_at_ms: h.clock.now() + 3_600_000,
+        })
+        .execute()
       await kysely
         .updateTable('jit_login_states')
         .set({
           status: 'done',
           finished_at_ms: h.clock.now(),
-          outcome_json: JSON.stringify({ userKey: '4242', displayName: 'Finished elsewhere' }),
+          outcome_json: JSON.stringify({ user, sessionHash }),
         })
         .where('state_hash', '=', stateHash)
         .execute()

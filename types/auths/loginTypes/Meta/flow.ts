@@ -22,7 +22,8 @@ export const LOGIN_COOKIE = 'jit_login'
 /**
  * How long after a login finished the same browser may deliver the same callback again and still be
  * logged in (WeChat has been seen to deliver a redirect twice; the first answer may never have reached
- * the browser). Later deliveries are told the link was used.
+ * the browser), provided the session that login opened is still open: after a logout, a replay (the
+ * Back button on a shared phone) logs nobody in. Later deliveries are told the link was used.
  */
 export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
 /** How long a second delivery waits for the first one to finish. */
@@ -147,11 +148,16 @@ async function exchange(
       ctx.log.error(`login ${loginType}: completeLogin returned a user without a userKey`)
       outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
     }
-    if (outcome.status === 'success') await states.finish(stateHash, outcome.user, ctx.now())
-    else await states.fail(stateHash, failedOutcomeOf(outcome), ctx.now())
+    if (outcome.status === 'success') {
+      // The session first: a second delivery that sees the state done finds the session it opened.
+      const session = await openSession(ctx, outcome.user)
+      await states.finish(stateHash, outcome.user, session.idHash, ctx.now())
+    } else {
+      await states.fail(stateHash, failedOutcomeOf(outcome), ctx.now())
+    }
     return outcome
   })
-  if (result.status === 'success') return logIn(ctx, result.user, redirectTarget)
+  if (result.status === 'success') return redirectAfterLogin(ctx, redirectTarget)
   const failure = failedOutcomeOf(result)
   const logLine = `login ${loginType}: ${failure.kind}${result.status === 'failed' && result.providerCode !== undefined ? ` (provider code ${result.providerCode})` : ''}`
   if (failure.kind === 'misconfigured') ctx.log.error(`${logLine}: check the Instance's settings`)
@@ -196,12 +202,19 @@ async function explainUnclaimed(
   if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
     return refuse(ctx, 'used', 'state already used', { retryTarget })
   }
+  if (!stored.sessionHash || !(await ctx.sessions.isOpen(stored.sessionHash))) {
+    return refuse(ctx, 'used', 'state already used, and its session was closed since', { retryTarget })
+  }
   ctx.log.info(`login ${ctx.element.fullName}: repeated delivery of a finished login, no second exchange`)
-  return logIn(ctx, stored.user, stored.redirectTarget)
+  await openSession(ctx, stored.user)
+  return redirectAfterLogin(ctx, stored.redirectTarget)
 }
 
-async function logIn(ctx: LoginContext, user: NonNullable<StoredState['user']>, target: string) {
-  await ctx.sessions.open(ctx.request, ctx.reply, { ...user, loginType: ctx.element.fullName })
+function openSession(ctx: LoginContext, user: NonNullable<StoredState['user']>) {
+  return ctx.sessions.open(ctx.request, ctx.reply, { ...user, loginType: ctx.element.fullName })
+}
+
+function redirectAfterLogin(ctx: LoginContext, target: string): FastifyReply {
   ctx.log.info(`login ${ctx.element.fullName}: signed in`)
   return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', target).send()
 }

@@ -59,6 +59,8 @@ export interface StoredState {
   expiresAtMs: number
   finishedAtMs: number | null
   user: Omit<SessionUser, 'loginType'> | null
+  /** For a done state: the stored hash of the session the login opened. */
+  sessionHash: string | null
   failure: FailedOutcome | null
 }
 
@@ -147,9 +149,18 @@ export class LoginStateStore {
     return row && { redirectTarget: row.redirect_target }
   }
 
-  /** Records the user a claimed login ended with, for a second delivery of the same callback. */
-  async finish(stateHash: string, user: Omit<SessionUser, 'loginType'>, nowMs: number): Promise<void> {
-    await this.#write(this.#statements.setOutcome, ['done', JSON.stringify(user), nowMs, stateHash])
+  /**
+   * Records the user a claimed login ended with and the session it opened, for a second delivery of
+   * the same callback.
+   */
+  async finish(
+    stateHash: string,
+    user: Omit<SessionUser, 'loginType'>,
+    sessionHash: string,
+    nowMs: number,
+  ): Promise<void> {
+    const outcome = JSON.stringify({ user, sessionHash })
+    await this.#write(this.#statements.setOutcome, ['done', outcome, nowMs, stateHash])
   }
 
   /** Records the page a claimed login ended on. */
@@ -305,7 +316,8 @@ function toStoredState(row: Row): StoredState {
     codeHash: row.code_hash,
     expiresAtMs: Number(row.expires_at_ms),
     finishedAtMs: row.finished_at_ms === null ? null : Number(row.finished_at_ms),
-    user: row.status === 'done' ? outcome : null,
+    user: row.status === 'done' ? (outcome?.user ?? null) : null,
+    sessionHash: row.status === 'done' ? (outcome?.sessionHash ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
   }
 }
