@@ -10,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import { JitError } from '../errors.ts'
 import type { CompiledRunResult, Database } from './database.ts'
+import { GroupCommit, WRITE_STATEMENT } from './group-commit.ts'
 import { createSqliteModelDialect } from './sqlite-columns.ts'
 
 export const MEMORY_DATABASE = ':memory:'
@@ -142,10 +143,18 @@ function connect(location: string, busyTimeoutMs: number): Database {
    * during one, it queues on kysely's mutex like any query, so it never lands in someone else's
    * transaction.
    */
+  const queue = (sqlText: string, parameters: readonly unknown[]) =>
+    kysely.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))
+  const writes = new GroupCommit({
+    raw,
+    prepare: (sqlText) => statements.prepare(sqlText),
+    busy: () => raw.inTransaction || statements.streaming,
+    queue,
+  })
+
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
-    if (raw.inTransaction || statements.streaming || !raw.open) {
-      return kysely.executeQuery(CompiledQuery.raw(sqlText, [...parameters]))
-    }
+    if (raw.inTransaction || statements.streaming || !raw.open) return queue(sqlText, parameters)
+    if (WRITE_STATEMENT.test(sqlText)) return writes.run(sqlText, parameters)
     const statement = statements.prepare(sqlText)
     if (statement.reader) return { rows: statement.all(parameters) }
     return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) }

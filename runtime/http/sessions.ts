@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Compilable, Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { randomBytesPooled } from './random.ts'
-import { WriteBatch } from './write-batch.ts'
 
 /** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
 export interface SessionUser {
@@ -155,10 +154,8 @@ export class SessionStore {
       statement.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
     const run = (statement: CompiledStatement, values: readonly unknown[]) =>
       database.runCompiled(statement.sql, parameters(statement, values))
-    // Writes of concurrent logins share one commit (see WriteBatch).
-    const write = (statement: CompiledStatement, values: readonly unknown[]) =>
-      WriteBatch.of(database).run(statement.sql, parameters(statement, values))
-    return { db: kysely, statements, run, write }
+    // Writes go through the database's group commit: concurrent logins share one commit.
+    return { db: kysely, statements, run, write: run }
   }
 }
 

@@ -1,15 +1,9 @@
 /**
- * The pieces the login flow is built from, on their own: group commit, the random pool, strict
+ * The pieces the login flow is built from, on their own: the random pool, strict
  * query reading, post-login targets and the pages.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { Database } from '../../runtime/db/database.ts'
-import { openSqliteDatabaseSync } from '../../runtime/db/index.ts'
+import { describe, expect, it } from 'vitest'
 import { randomBytesPooled } from '../../runtime/http/random.ts'
-import { WriteBatch } from '../../runtime/http/write-batch.ts'
 import {
   LOGIN_PAGE_STATUS,
   type LoginPageKind,
@@ -18,71 +12,6 @@ import {
 import { readQuery } from '../../types/auths/loginTypes/Meta/query.ts'
 import { postLoginTarget } from '../../types/auths/loginTypes/Meta/redirect.ts'
 import { newBrowserNonce, newState } from '../../types/auths/loginTypes/Meta/tokens.ts'
-
-const opened: Database[] = []
-afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close()
-})
-
-function openDatabase(): Database {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-batch-'))
-  const db = openSqliteDatabaseSync({ file: path.join(dir, 'batch.sqlite') })
-  opened.push(db)
-  return db
-}
-
-describe('WriteBatch', () => {
-  it('commits the writes of one event-loop turn together, each with its own result', async () => {
-    const db = openDatabase()
-    await db.runCompiled('create table t (id integer primary key, n integer not null)', [])
-    const batch = WriteBatch.of(db)
-    const inserts = Array.from({ length: 50 }, (_, i) =>
-      batch.run('insert into t (id, n) values (?, ?)', [i, i]),
-    )
-    const results = await Promise.all(inserts)
-    expect(results.every((r) => r.numAffectedRows === 1n)).toBe(true)
-    const [update, returning] = await Promise.all([
-      batch.run('update t set n = n + 100 where id < ?', [10]),
-      batch.run('update t set n = -1 where id = ? returning id, n', [42]),
-    ])
-    expect(update.numAffectedRows).toBe(10n)
-    expect(returning.rows).toEqual([{ id: 42, n: -1 }])
-    const { rows } = await db.runCompiled('select count(*) as c, sum(n) as s from t', [])
-    expect(rows).toEqual([{ c: 50, s: 1225 + 1000 - 42 - 1 }])
-  })
-
-  it('fails only the failing write of a batch; the others are committed', async () => {
-    const db = openDatabase()
-    await db.runCompiled('create table t (id integer primary key)', [])
-    await db.runCompiled('insert into t (id) values (1)', [])
-    const batch = WriteBatch.of(db)
-    const outcomes = await Promise.allSettled([
-      batch.run('insert into t (id) values (?)', [2]),
-      batch.run('insert into t (id) values (?)', [1]),
-      batch.run('insert into t (id) values (?)', [3]),
-    ])
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
-    const { rows } = await db.runCompiled('select id from t order by id', [])
-    expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }])
-  })
-
-  it('keeps other queries of the process out of its transaction', async () => {
-    const db = openDatabase()
-    await db.runCompiled('create table t (id integer primary key)', [])
-    const batch = WriteBatch.of(db)
-    const writes = [
-      batch.run('insert into t (id) values (?)', [1]),
-      batch.run('insert into t (id) values (?)', [1]),
-    ]
-    // Issued while the batch may hold the connection: it must run alone, before or after, and stay.
-    const outside = new Promise((resolve) => setImmediate(resolve)).then(() =>
-      db.runCompiled('insert into t (id) values (?)', [7]),
-    )
-    await Promise.allSettled([...writes, outside])
-    const { rows } = await db.runCompiled('select id from t order by id', [])
-    expect(rows).toEqual([{ id: 1 }, { id: 7 }])
-  })
-})
 
 describe('randomBytesPooled', () => {
   it('hands out every byte once, across refills', () => {

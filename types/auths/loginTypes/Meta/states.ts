@@ -13,7 +13,6 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Compilable, Kysely } from 'kysely'
 import type { Database } from '../../../../runtime/db/database.ts'
 import type { SessionUser } from '../../../../runtime/http/sessions.ts'
-import { WriteBatch } from '../../../../runtime/http/write-batch.ts'
 import type { LoginPageKind } from './pages.ts'
 
 const TABLE = 'jit_login_states'
@@ -218,10 +217,10 @@ export class LoginStateStore {
     return this.#database.runCompiled(statement.sql, parametersOf(statement, values))
   }
 
-  /** Writes go through the database's group commit (see WriteBatch). */
+  /** Writes go through the database's group commit (runtime/db/group-commit.ts). */
   async #write(statement: CompiledStatement, values: readonly unknown[]) {
     await this.#ready
-    return WriteBatch.of(this.#database).run(statement.sql, parametersOf(statement, values))
+    return this.#database.runCompiled(statement.sql, parametersOf(statement, values))
   }
 
   async #sweep(nowMs: number): Promise<void> {

@@ -1,0 +1,129 @@
+import type BetterSqlite3 from 'better-sqlite3'
+import type { SqliteStatement } from 'kysely'
+import type { CompiledRunResult } from './database.ts'
+
+interface PendingWrite {
+  sql: string
+  parameters: readonly unknown[]
+  resolve: (result: CompiledRunResult) => void
+  reject: (error: unknown) => void
+}
+
+interface Connection {
+  raw: BetterSqlite3.Database
+  prepare(sql: string): SqliteStatement
+  /** Whether the connection is held across awaits (a kysely transaction or result stream). */
+  busy(): boolean
+  /** Runs one statement behind whatever holds the connection. */
+  queue(sql: string, parameters: readonly unknown[]): Promise<CompiledRunResult>
+}
+
+/**
+ * Group commit: the writes issued during one turn of the event loop are committed together in one
+ * transaction at the end of the turn. A login makes half a dozen small writes (a state, its claim,
+ * the user, the session); each alone is a commit that appends its pages to the WAL, and the WAL's
+ * checkpoints stall the event loop on fsync. Together, a page touched by many writes is written once.
+ *
+ * Each write runs inside its own savepoint, so a failing write (a unique key taken) fails alone and
+ * the others commit. A write's promise settles after the commit: what it reports is durable as far as
+ * the journal mode promises. While a kysely transaction or stream holds the connection, writes queue
+ * behind it one by one instead, so none ever lands inside someone else's transaction.
+ */
+export class GroupCommit {
+  readonly #connection: Connection
+  #pending: PendingWrite[] = []
+  readonly #begin: BetterSqlite3.Statement
+  readonly #commit: BetterSqlite3.Statement
+  readonly #rollback: BetterSqlite3.Statement
+  readonly #savepoint: BetterSqlite3.Statement
+  readonly #release: BetterSqlite3.Statement
+  readonly #rollbackTo: BetterSqlite3.Statement
+
+  constructor(connection: Connection) {
+    this.#connection = connection
+    const { raw } = connection
+    this.#begin = raw.prepare('BEGIN IMMEDIATE')
+    this.#commit = raw.prepare('COMMIT')
+    this.#rollback = raw.prepare('ROLLBACK')
+    this.#savepoint = raw.prepare('SAVEPOINT jit_write')
+    this.#release = raw.prepare('RELEASE jit_write')
+    this.#rollbackTo = raw.prepare('ROLLBACK TO jit_write')
+  }
+
+  /** Runs a write (INSERT, UPDATE, DELETE, with or without RETURNING) in this turn's commit. */
+  run(sql: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) setImmediate(() => this.#flush())
+      this.#pending.push({ sql, parameters, resolve, reject })
+    })
+  }
+
+  #flush(): void {
+    const writes = this.#pending
+    this.#pending = []
+    const connection = this.#connection
+    if (connection.busy() || !connection.raw.open) {
+      for (const write of writes)
+        connection.queue(write.sql, write.parameters).then(write.resolve, write.reject)
+      return
+    }
+    if (writes.length === 1) {
+      const [write] = writes
+      let result: CompiledRunResult
+      try {
+        result = this.#execute(write)
+      } catch (error) {
+        write.reject(error)
+        return
+      }
+      write.resolve(result)
+      return
+    }
+    this.#commitTogether(writes)
+  }
+
+  #commitTogether(writes: PendingWrite[]): void {
+    try {
+      this.#begin.run()
+    } catch (error) {
+      for (const write of writes) write.reject(error)
+      return
+    }
+    const outcomes: Array<{ ok: true; result: CompiledRunResult } | { ok: false; error: unknown }> = []
+    for (const write of writes) {
+      this.#savepoint.run()
+      try {
+        const result = this.#execute(write)
+        this.#release.run()
+        outcomes.push({ ok: true, result })
+      } catch (error) {
+        this.#rollbackTo.run()
+        this.#release.run()
+        outcomes.push({ ok: false, error })
+      }
+    }
+    try {
+      this.#commit.run()
+    } catch (error) {
+      try {
+        this.#rollback.run()
+      } catch {}
+      for (const write of writes) write.reject(error)
+      return
+    }
+    writes.forEach((write, i) => {
+      const outcome = outcomes[i]
+      if (outcome.ok) write.resolve(outcome.result)
+      else write.reject(outcome.error)
+    })
+  }
+
+  #execute(write: PendingWrite): CompiledRunResult {
+    const statement = this.#connection.prepare(write.sql)
+    if (statement.reader) return { rows: statement.all(write.parameters) }
+    return { rows: [], numAffectedRows: BigInt(statement.run(write.parameters).changes) }
+  }
+}
+
+/** Statements that change data; those go through group commit. */
+export const WRITE_STATEMENT = /^\s*(insert|update|delete|replace)\b/i
