@@ -59,7 +59,7 @@ export class Registry {
     const segments = fullName.split('.')
     for (let i = segments.length - 1; i >= 1; i--) {
       const owner = this.get(segments.slice(0, i).join('.'))
-      if (!owner || owner.layer !== 'Instance' || !owner.chain || owner.scopedTo) continue
+      if (owner?.layer !== 'Instance' || !owner.chain || owner.scopedTo) continue
       const rest = segments.slice(i).join('.')
       for (const typeName of owner.chain.slice(1)) {
         const element = this.elements.get(`${typeName}.${rest}`)
