@@ -29,6 +29,11 @@ export interface CreateAppOptions {
   logger?: Logger
   /** The URL browsers reach the app at (default: `PUBLIC_URL` from env). */
   publicUrl?: string
+  /**
+   * Import the code of every Type, used or not. Default false: a Type no Instance uses is imported
+   * only when it belongs to the user's own apps. `jit check` and `jit sandbox` turn it on.
+   */
+  importEveryType?: boolean
   /** Runtime values set over Instances' written configs; used by `jit dev` to point Types at their sandboxes. */
   configOverrides?: ConfigOverride
 }
@@ -269,6 +274,7 @@ interface ResolvedOptions {
   resources: ResourcePool
   publicUrl?: string
   configOverrides?: ConfigOverride
+  importEveryType?: boolean
 }
 
 async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem): Promise<GenerationClass> {
@@ -281,6 +287,7 @@ async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem):
     log: options.logger,
     resources: options.resources,
     publicUrl: options.publicUrl,
+    importEveryType: options.importEveryType,
     configOverrides:
       options.configOverrides &&
       ((element, type, written) =>
@@ -313,6 +320,7 @@ export async function createApp(options: CreateAppOptions): Promise<JitApp> {
     resources: new ResourcePool(),
     publicUrl: options.publicUrl ?? env.PUBLIC_URL,
     configOverrides: combineOverrides(options),
+    importEveryType: options.importEveryType,
   }
   const files = new CachingFileSystem(fs)
   const generation = await buildGeneration(resolved, files)

@@ -59,7 +59,7 @@ function relative(file: string): string {
 
 async function checkCommand(args: string[]): Promise<number> {
   const appDir = args[0] ?? 'app'
-  const app = await createApp({ appDir, logger: silentLogger })
+  const app = await createApp({ appDir, logger: silentLogger, importEveryType: true })
   try {
     const problems = app.problems
     for (const problem of problems) console.log(problem.format(relative))

@@ -24,6 +24,8 @@ export interface GenerationOptions {
   log: Logger
   resources: ResourcePool
   publicUrl?: string
+  /** Import every Type's code, used or not (`jit check`, `jit sandbox`). Default: the Types in use. */
+  importEveryType?: boolean
   /** Values the runtime sets over an Instance's written config (a database override, a sandbox). */
   configOverrides?: (
     element: RegisteredElement,
@@ -58,6 +60,8 @@ export class Generation {
   private readonly problemList: JitError[] = []
   private readonly objects = new Map<string, unknown>()
   private readonly held = new Set<string>()
+  /** The elements this generation imports, reads and prepares (see typesToImport). */
+  private live = new Set<string>()
   private inflight = 0
   private retired = false
   private disposed?: Promise<void>
@@ -242,10 +246,45 @@ export class Generation {
     this.collectProblems()
   }
 
+  /**
+   * The Types whose code this generation imports: those some Instance's chain runs through, and every
+   * Type of the user's own apps (so that a broken one is reported even before it is used). The
+   * framework's unused Types are skipped: importing all of them (database drivers, the WeChat client)
+   * would cost an app that uses none of them most of its start.
+   */
+  private typesToImport(): Set<string> {
+    const wanted = new Set<string>()
+    const add = (element: RegisteredElement) => {
+      for (const name of element.chain ?? []) wanted.add(name)
+    }
+    const scopedInstances: RegisteredElement[] = []
+    for (const element of this.registry.elements.values()) {
+      if (!element.chain) continue
+      const fromUser = element.appIndex > 0 || this.registry.apps.length === 1
+      if (this.options.importEveryType || fromUser) add(element)
+      else if (element.layer === 'Instance' && element.scopedTo) scopedInstances.push(element)
+      else if (element.layer === 'Instance') add(element)
+    }
+    // A Type's child (WechatPublicAuthSvc) serves that Type's Instances: it is live when its Type is.
+    let grew = true
+    while (grew) {
+      grew = false
+      for (const element of scopedInstances) {
+        if (wanted.has(element.fullName) || !wanted.has(element.scopedTo!)) continue
+        add(element)
+        grew = true
+      }
+    }
+    return wanted
+  }
+
   private async importTypes(): Promise<void> {
     const pending: Promise<void>[] = []
+    const wanted = this.typesToImport()
+    this.live = wanted
     for (const element of this.registry.elements.values()) {
       if (element.problem || element.layer === 'Instance' || !element.files.includes(TYPE_ENTRY)) continue
+      if (!wanted.has(element.fullName)) continue
       pending.push(
         this.importModule(element, TYPE_ENTRY).then((module) => {
           if (!module) return
@@ -266,7 +305,7 @@ export class Generation {
     }
     await Promise.all(pending)
     for (const element of this.registry.elements.values()) {
-      if (!element.chain || this.errors.has(element.fullName)) continue
+      if (!element.chain || this.errors.has(element.fullName) || !wanted.has(element.fullName)) continue
       const brokenType = element.chain.slice(1).find((name) => this.errors.has(name))
       if (brokenType) {
         const cause = this.errors.get(brokenType)!
@@ -302,6 +341,7 @@ export class Generation {
     const pending: Promise<void>[] = []
     for (const element of this.registry.elements.values()) {
       if (element.layer !== 'Instance' || this.errors.has(element.fullName)) continue
+      if (!this.live.has(element.fullName)) continue
       const type = this.effectiveTypes.get(element.fullName)!
       const config = loadBusinessConfig(
         {
@@ -337,6 +377,7 @@ export class Generation {
     const pending: Promise<void>[] = []
     for (const element of this.registry.elements.values()) {
       if (element.layer !== 'Instance' || this.errors.has(element.fullName)) continue
+      if (!this.live.has(element.fullName)) continue
       const type = this.effectiveTypes.get(element.fullName)
       if (!type?.prepare) continue
       const ctx = this.context(element, undefined)

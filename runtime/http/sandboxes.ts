@@ -52,7 +52,7 @@ export async function runSandbox(args: string[]): Promise<number> {
   const [name, ...rest] = args
   const appDirFlag = rest.indexOf('--app')
   const appDir = appDirFlag >= 0 ? rest[appDirFlag + 1] : 'app'
-  const app = await createApp({ appDir, logger: silentLogger })
+  const app = await createApp({ appDir, logger: silentLogger, importEveryType: true })
   const sandboxes = sandboxesOf(app.current)
   await app.close()
   const sandbox = sandboxes.find((s) => s.name === name)
