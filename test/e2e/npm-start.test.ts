@@ -3,15 +3,16 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { REPO_ROOT } from './demo-server.ts'
 
-/** `npm start` exactly as a user types it, on a free port instead of 3000 (tests share the machine). */
+/** `npm start` exactly as a user types it, and `jit start`, on free ports instead of 3000 (tests share the machine). */
 
 const STARTUP_TIMEOUT_MS = 60_000
+const LOGIN = '/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin/login'
 let child: ChildProcess | undefined
 
 afterEach(async () => {
   if (!child || child.exitCode !== null) return
   const exited = new Promise((resolve) => child!.once('exit', resolve))
-  // npm runs jit in a shell of its own: end the whole process group the test started.
+  // npm runs jit in a shell of its own, and jit dev its app in a child: end the whole process group.
   process.kill(-child.pid!, 'SIGTERM')
   await exited
   child = undefined
@@ -69,6 +70,52 @@ describe('npm start', () => {
       expect(script).not.toBeNull()
       expect((await fetch(`${url}${script![1]}`)).status).toBe(200)
       expect((await fetch(`${url}/jit/runtime.js`)).status).toBe(200)
+
+      // The demo Instance talks to the mounted sandbox with no configuration.
+      const login = await fetch(`${url}${LOGIN}?redirectUrl=%2F`, { redirect: 'manual' })
+      expect(login.status).toBe(302)
+      const authorize = String(login.headers.get('location'))
+      expect(authorize.startsWith(`${url}/__sandbox/wechat/connect/oauth2/authorize?appid=`)).toBe(true)
+      const consent = await fetch(authorize)
+      expect(consent.status).toBe(200)
+      expect(await consent.text()).toContain('jitlite Demo')
+    },
+    STARTUP_TIMEOUT_MS + 30_000,
+  )
+})
+
+describe('jit start', () => {
+  it(
+    'serves production: no sandbox mounted, the login goes to WeChat itself',
+    async () => {
+      const port = await freePort()
+      const {
+        HOST: _host,
+        PUBLIC_URL: _publicUrl,
+        WECHAT_OAUTH_BASE_URL: _o,
+        WECHAT_API_BASE_URL: _a,
+        ...env
+      } = process.env
+      child = spawn(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...env,
+          PORT: String(port),
+          JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
+          WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+        },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      const url = `http://127.0.0.1:${port}`
+      await waitForOutput(child, new RegExp(`\\(production\\) at ${url.replace(/\./g, '\\.')}\\b`))
+      const sandbox = await fetch(`${url}/__sandbox/wechat/connect/oauth2/authorize?appid=x`)
+      expect(sandbox.status).toBe(404)
+      const login = await fetch(`${url}${LOGIN}?redirectUrl=%2F`, { redirect: 'manual' })
+      expect(login.status).toBe(302)
+      expect(String(login.headers.get('location'))).toMatch(
+        /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx5a3c7f1e9b2d4680&redirect_uri=/,
+      )
     },
     STARTUP_TIMEOUT_MS + 30_000,
   )
