@@ -17,6 +17,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { JitError } from './errors.ts'
+import { randomBytesPooled } from './random.ts'
 
 export interface SecretKey {
   /** `[A-Za-z0-9_-]{1,32}`; written into every value it encrypts. */
@@ -73,7 +74,7 @@ export class FieldCipher {
 
   /** Encrypts `plaintext` bound to `aad` (the row identity, e.g. `${table}:${appId}:${openid}:${column}`). */
   encrypt(plaintext: string, aad: string): string {
-    const iv = randomBytes(IV_BYTES)
+    const iv = randomBytesPooled(IV_BYTES)
     const cipher = createCipheriv(ALGORITHM, this.#current, iv, { authTagLength: TAG_BYTES })
     cipher.setAAD(Buffer.from(aad, 'utf8'))
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import { JitError } from '../errors.ts'
+import { type Checkpointer, startCheckpointer } from './checkpointer.ts'
 import type { CompiledRunResult, Database } from './database.ts'
 import { GroupCommit, WRITE_STATEMENT } from './group-commit.ts'
 import { createSqliteModelDialect } from './sqlite-columns.ts'
@@ -134,6 +135,14 @@ function connect(location: string, busyTimeoutMs: number): Database {
   const statements = new StatementCachingDatabase(raw)
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: statements }) })
   let closing: Promise<void> | undefined
+  // Checkpoints fsync; a worker thread runs them, so that no commit of this thread waits for one.
+  let checkpointer: Checkpointer | undefined
+  if (location !== MEMORY_DATABASE) {
+    raw.pragma('wal_autocheckpoint = 0')
+    checkpointer = startCheckpointer(location, busyTimeoutMs, () => {
+      if (raw.open) raw.pragma('wal_autocheckpoint = 1000')
+    })
+  }
 
   /**
    * kysely's executor costs about 4 µs a query (connection mutex, several promise hops), close to a
@@ -171,6 +180,7 @@ function connect(location: string, busyTimeoutMs: number): Database {
         // Fold the WAL back into the main file so that a copied or backed-up file is whole. Another
         // process holding a read lock makes it fail or stop short; the WAL then stays, complete and
         // valid, for the next open, so there is nothing to report.
+        await checkpointer?.stop()
         if (raw.open && location !== MEMORY_DATABASE) {
           try {
             raw.pragma('wal_checkpoint(TRUNCATE)')

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Compilable, Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { randomBytesPooled } from './random.ts'
+import { randomBytesPooled } from '../random.ts'
 
 /** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
 export interface SessionUser {
@@ -226,5 +226,5 @@ async function createTable(db: Kysely<any>): Promise<void> {
 }
 
 function hashId(id: string): string {
-  return createHash('sha256').update(id).digest('hex')
+  return hash('sha256', id, 'hex')
 }

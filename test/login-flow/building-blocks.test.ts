@@ -3,7 +3,7 @@
  * query reading, post-login targets and the pages.
  */
 import { describe, expect, it } from 'vitest'
-import { randomBytesPooled } from '../../runtime/http/random.ts'
+import { randomBytesPooled } from '../../runtime/random.ts'
 import {
   LOGIN_PAGE_STATUS,
   type LoginPageKind,

@@ -3,8 +3,8 @@
  * browser nonce (kept in an HttpOnly cookie). Only their SHA-256 is stored, so a copy of the database
  * cannot finish anyone's login.
  */
-import { createHash } from 'node:crypto'
-import { randomBytesPooled } from '../../../../runtime/http/random.ts'
+import { hash } from 'node:crypto'
+import { randomBytesPooled } from '../../../../runtime/random.ts'
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** 43 characters of 62 carry 256 bits, well above the 160 SECURITY.md asks for, under WeChat's 128 bytes. */
@@ -43,5 +43,5 @@ export function newBrowserNonce(): string {
 
 /** The stored form of a state, nonce or code. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex')
+  return hash('sha256', value, 'hex')
 }
