@@ -53,6 +53,30 @@ describe('openSqliteDatabase', () => {
     expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).toBe(0)
   })
 
+  it('checkpoints a growing WAL from a worker thread, not in the commits that serve requests', async () => {
+    const file = join(tempDir(), 'busy.sqlite')
+    const db = await openSqliteDatabase({ file })
+    try {
+      const { rows } = await db.runCompiled('pragma wal_autocheckpoint', [])
+      expect(rows).toEqual([{ wal_autocheckpoint: 0 }])
+      await db.runCompiled('create table t (id integer primary key, body text)', [])
+      const body = 'x'.repeat(1000)
+      for (let batch = 0; batch < 60; batch++) {
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            db.runCompiled('insert into t (id, body) values (?, ?)', [batch * 100 + i, body]),
+          ),
+        )
+      }
+      // About 6 MB went into the WAL; the worker copies it into the database file by itself.
+      await expect
+        .poll(() => statSync(file).size, { timeout: 10_000, interval: 100 })
+        .toBeGreaterThan(5_000_000)
+    } finally {
+      await db.close()
+    }
+  })
+
   it('refuses a file that is not a SQLite database with JIT_DB_OPEN_FAILED', async () => {
     const file = join(tempDir(), 'notes.sqlite')
     writeFileSync(file, 'these are my notes, not a database '.repeat(40))
