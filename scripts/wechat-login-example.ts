@@ -1,4 +1,4 @@
-/// <reference types="jitlite/script" />
+/// <reference path="../script-env.d.ts" />
 /**
  * The seed's usage example, runnable end to end against the WeChat sandbox: a test user allows the
  * login on the sandbox's consent sheet, and WechatPublicAuthSvc turns the code into the user.
