@@ -3,34 +3,18 @@
  * the move it asks of the caller, how many calls reached each endpoint, and that nothing was stored
  * from a failed exchange.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { JitApp } from '../../runtime/index.ts'
+import { describe, expect, it } from 'vitest'
 import {
   WechatApiError,
   WechatNetworkError,
 } from '../../types/auths/loginTypes/WechatPublicType/client/index.ts'
-import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
-import { codeFor, DEMO, MODEL, openWechatApp, SVC, startWechatSandbox, useTestKey } from './helpers.ts'
+import { codeFor, DEMO, MODEL, openWechatApp, SVC, useSandboxAndSharedApp, useTestKey } from './helpers.ts'
 
 useTestKey()
-let sandbox: RunningWechatSandbox
-let app: JitApp
-beforeAll(async () => {
-  sandbox = await startWechatSandbox()
-  app = (
-    await openWechatApp(sandbox, {
-      Login: {},
-      WrongSecret: { appSecret: '0123456789abcdef0123456789abcdef' },
-      UnknownApp: { appId: 'wx0000000000000000' },
-    })
-  ).app
-})
-afterEach(() => {
-  sandbox.reset()
-})
-afterAll(async () => {
-  await app.close()
-  await sandbox.close()
+const { sandbox, app } = useSandboxAndSharedApp({
+  Login: {},
+  WrongSecret: { appSecret: '0123456789abcdef0123456789abcdef' },
+  UnknownApp: { appId: 'wx0000000000000000' },
 })
 
 const svc = (instance = 'Login') => app.getElement(SVC(instance))

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { type Logger, memoryLogger } from '../../runtime/log.ts'
 import {
@@ -85,6 +85,70 @@ export async function openWechatApp(
 }
 
 export { startWechatSandbox }
+
+type Instances = Record<string, Record<string, unknown>>
+
+/**
+ * An object standing for whatever `current()` returns when it is used: a test file declares its
+ * sandbox and app at the top, and the hooks that create them fill them in.
+ */
+function standIn<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get(_, property) {
+      const target = current()
+      if (!target) throw new Error(`${what} is only there while the tests run (it starts in beforeAll)`)
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/**
+ * The sandbox of a test file (reset after each test, closed at the end), and `open` for temp apps
+ * pointed at it, closed after each test.
+ */
+export function useSandboxAndApps(): {
+  sandbox: RunningWechatSandbox
+  open: (instances?: Instances) => Promise<WechatTestApp>
+} {
+  let running: RunningWechatSandbox | undefined
+  const apps: JitApp[] = []
+  beforeAll(async () => {
+    running = await startWechatSandbox()
+  })
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()))
+    running?.reset()
+  })
+  afterAll(async () => {
+    await running?.close()
+  })
+  const sandbox = standIn(() => running, 'the sandbox')
+  const open = async (instances?: Instances) => {
+    const opened = await openWechatApp(sandbox, instances)
+    apps.push(opened.app)
+    return opened
+  }
+  return { sandbox, open }
+}
+
+/** The sandbox of a test file (reset after each test) and one app with `instances`, shared by its tests. */
+export function useSandboxAndSharedApp(instances: Instances): { sandbox: RunningWechatSandbox; app: JitApp } {
+  let running: RunningWechatSandbox | undefined
+  let opened: JitApp | undefined
+  beforeAll(async () => {
+    running = await startWechatSandbox()
+    opened = (await openWechatApp(running, instances)).app
+  })
+  afterEach(() => {
+    running?.reset()
+  })
+  afterAll(async () => {
+    await opened?.close()
+    await running?.close()
+  })
+  return { sandbox: standIn(() => running, 'the sandbox'), app: standIn(() => opened, 'the app') }
+}
 
 /** A code for `user`, as the consent sheet's Allow (or snsapi_base's silent redirect) would give it. */
 export function codeFor(

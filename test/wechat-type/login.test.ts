@@ -3,32 +3,16 @@
  * failure, and one login over HTTP through the Meta's login and callback actions.
  */
 import type { FastifyInstance } from 'fastify'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '../../runtime/http/server.ts'
-import type { JitApp } from '../../runtime/index.ts'
-import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
-import { codeFor, DEMO, MODEL, openWechatApp, startWechatSandbox, useTestKey } from './helpers.ts'
+import { codeFor, DEMO, MODEL, useSandboxAndSharedApp, useTestKey } from './helpers.ts'
 
 useTestKey()
-let sandbox: RunningWechatSandbox
-let app: JitApp
-beforeAll(async () => {
-  sandbox = await startWechatSandbox()
-  app = (
-    await openWechatApp(sandbox, {
-      Login: {},
-      Silent: { scope: 'snsapi_base' },
-      WrongSecret: { appSecret: '0123456789abcdef0123456789abcdef' },
-      Fast: { attemptTimeoutMs: 300, totalDeadlineMs: 600 },
-    })
-  ).app
-})
-afterEach(() => {
-  sandbox.reset()
-})
-afterAll(async () => {
-  await app.close()
-  await sandbox.close()
+const { sandbox, app } = useSandboxAndSharedApp({
+  Login: {},
+  Silent: { scope: 'snsapi_base' },
+  WrongSecret: { appSecret: '0123456789abcdef0123456789abcdef' },
+  Fast: { attemptTimeoutMs: 300, totalDeadlineMs: 600 },
 })
 
 const provider = (instance = 'Login') => app.getElement(`auths.loginTypes.${instance}`)

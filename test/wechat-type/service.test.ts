@@ -1,36 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { JitApp } from '../../runtime/index.ts'
-import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
-import {
-  codeFor,
-  DEMO,
-  MODEL,
-  openWechatApp,
-  SVC,
-  startWechatSandbox,
-  UNBOUND,
-  useTestKey,
-} from './helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { codeFor, DEMO, MODEL, SVC, UNBOUND, useSandboxAndApps, useTestKey } from './helpers.ts'
 
 useTestKey()
-let sandbox: RunningWechatSandbox
-const apps: JitApp[] = []
-beforeAll(async () => {
-  sandbox = await startWechatSandbox()
-})
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-  sandbox.reset()
-})
-afterAll(async () => {
-  await sandbox.close()
-})
-
-async function open(instances?: Record<string, Record<string, unknown>>) {
-  const opened = await openWechatApp(sandbox, instances)
-  apps.push(opened.app)
-  return opened
-}
+const { sandbox, open } = useSandboxAndApps()
 
 describe('getUserInfo(code): the happy path', () => {
   it('snsapi_userinfo: one exchange, one userinfo call, the seed shape, the user stored', async () => {

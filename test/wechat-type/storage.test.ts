@@ -1,40 +1,21 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { generateSecretKey } from '../../runtime/crypto.ts'
-import { createApp, type JitApp } from '../../runtime/index.ts'
-import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+import { createApp } from '../../runtime/index.ts'
 import {
   codeFor,
   DEMO,
   databaseBytes,
   MODEL,
-  openWechatApp,
   SVC,
-  startWechatSandbox,
   TEST_KEY,
+  useSandboxAndApps,
   useTestKey,
 } from './helpers.ts'
 
 useTestKey()
-let sandbox: RunningWechatSandbox
-const apps: JitApp[] = []
-beforeAll(async () => {
-  sandbox = await startWechatSandbox()
-})
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-  sandbox.reset()
-})
-afterAll(async () => {
-  await sandbox.close()
-})
-
-async function open(instances?: Record<string, Record<string, unknown>>) {
-  const opened = await openWechatApp(sandbox, instances)
-  apps.push(opened.app)
-  return opened
-}
+const { sandbox, open } = useSandboxAndApps()
 
 describe('concurrent refreshes', () => {
   it('ten concurrent getUserInfoByOpenid on an expired stored token make one refresh call', async () => {
@@ -124,7 +105,7 @@ describe('tokens at rest', () => {
     process.env.JIT_SECRET_KEY = `rotated:${generateSecretKey()},${TEST_KEY}`
     try {
       const app = await createApp({ appDir: first.dir, database: first.database, logger: first.logger })
-      apps.push(app)
+      onTestFinished(() => app.close())
       const reopened = app.getElement(SVC('Login'))
       expect((await reopened.getUserInfoByOpenid(openid)).nickname).toBe('林小雨')
       await reopened.getUserInfo(codeFor(sandbox, { user: 'lin' }))
