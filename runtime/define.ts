@@ -15,6 +15,8 @@ export interface ElementInfo {
   /** Absolute path of the element folder. */
   readonly dir: string
   readonly define: Readonly<ElementDefine>
+  /** An Instance's business config file: the one read, or where it is expected when there is none. */
+  readonly configFile?: string
   /** For a Type's child (reached through each Instance of that Type): the Type's fullName. */
   readonly scopedTo?: string
 }

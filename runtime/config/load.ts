@@ -38,13 +38,8 @@ export interface ConfigInput {
  * schema, filling defaults; freezes the result. Every message is free of secret values.
  */
 export function loadBusinessConfig(input: ConfigInput, fs: ScanFileSystem): LoadedConfig {
-  const folderFile = `${path.basename(input.dir)}.json`
-  const name = input.files.includes(folderFile)
-    ? folderFile
-    : input.files.includes('config.json')
-      ? 'config.json'
-      : undefined
-  const file = path.join(input.dir, name ?? folderFile)
+  const name = businessConfigFileName(input.dir, input.files)
+  const file = path.join(input.dir, name ?? `${path.basename(input.dir)}.json`)
   const paths = secretPaths(input.schema)
   const where = { file, element: input.fullName }
   const fail = (problems: JitError[], source: string, secretValues: string[] = []): LoadedConfig => ({
@@ -124,6 +119,14 @@ export function loadBusinessConfig(input: ConfigInput, fs: ScanFileSystem): Load
     problems: [],
     value: deepFreeze(checked.data as Record<string, unknown>),
   }
+}
+
+/** The business config file an element folder holds: `<Folder>.json`, else `config.json`, else none. */
+export function businessConfigFileName(dir: string, files: readonly string[]): string | undefined {
+  const folderFile = `${path.basename(dir)}.json`
+  if (files.includes(folderFile)) return folderFile
+  if (files.includes('config.json')) return 'config.json'
+  return undefined
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g

@@ -472,9 +472,10 @@ export class Generation {
         return this.options.resources.acquire(key, this.id, create, dispose)
       },
     }
+    const loaded = this.configs.get(element.fullName)
     return {
-      element: elementInfo(element),
-      config: this.configs.get(element.fullName)?.value ?? Object.freeze({}),
+      element: { ...elementInfo(element), configFile: loaded?.file },
+      config: loaded?.value ?? Object.freeze({}),
       module: this.codeModules.get(element.fullName),
       owner: ownerInfo,
       app: this.app,

@@ -1,6 +1,6 @@
 import path from 'node:path'
+import { businessConfigFileName } from '../config/load.ts'
 import type { Generation } from '../elements/generation.ts'
-import type { RegisteredElement } from '../elements/resolve.ts'
 import { JitError } from '../errors.ts'
 
 /**
@@ -18,8 +18,8 @@ export function problemsAgainst(running: Generation, next: Generation): JitError
     if (before?.layer !== 'Instance' || before.dir !== element.dir) continue
     // An element that is already broken has no good config to keep.
     if (running.problemOf(fullName)) continue
-    const hadFile = configFileOf(before)
-    if (!hadFile || configFileOf(element)) continue
+    const hadFile = businessConfigFileName(before.dir, before.files)
+    if (!hadFile || businessConfigFileName(element.dir, element.files)) continue
     problems.push(
       new JitError(
         'JIT_CONFIG_DELETED',
@@ -29,12 +29,4 @@ export function problemsAgainst(running: Generation, next: Generation): JitError
     )
   }
   return problems
-}
-
-/** The business config file an Instance folder holds, by the lookup rule of config/load.ts. */
-function configFileOf(element: RegisteredElement): string | undefined {
-  const folderFile = `${path.basename(element.dir)}.json`
-  if (element.files.includes(folderFile)) return folderFile
-  if (element.files.includes('config.json')) return 'config.json'
-  return undefined
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs'
 import path from 'node:path'
 import { defineType, type ElementInfo, JitError, type PrepareContext } from 'jitlite'
 import type { Database } from '../../../runtime/db/database.ts'
@@ -10,12 +9,9 @@ import {
 } from '../../../runtime/db/model-config.ts'
 import { syncModelSchema } from '../../../runtime/db/schema-sync.ts'
 
-/** The business config file, as the config loader picks it: `<Folder>.json`, else `config.json`. */
+/** The business config file the runtime read the model's declaration from. */
 function configFileOf(element: ElementInfo): string {
-  const own = path.join(element.dir, `${path.basename(element.dir)}.json`)
-  if (fs.existsSync(own)) return own
-  const generic = path.join(element.dir, 'config.json')
-  return fs.existsSync(generic) ? generic : own
+  return element.configFile ?? path.join(element.dir, `${path.basename(element.dir)}.json`)
 }
 
 /** JitAi keeps `db` in e.json; the business config may name it too, and wins. */

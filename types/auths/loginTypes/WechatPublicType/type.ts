@@ -3,7 +3,6 @@
  * An Instance loads to the login family's LoginProvider; its children are the service
  * `services.WechatPublicAuthSvc` and the model `models.WechatPublicAuthModel`.
  */
-import path from 'node:path'
 import { defineType, JitError } from 'jitlite'
 import type { LoginProvider } from '../Meta/contract.ts'
 import { AUTH_MODEL, wechatAuthFor } from './auth.ts'
@@ -24,7 +23,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
         "is the WeChat sandbox's demo secret, which production never sends to WeChat: set WECHAT_APP_SECRET " +
           "to the Official Account's AppSecret (mp.weixin.qq.com > Settings and Development > Basic Configuration)",
         {
-          file: path.join(element.dir, `${path.basename(element.dir)}.json`),
+          file: element.configFile,
           field: 'appSecret',
           element: element.fullName,
         },
