@@ -28,5 +28,7 @@ export type {
 export { defineType } from './define.ts'
 export type { ErrorCode } from './errors.ts'
 export { ElementNotFoundError, ErrorCodes, JitError } from './errors.ts'
+export { currentSession } from './http/functions.ts'
+export type { Session, SessionUser } from './http/sessions.ts'
 export type { Logger } from './log.ts'
 export { Service } from './service.ts'

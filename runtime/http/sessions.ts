@@ -113,17 +113,6 @@ export class SessionStore {
     reply.clearCookie(SESSION_COOKIE, this.cookieOptions(0))
   }
 
-  /** Ends every session of one user (after a password change upstream, an account deletion). */
-  async closeAllFor(loginType: string, userKey: string): Promise<number> {
-    const { db } = await this.db()
-    const result = await db
-      .deleteFrom(TABLE)
-      .where('login_type', '=', loginType)
-      .where('user_key', '=', userKey)
-      .executeTakeFirst()
-    return Number(result.numDeletedRows)
-  }
-
   private cookieOptions(maxAgeSeconds: number) {
     return {
       path: '/',
@@ -217,12 +206,6 @@ async function createTable(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
     .execute()
   await db.schema.createIndex(`${TABLE}_expires`).ifNotExists().on(TABLE).column('expires_at_ms').execute()
-  await db.schema
-    .createIndex(`${TABLE}_user`)
-    .ifNotExists()
-    .on(TABLE)
-    .columns(['login_type', 'user_key'])
-    .execute()
 }
 
 function hashId(id: string): string {

@@ -160,6 +160,49 @@ describe('function calls: POST /api/<orgId>/<name>/<path>/<function>', () => {
   })
 })
 
+describe('currentSession() inside a service function', () => {
+  const tree: FileTree = {
+    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+    'databases/Default/Default.json': { file: ':memory:' },
+    'services/WhoSvc/e.json': { title: 'Who', type: 'services.NormalType', functionList: [{ name: 'who' }] },
+    'services/WhoSvc/index.ts': `
+import { currentSession, Service } from 'jitlite'
+export default class WhoSvc extends Service {
+  who() { return currentSession()?.user.displayName ?? null }
+}
+`,
+    'signers/Meta/e.json': { title: 'Signers', type: '' },
+    'signers/TestType/e.json': { title: 'Test sign-in', type: 'signers.Meta' },
+    'signers/TestType/type.ts': `
+import { defineType } from 'jitlite'
+export default defineType({
+  routes: {
+    signIn: {
+      method: 'POST',
+      handler: async (ctx: any) => {
+        await ctx.sessions.open(ctx.request, ctx.reply, { loginType: 'signers.Test', userKey: '7', displayName: 'Ann' })
+        return { ok: true }
+      },
+    },
+  },
+})
+`,
+    'signers/Test/e.json': { title: 'Test', type: 'signers.TestType' },
+  }
+
+  it('is the session of the HTTP request the function serves', async () => {
+    const { server } = await open(tree)
+    const signIn = await server.inject({ method: 'POST', url: '/api/tests/web/signers/Test/signIn' })
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0]
+    const who = await server.inject({
+      method: 'POST',
+      url: '/api/tests/web/services/WhoSvc/who',
+      headers: { cookie },
+    })
+    expect(who.json()).toEqual({ errcode: 0, errmsg: 'ok', data: 'Ann' })
+  })
+})
+
 describe('Type routes', () => {
   it('serves an action declared by the Type, with URLs from the public URL (not the Host header)', async () => {
     const { server } = await open(pingType)
