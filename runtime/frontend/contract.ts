@@ -28,8 +28,9 @@ export interface ElementMetadata {
   readonly layer: 'Meta' | 'Type' | 'Instance'
   readonly type: string
   /**
-   * The public config: for an Instance whose type chain has a browser entry, what its object's
-   * `getLoginConfig()` returns when it has one, else its business config without secret fields.
+   * The public config: for an Instance whose type chain has a browser entry, what its Type's
+   * `browserConfig` returns (the login family: `getLoginConfig()`), else its business config without
+   * secret fields.
    * Absent for elements without browser code.
    */
   readonly config?: Readonly<Record<string, unknown>>

@@ -65,4 +65,6 @@ export interface HttpTypeMembers {
   routes?: Record<string, HttpAction>
   /** The provider sandbox `jit dev` mounts for this Type. */
   sandbox?: SandboxDefinition
+  /** What an Instance shows a browser. Default: its business config without secret fields. */
+  browserConfig?(instance: any): Readonly<Record<string, unknown>>
 }

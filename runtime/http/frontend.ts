@@ -153,7 +153,7 @@ function elementMetadata(
     title: element.define.title,
     layer: element.layer,
     type: element.define.type,
-    config: bundle && element.layer === 'Instance' ? publicConfig(generation, fullName) : undefined,
+    config: bundle && element.layer === 'Instance' ? publicConfig(generation, fullName, type) : undefined,
     apiPath: `/api/${app.info.orgId}/${app.info.name}/${fullName.split('.').join('/')}`,
     actions: Object.keys(type?.routes ?? {}),
     functions: (element.define.functionList ?? []).map((f) => f.name),
@@ -181,13 +181,14 @@ function sandboxOf(
   return pointed ? sandbox.name : undefined
 }
 
-/** What an Instance shows a browser: its object's `getLoginConfig()` when it has one, else its config
- * without secret fields. */
-function publicConfig(generation: Generation, fullName: string): Readonly<Record<string, unknown>> {
-  const instance = generation.load(fullName) as { getLoginConfig?: unknown } | undefined
-  if (instance && typeof instance.getLoginConfig === 'function') {
-    return (instance.getLoginConfig as () => Readonly<Record<string, unknown>>)()
-  }
+/** What an Instance shows a browser: what its Type's `browserConfig` says, else its config without
+ * secret fields. */
+function publicConfig(
+  generation: Generation,
+  fullName: string,
+  type: HttpTypeMembers | undefined,
+): Readonly<Record<string, unknown>> {
+  if (type?.browserConfig) return type.browserConfig(generation.load(fullName))
   return generation.publicConfigOf(fullName) ?? {}
 }
 

@@ -1,4 +1,5 @@
 import { defineType } from 'jitlite'
+import type { LoginProvider } from './contract.ts'
 import { finishLogin, startLogin } from './flow.ts'
 
 /**
@@ -19,4 +20,6 @@ export default defineType({
     login: { method: 'GET', handler: startLogin },
     callback: { method: 'GET', handler: finishLogin },
   },
+  // A login Type decides what of its config is public (LoginProvider.getLoginConfig).
+  browserConfig: (provider: LoginProvider) => provider.getLoginConfig(),
 })
