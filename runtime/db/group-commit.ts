@@ -24,10 +24,13 @@ interface Connection {
  * the user, the session); each alone is a commit that appends its pages to the WAL, and the WAL's
  * checkpoints stall the event loop on fsync. Together, a page touched by many writes is written once.
  *
- * Each write runs inside its own savepoint, so a failing write (a unique key taken) fails alone and
- * the others commit. A write's promise settles after the commit: what it reports is durable as far as
- * the journal mode promises. While a kysely transaction or stream holds the connection, writes queue
- * behind it one by one instead, so none ever lands inside someone else's transaction.
+ * A failing write fails alone and the others commit: SQLite undoes a failed statement by itself (a
+ * constraint error aborts the statement, not the transaction), so no savepoint per write is needed.
+ * The rare error that ends the whole transaction (a `RAISE(ROLLBACK)`, a full disk) undoes the writes
+ * run before it too; those are then run again, one by one, each in its own commit. A write's promise
+ * settles after the commit: what it reports is durable as far as the journal mode promises. While a
+ * kysely transaction or stream holds the connection, writes queue behind it one by one instead, so none
+ * ever lands inside someone else's transaction.
  */
 export class GroupCommit {
   readonly #connection: Connection
@@ -35,9 +38,6 @@ export class GroupCommit {
   readonly #begin: BetterSqlite3.Statement
   readonly #commit: BetterSqlite3.Statement
   readonly #rollback: BetterSqlite3.Statement
-  readonly #savepoint: BetterSqlite3.Statement
-  readonly #release: BetterSqlite3.Statement
-  readonly #rollbackTo: BetterSqlite3.Statement
 
   constructor(connection: Connection) {
     this.#connection = connection
@@ -45,9 +45,6 @@ export class GroupCommit {
     this.#begin = raw.prepare('BEGIN IMMEDIATE')
     this.#commit = raw.prepare('COMMIT')
     this.#rollback = raw.prepare('ROLLBACK')
-    this.#savepoint = raw.prepare('SAVEPOINT jit_write')
-    this.#release = raw.prepare('RELEASE jit_write')
-    this.#rollbackTo = raw.prepare('ROLLBACK TO jit_write')
   }
 
   /** Runs a write (INSERT, UPDATE, DELETE, with or without RETURNING) in this turn's commit. */
@@ -67,19 +64,8 @@ export class GroupCommit {
         connection.queue(write.sql, write.parameters).then(write.resolve, write.reject)
       return
     }
-    if (writes.length === 1) {
-      const [write] = writes
-      let result: CompiledRunResult
-      try {
-        result = this.#execute(write)
-      } catch (error) {
-        write.reject(error)
-        return
-      }
-      write.resolve(result)
-      return
-    }
-    this.#commitTogether(writes)
+    if (writes.length === 1) this.#runAlone(writes[0])
+    else this.#commitTogether(writes)
   }
 
   #commitTogether(writes: PendingWrite[]): void {
@@ -89,24 +75,27 @@ export class GroupCommit {
       for (const write of writes) write.reject(error)
       return
     }
+    const raw = this.#connection.raw
     const outcomes: Array<{ ok: true; result: CompiledRunResult } | { ok: false; error: unknown }> = []
-    for (const write of writes) {
-      this.#savepoint.run()
+    for (let i = 0; i < writes.length; i++) {
       try {
-        const result = this.#execute(write)
-        this.#release.run()
-        outcomes.push({ ok: true, result })
+        outcomes.push({ ok: true, result: this.#execute(writes[i]) })
       } catch (error) {
-        this.#rollbackTo.run()
-        this.#release.run()
         outcomes.push({ ok: false, error })
+        if (!raw.inTransaction) {
+          // The error ended the transaction and undid the writes before it: run those, and the writes
+          // after it, each alone.
+          writes[i].reject(error)
+          for (const write of [...writes.slice(0, i), ...writes.slice(i + 1)]) this.#runAlone(write)
+          return
+        }
       }
     }
     try {
       this.#commit.run()
     } catch (error) {
       try {
-        this.#rollback.run()
+        if (raw.inTransaction) this.#rollback.run()
       } catch {}
       for (const write of writes) write.reject(error)
       return
@@ -116,6 +105,18 @@ export class GroupCommit {
       if (outcome.ok) write.resolve(outcome.result)
       else write.reject(outcome.error)
     })
+  }
+
+  /** One write in its own (implicit) transaction. */
+  #runAlone(write: PendingWrite): void {
+    let result: CompiledRunResult
+    try {
+      result = this.#execute(write)
+    } catch (error) {
+      write.reject(error)
+      return
+    }
+    write.resolve(result)
   }
 
   #execute(write: PendingWrite): CompiledRunResult {

@@ -71,6 +71,27 @@ describe('group commit: the writes of one event-loop turn share one commit', () 
     expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }])
   })
 
+  it('runs the other writes again when a failing write ends the whole transaction', async () => {
+    const db = openDatabase()
+    await db.runCompiled('create table t (id integer primary key, n integer not null)', [])
+    // RAISE(ROLLBACK) undoes the whole transaction, not only the statement that met it.
+    await db.runCompiled(
+      "create trigger no_negatives before insert on t when new.n < 0 begin select raise(rollback, 'negative'); end",
+      [],
+    )
+    const outcomes = await Promise.allSettled([
+      db.runCompiled('insert into t (id, n) values (?, ?)', [1, 10]),
+      db.runCompiled('insert into t (id, n) values (?, ?) returning id', [2, 20]),
+      db.runCompiled('insert into t (id, n) values (?, ?)', [3, -1]),
+      db.runCompiled('insert into t (id, n) values (?, ?)', [4, 40]),
+    ])
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+    expect((outcomes[1] as PromiseFulfilledResult<{ rows: unknown[] }>).value.rows).toEqual([{ id: 2 }])
+    expect((outcomes[2] as PromiseRejectedResult).reason.message).toBe('negative')
+    const { rows } = await db.runCompiled('select id from t order by id', [])
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }])
+  })
+
   it('never lands inside a kysely transaction of the same process', async () => {
     const db = openDatabase()
     await db.runCompiled('create table t (id integer primary key)', [])
