@@ -2,6 +2,7 @@ import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Compilable, Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { deleteExpiredPrefix, dropIfWithoutColumn } from '../db/expiring-rows.ts'
 import { randomBytesPooled } from '../random.ts'
 
 /** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
@@ -38,10 +39,15 @@ const DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 /** Deleting expired sessions is a write; a process does it at most this often, not at every login. */
 const SWEEP_INTERVAL_MS = 60 * 1000
 
+/** A session id: 32 random bytes in base64url (the secret), then the row id in base 36 (the selector). */
+const SESSION_ID = /^([A-Za-z0-9_-]{43})([0-9a-z]{1,10})$/
+
 /**
- * Login sessions in the app's database. The browser holds a random id (256 bits) in an HttpOnly,
- * SameSite=Lax cookie; the table holds only its SHA-256, so a leaked database opens no session.
- * Every login makes a new id: a cookie planted before login is never promoted.
+ * Login sessions in the app's database. The browser holds a session id in an HttpOnly, SameSite=Lax
+ * cookie: a random secret (256 bits) followed by the session's row id. The table holds only the
+ * secret's SHA-256, so a leaked database opens no session; the row id finds the row, so that sessions
+ * are written at the end of the table instead of at a random place in an index of hashes. Every login
+ * makes a new id: a cookie planted before login is never promoted.
  */
 export class SessionStore {
   private readonly options: SessionStoreOptions
@@ -56,44 +62,47 @@ export class SessionStore {
 
   /**
    * Opens a new session for `user` and sets its cookie on `reply`; ends the browser's previous one.
-   * Returns the stored hash of the new session's id (not the id), to ask `isOpen` about it later.
+   * Returns a reference to the new session (its row and the hash of its secret, never the id), to ask
+   * `isOpen` about it later.
    */
-  async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<{ idHash: string }> {
+  async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<{ ref: string }> {
     const { db, statements, write } = await this.db()
     const now = this.now()
-    const previous = request.cookies[SESSION_COOKIE]
-    if (previous) await write(statements.deleteById, [hashId(previous)])
+    const previous = parseSessionId(request.cookies[SESSION_COOKIE])
+    if (previous) await write(statements.delete, [previous.rowId, previous.secretHash])
     if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
       this.lastSweepMs = now
-      await db.deleteFrom(TABLE).where('expires_at_ms', '<=', now).execute()
+      await deleteExpiredPrefix(db, TABLE, now)
     }
-    const id = randomBytesPooled(32).toString('base64url')
-    const idHash = hashId(id)
-    await write(statements.insert, [
-      idHash,
+    const secret = randomBytesPooled(32).toString('base64url')
+    const secretHash = hashSecret(secret)
+    const { rows } = await write(statements.insert, [
+      secretHash,
       user.loginType,
       user.userKey,
       JSON.stringify(user),
       now,
       now + this.ttlSeconds * 1000,
     ])
-    reply.setCookie(SESSION_COOKIE, id, this.cookieOptions(this.ttlSeconds))
-    return { idHash }
+    const rowId = Number((rows[0] as { id: number | bigint }).id)
+    reply.setCookie(SESSION_COOKIE, `${secret}${rowId.toString(36)}`, this.cookieOptions(this.ttlSeconds))
+    return { ref: `${rowId}:${secretHash}` }
   }
 
-  /** Whether the session `open` returned this hash for is still open (not closed, not expired). */
-  async isOpen(idHash: string): Promise<boolean> {
+  /** Whether the session `open` returned this reference for is still open (not closed, not expired). */
+  async isOpen(ref: string): Promise<boolean> {
+    const [rowId, secretHash] = ref.split(':')
     const { statements, run } = await this.db()
-    const { rows } = await run(statements.selectByHash, [idHash, this.now()])
+    const { rows } = await run(statements.selectId, [Number(rowId), secretHash, this.now()])
     return rows.length > 0
   }
 
-  /** The session of this request's cookie, or null (no cookie, unknown, expired). */
+  /** The session of this request's cookie, or null (no cookie, malformed, unknown, expired). */
   async current(request: FastifyRequest): Promise<Session | null> {
-    const id = request.cookies[SESSION_COOKIE]
-    if (!id || id.length > 128) return null
+    const id = parseSessionId(request.cookies[SESSION_COOKIE])
+    if (!id) return null
     const { statements, run } = await this.db()
-    const { rows } = await run(statements.select, [hashId(id), this.now()])
+    const { rows } = await run(statements.select, [id.rowId, id.secretHash, this.now()])
     const row = rows[0] as { user_json: string; created_at_ms: number; expires_at_ms: number } | undefined
     if (!row) return null
     return {
@@ -105,10 +114,10 @@ export class SessionStore {
 
   /** Ends this request's session, if any, and clears its cookie. */
   async close(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const id = request.cookies[SESSION_COOKIE]
+    const id = parseSessionId(request.cookies[SESSION_COOKIE])
     if (id) {
       const { statements, run } = await this.db()
-      await run(statements.deleteById, [hashId(id)])
+      await run(statements.delete, [id.rowId, id.secretHash])
     }
     reply.clearCookie(SESSION_COOKIE, this.cookieOptions(0))
   }
@@ -169,45 +178,56 @@ function compiled(query: Compilable): CompiledStatement {
 /** Built with kysely once per database (its own dialect), then run with new values at each call. */
 function compileStatements(db: Kysely<any>) {
   const v = (index: number) => new Slot(index) as unknown as string
+  const byId = (offset: number) =>
+    db
+      .selectFrom(TABLE)
+      .where('id', '=', v(offset))
+      .where('secret_hash', '=', v(offset + 1))
+      .where('expires_at_ms', '>', v(offset + 2))
   return {
     insert: compiled(
-      db.insertInto(TABLE).values({
-        id_hash: v(0),
-        login_type: v(1),
-        user_key: v(2),
-        user_json: v(3),
-        created_at_ms: v(4),
-        expires_at_ms: v(5),
-      }),
-    ),
-    select: compiled(
       db
-        .selectFrom(TABLE)
-        .select(['user_json', 'created_at_ms', 'expires_at_ms'])
-        .where('id_hash', '=', v(0))
-        .where('expires_at_ms', '>', v(1)),
+        .insertInto(TABLE)
+        .values({
+          secret_hash: v(0),
+          login_type: v(1),
+          user_key: v(2),
+          user_json: v(3),
+          created_at_ms: v(4),
+          expires_at_ms: v(5),
+        })
+        .returning('id'),
     ),
-    selectByHash: compiled(
-      db.selectFrom(TABLE).select('id_hash').where('id_hash', '=', v(0)).where('expires_at_ms', '>', v(1)),
-    ),
-    deleteById: compiled(db.deleteFrom(TABLE).where('id_hash', '=', v(0))),
+    select: compiled(byId(0).select(['user_json', 'created_at_ms', 'expires_at_ms'])),
+    selectId: compiled(byId(0).select('id')),
+    delete: compiled(db.deleteFrom(TABLE).where('id', '=', v(0)).where('secret_hash', '=', v(1))),
   }
 }
 
 async function createTable(db: Kysely<any>): Promise<void> {
+  // A table of the earlier layout (keyed by the hash of the whole id) cannot find sessions by row id:
+  // it is replaced, and whoever was logged in logs in again once.
+  await dropIfWithoutColumn(db, TABLE, 'id')
   await db.schema
     .createTable(TABLE)
     .ifNotExists()
-    .addColumn('id_hash', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
     .addColumn('user_key', 'varchar(255)', (c) => c.notNull())
     .addColumn('user_json', 'text', (c) => c.notNull())
     .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex(`${TABLE}_expires`).ifNotExists().on(TABLE).column('expires_at_ms').execute()
 }
 
-function hashId(id: string): string {
-  return hash('sha256', id, 'hex')
+/** The row id and secret hash of a session id in a cookie; undefined when it is not one. */
+function parseSessionId(id: string | undefined): { rowId: number; secretHash: string } | undefined {
+  const parts = id === undefined ? null : SESSION_ID.exec(id)
+  if (!parts) return undefined
+  return { rowId: Number.parseInt(parts[2], 36), secretHash: hashSecret(parts[1]) }
+}
+
+function hashSecret(secret: string): string {
+  return hash('sha256', secret, 'hex')
 }

@@ -11,7 +11,12 @@ import {
 } from '../../types/auths/loginTypes/Meta/pages.ts'
 import { readQuery } from '../../types/auths/loginTypes/Meta/query.ts'
 import { postLoginTarget } from '../../types/auths/loginTypes/Meta/redirect.ts'
-import { newBrowserNonce, newState } from '../../types/auths/loginTypes/Meta/tokens.ts'
+import {
+  composeState,
+  newBrowserNonce,
+  newStateSecret,
+  parseState,
+} from '../../types/auths/loginTypes/Meta/tokens.ts'
 
 describe('randomBytesPooled', () => {
   it('hands out every byte once, across refills', () => {
@@ -28,10 +33,35 @@ describe('randomBytesPooled', () => {
     for (const size of [0, -1, 4097, 1.5]) expect(() => randomBytesPooled(size)).toThrow(RangeError)
   })
 
-  it('makes states and nonces of the documented shape', () => {
+  it('makes state secrets and nonces of the documented shape', () => {
     for (let i = 0; i < 1000; i++) {
-      expect(newState()).toMatch(/^[A-Za-z0-9]{43}$/)
+      expect(newStateSecret()).toMatch(/^[A-Za-z0-9]{43}$/)
       expect(newBrowserNonce()).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    }
+  })
+})
+
+describe('state: a secret, then its row id', () => {
+  it('reads back the secret and row id it was made of, up to the largest id it can carry', () => {
+    const secret = newStateSecret()
+    for (const rowId of [1, 35, 36, 1234, 2 ** 40, 36 ** 10 - 1]) {
+      const state = composeState(secret, rowId)
+      expect(state.length).toBeLessThanOrEqual(128)
+      expect(parseState(state)).toEqual({ secret, rowId })
+    }
+  })
+
+  it('refuses anything the flow cannot have minted', () => {
+    const secret = newStateSecret()
+    for (const state of [
+      secret, // no row id
+      `${secret}1A`, // upper case is not base 36 here
+      `${secret}${'1'.repeat(11)}`, // more digits than any row id
+      `${secret.slice(1)}1`, // a short secret
+      `${secret}1-`,
+      '',
+    ]) {
+      expect(parseState(state)).toBeUndefined()
     }
   })
 })

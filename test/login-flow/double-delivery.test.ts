@@ -10,7 +10,7 @@ import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_COOKIE } from '../../runtime/http/sessions.ts'
 import { REPEAT_DELIVERY_WINDOW_MS } from '../../types/auths/loginTypes/Meta/flow.ts'
-import { sha256Hex } from '../../types/auths/loginTypes/Meta/tokens.ts'
+import { parseState, sha256Hex } from '../../types/auths/loginTypes/Meta/tokens.ts'
 import {
   type Browser,
   INSTANCE,
@@ -151,37 +151,40 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const { browser, callback } = await pendingCallback()
       const query = new URL(callback, 'http://x').searchParams
       const kysely = h.app.getElement('databases.Default').kysely
-      const stateHash = sha256Hex(query.get('state')!)
+      const state = parseState(query.get('state')!)!
       // Another process has claimed the state and is exchanging the code.
-      await kysely
+      const claimed = await kysely
         .updateTable('jit_login_states')
         .set({ status: 'consuming', code_hash: sha256Hex(query.get('code')!) })
-        .where('state_hash', '=', stateHash)
-        .execute()
+        .where('id', '=', state.rowId)
+        .where('secret_hash', '=', sha256Hex(state.secret))
+        .executeTakeFirst()
+      expect(claimed.numUpdatedRows).toBe(1n)
       const delivery = browser.get(callback)
       await new Promise((resolve) => setTimeout(resolve, 300))
       // ...and finishes it: the session it opened, then the state done.
       const user = { userKey: '4242', displayName: 'Finished elsewhere' }
-      const sessionHash = sha256Hex('a session id the other process gave its answer')
-      await kysely
+      const secretHash = sha256Hex('the secret of the session id the other process gave its answer')
+      const session = await kysely
         .insertInto('jit_sessions')
         .values({
-          id_hash: sessionHash,
+          secret_hash: secretHash,
           login_type: INSTANCE,
           user_key: user.userKey,
           user_json: JSON.stringify({ ...user, loginType: INSTANCE }),
           created_at_ms: h.clock.now(),
           expires_at_ms: h.clock.now() + 3_600_000,
         })
-        .execute()
+        .returning('id')
+        .executeTakeFirstOrThrow()
       await kysely
         .updateTable('jit_login_states')
         .set({
           status: 'done',
           finished_at_ms: h.clock.now(),
-          outcome_json: JSON.stringify({ user, sessionHash }),
+          outcome_json: JSON.stringify({ user, sessionRef: `${session.id}:${secretHash}` }),
         })
-        .where('state_hash', '=', stateHash)
+        .where('id', '=', state.rowId)
         .execute()
       const response = await delivery
       expect(response.statusCode).toBe(302)

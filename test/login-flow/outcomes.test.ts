@@ -118,15 +118,17 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const first = await browser.login()
       const firstId = sessionCookieOf(first.response)!.value
       expect(firstId).not.toBe(planted)
-      expect(firstId).toMatch(/^[A-Za-z0-9_-]{43}$/)
+      // A secret of 32 random bytes, then the base-36 id of the session's row.
+      expect(firstId).toMatch(/^[A-Za-z0-9_-]{43}[0-9a-z]{1,10}$/)
 
       const second = await browser.login({ user: 'kai' })
       const secondId = sessionCookieOf(second.response)!.value
       expect(secondId).not.toBe(firstId)
       expect((await browser.session()).json().data.user.displayName).toBe('Kai Chen')
 
-      // The planted and the replaced ids open nothing.
-      for (const stale of [planted, firstId]) {
+      // The planted and the replaced ids open nothing, nor does the live session's row id with another secret.
+      const guessed = `${'A'.repeat(43)}${secondId.slice(43)}`
+      for (const stale of [planted, firstId, guessed]) {
         const other = h.browser()
         other.cookies.set(SESSION_COOKIE, stale)
         await expectLoggedOut(other)

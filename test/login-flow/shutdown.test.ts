@@ -155,10 +155,14 @@ it('finishes a login in flight, refuses new connections, exits 0 and closes the 
   const db = new BetterSqlite3(file, { readonly: true })
   try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-    const idHash = createHash('sha256').update(sessionId!).digest('hex')
-    expect(db.prepare('select login_type from jit_sessions where id_hash = ?').get(idHash)).toEqual({
-      login_type: 'auths.loginTypes.ShopLogin',
-    })
+    // The session id is a secret of 43 characters, then the base-36 id of its row.
+    const secretHash = createHash('sha256').update(sessionId!.slice(0, 43)).digest('hex')
+    const rowId = Number.parseInt(sessionId!.slice(43), 36)
+    expect(
+      db
+        .prepare('select login_type from jit_sessions where id = ? and secret_hash = ?')
+        .get(rowId, secretHash),
+    ).toEqual({ login_type: 'auths.loginTypes.ShopLogin' })
   } finally {
     db.close()
   }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STATE_TTL_MS } from '../../types/auths/loginTypes/Meta/states.ts'
-import { newState } from '../../types/auths/loginTypes/Meta/tokens.ts'
+import { newStateSecret } from '../../types/auths/loginTypes/Meta/tokens.ts'
 import {
   API,
   type Browser,
@@ -107,15 +107,22 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
 
     it('refuses a state the server never issued, even with a real code and this browser cookie', async () => {
       const { browser, callback } = await pendingCallback()
-      const forged = withParam(callback, 'state', newState())
-      let response: Awaited<ReturnType<Browser['get']>> | undefined
-      expect(
-        await callsDuring(async () => {
-          response = await browser.get(forged)
-        }),
-      ).toEqual(NO_CALLS)
-      expect(response!.statusCode).toBe(400)
-      expectNoSession(response!)
+      const issued = new URL(callback, 'http://x').searchParams.get('state')!
+      // The issued state's row id with another secret, and a row id no state has.
+      for (const forgedState of [`${newStateSecret()}${issued.slice(43)}`, `${newStateSecret()}zzzzzz`]) {
+        const forged = withParam(callback, 'state', forgedState)
+        let response: Awaited<ReturnType<Browser['get']>> | undefined
+        expect(
+          await callsDuring(async () => {
+            response = await browser.get(forged)
+          }),
+        ).toEqual(NO_CALLS)
+        expect(response!.statusCode).toBe(400)
+        expect(response!.body).toContain('This sign-in link is not valid')
+        expectNoSession(response!)
+      }
+      // The issued state itself is still good.
+      expect((await browser.get(callback)).statusCode).toBe(302)
     })
   })
 
@@ -260,13 +267,16 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
         )
         for (const response of responses) {
           const state = new URL(String(response.headers.location)).searchParams.get('state')!
-          expect(state).toMatch(/^[A-Za-z0-9]{43}$/)
+          // A secret of 43 characters (256 bits), then the base-36 id of the state's row.
+          expect(state).toMatch(/^[A-Za-z0-9]{43}[0-9a-z]{1,10}$/)
           seen.add(state)
         }
       }
       expect(seen.size).toBe(10_000)
-      // 256 bits each: every character of the alphabet turns up, in every position, across 10,000.
-      const alphabet = new Set([...seen].join(''))
+      const secrets = new Set([...seen].map((state) => state.slice(0, 43)))
+      expect(secrets.size).toBe(10_000)
+      // Every character of the alphabet turns up in the secrets across 10,000.
+      const alphabet = new Set([...secrets].join(''))
       expect(alphabet.size).toBe(62)
       expect(browser.cookies.size).toBe(0)
     })
@@ -282,7 +292,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const callback = encodeURIComponent(`${h.publicUrl}${CALLBACK_PATH}`)
       expect(location).toMatch(
         new RegExp(
-          `^${escapeRegExp(h.sandbox.url)}/connect/oauth2/authorize\\?appid=${DEMO.appId}&redirect_uri=${escapeRegExp(callback)}&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]{43}&connect_redirect=1#wechat_redirect$`,
+          `^${escapeRegExp(h.sandbox.url)}/connect/oauth2/authorize\\?appid=${DEMO.appId}&redirect_uri=${escapeRegExp(callback)}&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]{43}[0-9a-z]{1,10}&connect_redirect=1#wechat_redirect$`,
         ),
       )
       expect(location).not.toContain('orders')
@@ -292,7 +302,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
 
     it('passes forcePopup on', async () => {
       const response = await h.server.inject({ method: 'GET', url: `${LOGIN_PATH}?forcePopup=true` })
-      expect(String(response.headers.location)).toMatch(/&state=[A-Za-z0-9]{43}&forcePopup=true&/)
+      expect(String(response.headers.location)).toMatch(/&state=[A-Za-z0-9]{43}[0-9a-z]{1,10}&forcePopup=true&/)
     })
 
     it('binds the state with an HttpOnly, SameSite=Lax cookie scoped to the API', async () => {

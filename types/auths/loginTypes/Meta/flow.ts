@@ -14,8 +14,22 @@ import type { LoginProvider, LoginResult } from './contract.ts'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
 import { readQuery } from './query.ts'
 import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'
-import { type FailedOutcome, LoginStateStore, STATE_TTL_MS, type StoredState, sameHash } from './states.ts'
-import { NONCE_PATTERN, newBrowserNonce, newState, STATE_PATTERN, sha256Hex } from './tokens.ts'
+import {
+  type FailedOutcome,
+  LoginStateStore,
+  STATE_TTL_MS,
+  type StateRef,
+  type StoredState,
+  sameHash,
+} from './states.ts'
+import {
+  composeState,
+  NONCE_PATTERN,
+  newBrowserNonce,
+  newStateSecret,
+  parseState,
+  sha256Hex,
+} from './tokens.ts'
 
 /** The cookie that binds a login state to the browser that started it. */
 export const LOGIN_COOKIE = 'jit_login'
@@ -49,19 +63,19 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
   const provider = ctx.instance
   const publicUrl = publicUrlOf(ctx)
   const target = postLoginTarget(redirectUrl, publicUrl, provider.allowedRedirectOrigins())
-  const state = newState()
-  const loginUrl = provider.createLoginUrl({
-    state,
-    callbackUrl: ctx.actionUrl('callback'),
-    forcePopup: forcePopup === undefined ? undefined : forcePopup === 'true',
-  })
+  const secret = newStateSecret()
   const nonce = browserNonceOf(ctx) ?? newBrowserNonce()
-  await statesOf(ctx).create({
-    stateHash: sha256Hex(state),
+  const rowId = await statesOf(ctx).create({
+    secretHash: sha256Hex(secret),
     loginType: ctx.element.fullName,
     browserHash: sha256Hex(nonce),
     redirectTarget: target,
     nowMs: ctx.now(),
+  })
+  const loginUrl = provider.createLoginUrl({
+    state: composeState(secret, rowId),
+    callbackUrl: ctx.actionUrl('callback'),
+    forcePopup: forcePopup === undefined ? undefined : forcePopup === 'true',
   })
   // Set again on every start: the cookie then lives as long as the newest state it binds.
   ctx.reply.setCookie(LOGIN_COOKIE, nonce, {
@@ -82,7 +96,8 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
   if (!query.ok) return refuse(ctx, 'bad_request', 'malformed query', { problem: query.problem })
   const state = query.params.state
   if (state === undefined || state === '') return refuse(ctx, 'invalid', 'no state')
-  if (!STATE_PATTERN.test(state)) {
+  const parsedState = parseState(state)
+  if (!parsedState) {
     return refuse(ctx, 'bad_request', 'malformed state', { problem: 'the state is not one this site issues' })
   }
   const params = ctx.instance.readCallback(query.params)
@@ -95,12 +110,12 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
   if (!nonce) return refuse(ctx, 'other_browser', 'no login cookie')
 
   const states = statesOf(ctx)
-  const stateHash = sha256Hex(state)
+  const stateRef: StateRef = { rowId: parsedState.rowId, secretHash: sha256Hex(parsedState.secret) }
   const browserHash = sha256Hex(nonce)
   const nowMs = ctx.now()
   if (params.kind === 'denied') {
     const claimed = await states.claim({
-      stateHash,
+      state: stateRef,
       loginType,
       browserHash,
       nowMs,
@@ -110,31 +125,31 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
       ctx.log.info(`login ${loginType}: cancelled by the user`)
       return sendPage(ctx, 'cancelled', { retryTarget: claimed.redirectTarget })
     }
-    return explainUnclaimed(ctx, stateHash, browserHash, undefined)
+    return explainUnclaimed(ctx, stateRef, browserHash, undefined)
   }
 
   const codeHash = sha256Hex(params.code)
   const claimed = await states.claim({
-    stateHash,
+    state: stateRef,
     loginType,
     browserHash,
     nowMs,
     next: { status: 'consuming', codeHash },
   })
-  if (!claimed) return explainUnclaimed(ctx, stateHash, browserHash, codeHash)
-  return exchange(ctx, states, stateHash, params.code, claimed.redirectTarget)
+  if (!claimed) return explainUnclaimed(ctx, stateRef, browserHash, codeHash)
+  return exchange(ctx, states, stateRef, params.code, claimed.redirectTarget)
 }
 
 /** The one exchange of a claimed state: the provider finishes the login, then the session opens. */
 async function exchange(
   ctx: LoginContext,
   states: LoginStateStore,
-  stateHash: string,
+  stateRef: StateRef,
   code: string,
   redirectTarget: string,
 ) {
   const loginType = ctx.element.fullName
-  const result = await states.runFinishing(stateHash, async (): Promise<LoginResult> => {
+  const result = await states.runFinishing(stateRef, async (): Promise<LoginResult> => {
     let outcome: LoginResult
     try {
       outcome = await ctx.instance.completeLogin({ code, callbackUrl: ctx.actionUrl('callback') })
@@ -151,9 +166,9 @@ async function exchange(
     if (outcome.status === 'success') {
       // The session first: a second delivery that sees the state done finds the session it opened.
       const session = await openSession(ctx, outcome.user)
-      await states.finish(stateHash, outcome.user, session.idHash, ctx.now())
+      await states.finish(stateRef, outcome.user, session.ref, ctx.now())
     } else {
-      await states.fail(stateHash, failedOutcomeOf(outcome), ctx.now())
+      await states.fail(stateRef, failedOutcomeOf(outcome), ctx.now())
     }
     return outcome
   })
@@ -171,12 +186,12 @@ async function exchange(
  */
 async function explainUnclaimed(
   ctx: LoginContext,
-  stateHash: string,
+  stateRef: StateRef,
   browserHash: string,
   codeHash: string | undefined,
 ): Promise<FastifyReply> {
   const states = statesOf(ctx)
-  let stored = await states.read(stateHash)
+  let stored = await states.read(stateRef)
   if (!stored || stored.loginType !== ctx.element.fullName) return refuse(ctx, 'invalid', 'unknown state')
   if (!sameHash(stored.browserHash, browserHash))
     return refuse(ctx, 'other_browser', 'state of another browser')
@@ -186,7 +201,7 @@ async function explainUnclaimed(
   const sameCode = codeHash !== undefined && stored.codeHash !== null && sameHash(stored.codeHash, codeHash)
   if (!sameCode) return refuse(ctx, 'used', 'state already used', { retryTarget })
   if (stored.status === 'consuming') {
-    stored = await states.waitForOutcome(stateHash, REPEAT_DELIVERY_WAIT_MS, REPEAT_DELIVERY_POLL_MS)
+    stored = await states.waitForOutcome(stateRef, REPEAT_DELIVERY_WAIT_MS, REPEAT_DELIVERY_POLL_MS)
     if (stored?.status !== 'done' && stored?.status !== 'failed') {
       return refuse(ctx, 'pending', 'repeated delivery still waiting for the first', { retryTarget })
     }
@@ -202,7 +217,7 @@ async function explainUnclaimed(
   if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
     return refuse(ctx, 'used', 'state already used', { retryTarget })
   }
-  if (!stored.sessionHash || !(await ctx.sessions.isOpen(stored.sessionHash))) {
+  if (!stored.sessionRef || !(await ctx.sessions.isOpen(stored.sessionRef))) {
     return refuse(ctx, 'used', 'state already used, and its session was closed since', { retryTarget })
   }
   ctx.log.info(`login ${ctx.element.fullName}: repeated delivery of a finished login, no second exchange`)

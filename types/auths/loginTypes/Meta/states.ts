@@ -1,7 +1,8 @@
 /**
  * Login states, kept in the app's database so that every process behind a balancer agrees on them.
- * A row is keyed by the SHA-256 of the state and holds the login Instance, the post-login target, the
- * SHA-256 of the browser's nonce, an expiry, and a status:
+ * A row has an increasing id (the state's selector, tokens.ts) and holds the SHA-256 of the state's
+ * secret, the login Instance, the post-login target, the SHA-256 of the browser's nonce, an expiry,
+ * and a status:
  *
  *   pending --claim--> consuming --> done (the user, for a second delivery) | failed (the page shown)
  *   pending --claim as denied--> failed
@@ -12,6 +13,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Compilable, Kysely } from 'kysely'
 import type { Database } from '../../../../runtime/db/database.ts'
+import { deleteExpiredPrefix, dropIfWithoutColumn } from '../../../../runtime/db/expiring-rows.ts'
 import type { SessionUser } from '../../../../runtime/http/sessions.ts'
 import type { LoginPageKind } from './pages.ts'
 
@@ -25,6 +27,12 @@ const SWEEP_INTERVAL_MS = 60 * 1000
 
 export type StateStatus = 'pending' | 'consuming' | 'done' | 'failed'
 
+/** A state's row: the id its state names, and the hash its secret must match. */
+export interface StateRef {
+  rowId: number
+  secretHash: string
+}
+
 /** What a failed login showed, so a repeated delivery shows the same page without a provider call. */
 export interface FailedOutcome {
   kind: LoginPageKind
@@ -32,7 +40,7 @@ export interface FailedOutcome {
 }
 
 export interface NewLoginState {
-  stateHash: string
+  secretHash: string
   loginType: string
   browserHash: string
   redirectTarget: string
@@ -40,7 +48,7 @@ export interface NewLoginState {
 }
 
 export interface ClaimRequest {
-  stateHash: string
+  state: StateRef
   loginType: string
   browserHash: string
   nowMs: number
@@ -58,13 +66,14 @@ export interface StoredState {
   expiresAtMs: number
   finishedAtMs: number | null
   user: Omit<SessionUser, 'loginType'> | null
-  /** For a done state: the stored hash of the session the login opened. */
-  sessionHash: string | null
+  /** For a done state: the reference (`SessionStore#open`) of the session the login opened. */
+  sessionRef: string | null
   failure: FailedOutcome | null
 }
 
 interface Row {
-  state_hash: string
+  id: number
+  secret_hash: string
   login_type: string
   browser_hash: string
   redirect_target: string
@@ -83,8 +92,8 @@ interface Row {
  *
  * @example
  * const states = LoginStateStore.of(app.getElement('databases.Default'))
- * await states.create({ stateHash, loginType: 'auths.loginTypes.MyWechatLogin', browserHash, redirectTarget: '/', nowMs: Date.now() })
- * const claimed = await states.claim({ stateHash, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash } })
+ * const rowId = await states.create({ secretHash, loginType: 'auths.loginTypes.MyWechatLogin', browserHash, redirectTarget: '/', nowMs: Date.now() })
+ * const claimed = await states.claim({ state: { rowId, secretHash }, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash } })
  */
 export class LoginStateStore {
   static readonly #stores = new WeakMap<Kysely<any>, LoginStateStore>()
@@ -103,8 +112,8 @@ export class LoginStateStore {
   readonly #db: Kysely<any>
   readonly #ready: Promise<void>
   readonly #statements: ReturnType<typeof compileStatements>
-  /** Logins being finished in this process, by state hash: a second delivery waits on these. */
-  readonly #finishing = new Map<string, Promise<void>>()
+  /** Logins being finished in this process, by row id: a second delivery waits on these. */
+  readonly #finishing = new Map<number, Promise<void>>()
   #lastSweepMs = Number.NEGATIVE_INFINITY
 
   private constructor(database: Database) {
@@ -116,16 +125,18 @@ export class LoginStateStore {
     this.#ready.catch(() => {})
   }
 
-  async create(state: NewLoginState): Promise<void> {
+  /** Stores a new pending state; returns its row id, the selector the state carries. */
+  async create(state: NewLoginState): Promise<number> {
     await this.#sweep(state.nowMs)
-    await this.#write(this.#statements.insert, [
-      state.stateHash,
+    const { rows } = await this.#write(this.#statements.insert, [
+      state.secretHash,
       state.loginType,
       state.browserHash,
       state.redirectTarget,
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
     ])
+    return Number((rows[0] as { id: number | bigint }).id)
   }
 
   /**
@@ -135,7 +146,13 @@ export class LoginStateStore {
    */
   async claim(request: ClaimRequest): Promise<{ redirectTarget: string } | undefined> {
     const next = request.next
-    const key = [request.stateHash, request.loginType, request.browserHash, request.nowMs]
+    const key = [
+      request.state.rowId,
+      request.state.secretHash,
+      request.loginType,
+      request.browserHash,
+      request.nowMs,
+    ]
     const { rows } =
       next.status === 'consuming'
         ? await this.#run(this.#statements.claimToConsume, [next.codeHash, ...key])
@@ -153,22 +170,23 @@ export class LoginStateStore {
    * the same callback.
    */
   async finish(
-    stateHash: string,
+    state: StateRef,
     user: Omit<SessionUser, 'loginType'>,
-    sessionHash: string,
+    sessionRef: string,
     nowMs: number,
   ): Promise<void> {
-    const outcome = JSON.stringify({ user, sessionHash })
-    await this.#write(this.#statements.setOutcome, ['done', outcome, nowMs, stateHash])
+    const outcome = JSON.stringify({ user, sessionRef })
+    await this.#write(this.#statements.setOutcome, ['done', outcome, nowMs, state.rowId])
   }
 
   /** Records the page a claimed login ended on. */
-  async fail(stateHash: string, outcome: FailedOutcome, nowMs: number): Promise<void> {
-    await this.#write(this.#statements.setOutcome, ['failed', JSON.stringify(outcome), nowMs, stateHash])
+  async fail(state: StateRef, outcome: FailedOutcome, nowMs: number): Promise<void> {
+    await this.#write(this.#statements.setOutcome, ['failed', JSON.stringify(outcome), nowMs, state.rowId])
   }
 
-  async read(stateHash: string): Promise<StoredState | undefined> {
-    const { rows } = await this.#run(this.#statements.read, [stateHash])
+  /** The state this reference names, if its row exists and its secret matches. */
+  async read(state: StateRef): Promise<StoredState | undefined> {
+    const { rows } = await this.#run(this.#statements.read, [state.rowId, state.secretHash])
     const row = rows[0] as Row | undefined
     return row && toStoredState(row)
   }
@@ -177,17 +195,17 @@ export class LoginStateStore {
    * Runs `finishLogin` as the one exchange of a claimed state; `waitForOutcome` calls in this process
    * wait for it instead of polling.
    */
-  async runFinishing<T>(stateHash: string, finishLogin: () => Promise<T>): Promise<T> {
+  async runFinishing<T>(state: StateRef, finishLogin: () => Promise<T>): Promise<T> {
     const running = finishLogin()
     const settled = running.then(
       () => undefined,
       () => undefined,
     )
-    this.#finishing.set(stateHash, settled)
+    this.#finishing.set(state.rowId, settled)
     try {
       return await running
     } finally {
-      this.#finishing.delete(stateHash)
+      this.#finishing.delete(state.rowId)
     }
   }
 
@@ -195,16 +213,12 @@ export class LoginStateStore {
    * Waits until a state being consumed (here or in another process) is done or failed, up to
    * `timeoutMs`, and returns it; a state still consuming after that is returned as it is.
    */
-  async waitForOutcome(
-    stateHash: string,
-    timeoutMs: number,
-    pollMs: number,
-  ): Promise<StoredState | undefined> {
+  async waitForOutcome(ref: StateRef, timeoutMs: number, pollMs: number): Promise<StoredState | undefined> {
     const deadline = performance.now() + timeoutMs
     for (;;) {
-      const local = this.#finishing.get(stateHash)
+      const local = this.#finishing.get(ref.rowId)
       if (local) await raceTimeout(local, deadline - performance.now())
-      const state = await this.read(stateHash)
+      const state = await this.read(ref)
       if (state?.status !== 'consuming') return state
       const leftMs = deadline - performance.now()
       if (leftMs <= 0) return state
@@ -227,10 +241,7 @@ export class LoginStateStore {
     if (nowMs - this.#lastSweepMs < SWEEP_INTERVAL_MS) return
     this.#lastSweepMs = nowMs
     await this.#ready
-    await this.#db
-      .deleteFrom(TABLE)
-      .where('expires_at_ms', '<=', nowMs - EXPIRED_ROW_RETENTION_MS)
-      .execute()
+    await deleteExpiredPrefix(this.#db, TABLE, nowMs - EXPIRED_ROW_RETENTION_MS)
   }
 }
 
@@ -260,22 +271,26 @@ function compileStatements(db: Kysely<any>) {
   const claimable = (offset: number) =>
     db
       .updateTable(TABLE)
-      .where('state_hash', '=', v(offset))
+      .where('id', '=', v(offset))
+      .where('secret_hash', '=', v(offset + 1))
       .where('status', '=', 'pending')
-      .where('login_type', '=', v(offset + 1))
-      .where('browser_hash', '=', v(offset + 2))
-      .where('expires_at_ms', '>', v(offset + 3))
+      .where('login_type', '=', v(offset + 2))
+      .where('browser_hash', '=', v(offset + 3))
+      .where('expires_at_ms', '>', v(offset + 4))
   return {
     insert: compiled(
-      db.insertInto(TABLE).values({
-        state_hash: v(0),
-        login_type: v(1),
-        browser_hash: v(2),
-        redirect_target: v(3),
-        status: 'pending',
-        created_at_ms: v(4),
-        expires_at_ms: v(5),
-      }),
+      db
+        .insertInto(TABLE)
+        .values({
+          secret_hash: v(0),
+          login_type: v(1),
+          browser_hash: v(2),
+          redirect_target: v(3),
+          status: 'pending',
+          created_at_ms: v(4),
+          expires_at_ms: v(5),
+        })
+        .returning('id'),
     ),
     claimToConsume: compiled(
       claimable(1)
@@ -291,10 +306,10 @@ function compileStatements(db: Kysely<any>) {
       db
         .updateTable(TABLE)
         .set({ status: v(0), outcome_json: v(1), finished_at_ms: v(2) })
-        .where('state_hash', '=', v(3))
+        .where('id', '=', v(3))
         .where('status', '=', 'consuming'),
     ),
-    read: compiled(db.selectFrom(TABLE).selectAll().where('state_hash', '=', v(0))),
+    read: compiled(db.selectFrom(TABLE).selectAll().where('id', '=', v(0)).where('secret_hash', '=', v(1))),
   }
 }
 
@@ -316,16 +331,20 @@ function toStoredState(row: Row): StoredState {
     expiresAtMs: Number(row.expires_at_ms),
     finishedAtMs: row.finished_at_ms === null ? null : Number(row.finished_at_ms),
     user: row.status === 'done' ? (outcome?.user ?? null) : null,
-    sessionHash: row.status === 'done' ? (outcome?.sessionHash ?? null) : null,
+    sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
   }
 }
 
 async function createTable(db: Kysely<any>): Promise<void> {
+  // Pending states are minutes old: a table of the earlier layout (keyed by the state's hash) is
+  // replaced rather than migrated; a login in flight across the upgrade starts again.
+  await dropIfWithoutColumn(db, TABLE, 'id')
   await db.schema
     .createTable(TABLE)
     .ifNotExists()
-    .addColumn('state_hash', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
     .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('redirect_target', 'text', (c) => c.notNull())
@@ -336,7 +355,6 @@ async function createTable(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('finished_at_ms', 'bigint')
     .execute()
-  await db.schema.createIndex(`${TABLE}_expires`).ifNotExists().on(TABLE).column('expires_at_ms').execute()
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,7 +1,12 @@
 /**
  * The random values of the login flow: the OAuth `state` (sent to the provider and back) and the
- * browser nonce (kept in an HttpOnly cookie). Only their SHA-256 is stored, so a copy of the database
- * cannot finish anyone's login.
+ * browser nonce (kept in an HttpOnly cookie). Only the SHA-256 of their secret part is stored, so a
+ * copy of the database cannot finish anyone's login.
+ *
+ * A state is a secret followed by the id of its database row (a selector, in base 36): the callback
+ * finds the row by that id and then compares the secret's hash. Looking rows up by an increasing id
+ * instead of by a random hash keeps the table's writes on its last pages, where the logins of one
+ * commit share them; a random key would dirty a random index page per login.
  */
 import { hash } from 'node:crypto'
 import { randomBytesPooled } from '../../../../runtime/random.ts'
@@ -9,8 +14,8 @@ import { randomBytesPooled } from '../../../../runtime/random.ts'
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** 43 characters of 62 carry 256 bits, well above the 160 SECURITY.md asks for, under WeChat's 128 bytes. */
 export const STATE_LENGTH = 43
-/** What a state this flow minted looks like; anything else is refused before a database lookup. */
-export const STATE_PATTERN = /^[A-Za-z0-9]{43}$/
+/** What a state this flow minted looks like: the secret, then 1 to 10 base-36 digits of its row id. */
+export const STATE_PATTERN = /^[A-Za-z0-9]{43}[0-9a-z]{1,10}$/
 /** 32 random bytes in base64url. */
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{43}$/
 // The largest multiple of 62 below 256: bytes at or above it are dropped, so every character is
@@ -18,13 +23,13 @@ export const NONCE_PATTERN = /^[A-Za-z0-9_-]{43}$/
 const UNBIASED_BYTE_LIMIT = 248
 
 /**
- * A fresh OAuth state: 43 characters of `[A-Za-z0-9]` (256 bits), the only characters WeChat returns
- * verbatim.
+ * The secret of a fresh OAuth state: 43 characters of `[A-Za-z0-9]` (256 bits), the only characters
+ * WeChat returns verbatim.
  *
  * @example
- * newState() // 'q3ZB0v...' (43 characters)
+ * newStateSecret() // 'q3ZB0v...' (43 characters)
  */
-export function newState(): string {
+export function newStateSecret(): string {
   let out = ''
   while (out.length < STATE_LENGTH) {
     for (const byte of randomBytesPooled(STATE_LENGTH + 8)) {
@@ -36,12 +41,28 @@ export function newState(): string {
   return out
 }
 
+/**
+ * The state sent to the provider: the secret, then the row id in base 36.
+ *
+ * @example
+ * composeState(newStateSecret(), 1234) // 'q3ZB0v...ya' (45 characters)
+ */
+export function composeState(secret: string, rowId: number): string {
+  return `${secret}${rowId.toString(36)}`
+}
+
+/** The secret and row id of a state this flow could have minted; undefined for anything else. */
+export function parseState(state: string): { secret: string; rowId: number } | undefined {
+  if (!STATE_PATTERN.test(state)) return undefined
+  return { secret: state.slice(0, STATE_LENGTH), rowId: Number.parseInt(state.slice(STATE_LENGTH), 36) }
+}
+
 /** A fresh browser nonce for the login cookie. */
 export function newBrowserNonce(): string {
   return randomBytesPooled(32).toString('base64url')
 }
 
-/** The stored form of a state, nonce or code. */
+/** The stored form of a state's secret, a nonce or a code. */
 export function sha256Hex(value: string): string {
   return hash('sha256', value, 'hex')
 }
