@@ -4,7 +4,7 @@
  */
 import { JitError } from '../errors.ts'
 import type { ModelDialect, StorageCodec } from './database.ts'
-import { describeAccepted, valueSchema } from './datatypes.ts'
+import { acceptsAsIs, describeAccepted, valueSchema } from './datatypes.ts'
 import type { FilterContext } from './filter.ts'
 import type { FieldDefinition, ModelDefinition } from './model-config.ts'
 
@@ -139,11 +139,13 @@ export class RowCodec implements FilterContext {
 
 function makeCodec(field: FieldDefinition, dialect: ModelDialect, rows: RowCodec): FieldCodec {
   const schema = valueSchema(field)
+  const asIs = acceptsAsIs(field)
   const codec = dialect.codec(field.dataType)
   return {
     field,
     decode: codec.fromStorage,
     encode: (value, usedIn) => {
+      if (asIs(value)) return codec.toStorage(value)
       const parsed = schema.safeParse(value)
       if (!parsed.success) {
         rows.valueInvalid(

@@ -65,15 +65,18 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
   fastify.addHook('preClose', async () => {
     closing = true
   })
-  fastify.addHook('onSend', async (_request, reply) => {
+  // Hooks that run on every request take fastify's callback form: an async hook costs a promise each.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   if (log) {
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       // Only the path: a callback's query string carries a code and a state.
       const pathOnly = request.url.split('?')[0]
       log.info(`${request.method} ${pathOnly} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms`)
+      done()
     })
   }
   fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {

@@ -16,6 +16,11 @@ describe('parseWechatBody', () => {
     expect(parseWechatBody(body)).toEqual({ ok: true, value: { a: 'x"\u0014\\', b: '/A\n' } })
   })
 
+  it('reads a pretty-printed body, with a raw control character inside a string too', () => {
+    const body = '{\n\t"openid": "o1",\r\n\t"nickname": "A\u0014B"\n}\n'
+    expect(parseWechatBody(body)).toEqual({ ok: true, value: { openid: 'o1', nickname: 'A\u0014B' } })
+  })
+
   it('reads emoji, CJK and a BOM', () => {
     expect(parseWechatBody('\ufeff {"nickname":"小猫🐱"}')).toEqual({
       ok: true,
