@@ -55,8 +55,14 @@ export class GroupCommit {
     })
   }
 
+  /** Commits the writes waiting for the end of this turn now (before the connection closes). */
+  flushNow(): void {
+    if (this.#pending.length > 0) this.#flush()
+  }
+
   #flush(): void {
     const writes = this.#pending
+    if (writes.length === 0) return
     this.#pending = []
     const connection = this.#connection
     if (connection.busy() || !connection.raw.open) {

@@ -177,6 +177,8 @@ function connect(location: string, busyTimeoutMs: number): Database {
     runCompiled,
     close() {
       closing ??= (async () => {
+        // Writes issued this turn and not awaited (a login records its outcome after answering) commit first.
+        writes.flushNow()
         // Fold the WAL back into the main file so that a copied or backed-up file is whole. Another
         // process holding a read lock makes it fail or stop short; the WAL then stays, complete and
         // valid, for the next open, so there is nothing to report.

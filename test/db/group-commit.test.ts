@@ -92,6 +92,20 @@ describe('group commit: the writes of one event-loop turn share one commit', () 
     expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }])
   })
 
+  it('commits the writes still waiting for their turn when the database closes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-group-'))
+    const file = path.join(dir, 'close.sqlite')
+    const db = openSqliteDatabaseSync({ file })
+    await db.runCompiled('create table t (id integer primary key)', [])
+    const late = db.runCompiled('insert into t (id) values (?)', [1])
+    await db.close()
+    expect((await late).numAffectedRows).toBe(1n)
+    const again = openSqliteDatabaseSync({ file })
+    opened.push(again)
+    const { rows } = await again.runCompiled('select id from t', [])
+    expect(rows).toEqual([{ id: 1 }])
+  })
+
   it('never lands inside a kysely transaction of the same process', async () => {
     const db = openDatabase()
     await db.runCompiled('create table t (id integer primary key)', [])

@@ -166,7 +166,11 @@ async function exchange(
     if (outcome.status === 'success') {
       // The session first: a second delivery that sees the state done finds the session it opened.
       const session = await openSession(ctx, outcome.user)
-      await states.finish(stateRef, outcome.user, session.ref, ctx.now())
+      // Only a second delivery of this callback needs the state done, and it waits for this write:
+      // the answer (the session is committed) goes out without waiting for it.
+      states.finish(stateRef, outcome.user, session.ref, ctx.now()).catch((error) => {
+        ctx.log.error(`login ${loginType}: could not record the finished login: ${describeThrown(error)}`)
+      })
     } else {
       await states.fail(stateRef, failedOutcomeOf(outcome), ctx.now())
     }

@@ -114,6 +114,8 @@ export class LoginStateStore {
   readonly #statements: ReturnType<typeof compileStatements>
   /** Logins being finished in this process, by row id: a second delivery waits on these. */
   readonly #finishing = new Map<number, Promise<void>>()
+  /** `finish` writes not committed yet, by row id: the login's answer does not wait for them, waiters do. */
+  readonly #recording = new Map<number, Promise<void>>()
   #lastSweepMs = Number.NEGATIVE_INFINITY
 
   private constructor(database: Database) {
@@ -167,7 +169,8 @@ export class LoginStateStore {
 
   /**
    * Records the user a claimed login ended with and the session it opened, for a second delivery of
-   * the same callback.
+   * the same callback. A second delivery in this process waits for this write (`waitForOutcome`), so the
+   * first one may answer without waiting for it.
    */
   async finish(
     state: StateRef,
@@ -176,7 +179,17 @@ export class LoginStateStore {
     nowMs: number,
   ): Promise<void> {
     const outcome = JSON.stringify({ user, sessionRef })
-    await this.#write(this.#statements.setOutcome, ['done', outcome, nowMs, state.rowId])
+    const written = this.#write(this.#statements.setOutcome, ['done', outcome, nowMs, state.rowId])
+    const settled = written.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#recording.set(state.rowId, settled)
+    try {
+      await written
+    } finally {
+      if (this.#recording.get(state.rowId) === settled) this.#recording.delete(state.rowId)
+    }
   }
 
   /** Records the page a claimed login ended on. */
@@ -218,6 +231,8 @@ export class LoginStateStore {
     for (;;) {
       const local = this.#finishing.get(ref.rowId)
       if (local) await raceTimeout(local, deadline - performance.now())
+      const recording = this.#recording.get(ref.rowId)
+      if (recording) await raceTimeout(recording, deadline - performance.now())
       const state = await this.read(ref)
       if (state?.status !== 'consuming') return state
       const leftMs = deadline - performance.now()
