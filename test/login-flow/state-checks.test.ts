@@ -302,7 +302,9 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
 
     it('passes forcePopup on', async () => {
       const response = await h.server.inject({ method: 'GET', url: `${LOGIN_PATH}?forcePopup=true` })
-      expect(String(response.headers.location)).toMatch(/&state=[A-Za-z0-9]{43}[0-9a-z]{1,10}&forcePopup=true&/)
+      expect(String(response.headers.location)).toMatch(
+        /&state=[A-Za-z0-9]{43}[0-9a-z]{1,10}&forcePopup=true&/,
+      )
     })
 
     it('binds the state with an HttpOnly, SameSite=Lax cookie scoped to the API', async () => {
