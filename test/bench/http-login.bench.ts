@@ -20,7 +20,7 @@
  * Targets: jitlite >= 0.8x bare in both settings, and > 833 logins/s at 128/20 ms (50,000 WeChat calls
  * a minute per account: one node must never be the bottleneck).
  *
- * `npm run bench http-login`. Knobs: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 3),
+ * `npm run bench http-login`. Knobs: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 5),
  * BENCH_ONLY=jitlite|bare (run one variant, for profiling: no ratio then).
  */
 import { type ChildProcess, fork } from 'node:child_process'
@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const WARMUP_SECONDS = 1
 const ONLY = process.env.BENCH_ONLY as 'jitlite' | 'bare' | undefined
 const SETTINGS = [
