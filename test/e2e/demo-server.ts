@@ -62,19 +62,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     filter: (source) => !/(?:^|[\\/])(?:data|\.jitlite)(?:[\\/]|$)/.test(path.relative(REPO_ROOT, source)),
   })
   options.edit?.(appDir)
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const log = memoryLogger()
-  const app = await createApp({
-    appDir,
-    database: path.join(appDir, 'e2e.sqlite'),
-    env: { ...process.env, JIT_SECRET_KEY: randomBytes(32).toString('base64'), ...options.env },
-    publicUrl: url,
-    logger: log,
-    configOverrides: sandboxOverrides(url),
-  })
-  const server = await buildServer(app, { sandboxes: true, log })
-  await server.listen({ port, host: '127.0.0.1' })
+  const { url, log, app, server } = await listenOnFreePort(appDir, options)
   return {
     url,
     appDir,
@@ -113,6 +101,35 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   })
+}
+
+/**
+ * The app and its server on a free port. The public URL names the port, so the port is chosen before
+ * the app loads; another process may take it in between, and then the next free port is tried.
+ */
+async function listenOnFreePort(appDir: string, options: DemoServerOptions) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    const log = memoryLogger()
+    const app = await createApp({
+      appDir,
+      database: path.join(appDir, 'e2e.sqlite'),
+      env: { ...process.env, JIT_SECRET_KEY: randomBytes(32).toString('base64'), ...options.env },
+      publicUrl: url,
+      logger: log,
+      configOverrides: sandboxOverrides(url),
+    })
+    const server = await buildServer(app, { sandboxes: true, log })
+    try {
+      await server.listen({ port, host: '127.0.0.1' })
+      return { url, log, app, server }
+    } catch (error) {
+      await server.close()
+      await app.close()
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error
+    }
+  }
 }
 
 /** A port that was free a moment ago: the app's public URL must be known before it listens. */
