@@ -34,6 +34,11 @@ export interface CreateAppOptions {
    * only when it belongs to the user's own apps. `jit check` and `jit sandbox` turn it on.
    */
   importEveryType?: boolean
+  /**
+   * Check without side effects: Types see `dryRun` in their prepare and load, and create or change
+   * nothing (no database file, no table or column). `jit check` turns it on.
+   */
+  dryRun?: boolean
   /** Runtime values set over Instances' written configs; used by `jit dev` to point Types at their sandboxes. */
   configOverrides?: ConfigOverride
 }
@@ -275,6 +280,7 @@ interface ResolvedOptions {
   publicUrl?: string
   configOverrides?: ConfigOverride
   importEveryType?: boolean
+  dryRun?: boolean
 }
 
 async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem): Promise<GenerationClass> {
@@ -288,6 +294,7 @@ async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem):
     resources: options.resources,
     publicUrl: options.publicUrl,
     importEveryType: options.importEveryType,
+    dryRun: options.dryRun,
     configOverrides:
       options.configOverrides &&
       ((element, type, written) =>
@@ -321,6 +328,7 @@ export async function createApp(options: CreateAppOptions): Promise<JitApp> {
     publicUrl: options.publicUrl ?? env.PUBLIC_URL,
     configOverrides: combineOverrides(options),
     importEveryType: options.importEveryType,
+    dryRun: options.dryRun,
   }
   const files = new CachingFileSystem(fs)
   const generation = await buildGeneration(resolved, files)

@@ -59,7 +59,8 @@ function relative(file: string): string {
 
 async function checkCommand(args: string[]): Promise<number> {
   const appDir = args[0] ?? 'app'
-  const app = await createApp({ appDir, logger: silentLogger, importEveryType: true })
+  // A dry run: checking an app creates no database file and changes no table.
+  const app = await createApp({ appDir, logger: silentLogger, importEveryType: true, dryRun: true })
   try {
     const problems = app.problems
     for (const problem of problems) console.log(problem.format(relative))

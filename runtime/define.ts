@@ -61,6 +61,11 @@ export interface PrepareContext<Config> {
   /** The environment the app was created with (`createApp({ env })`, default `process.env`). */
   readonly env: Readonly<Record<string, string | undefined>>
   readonly resources: SharedResources
+  /**
+   * Set under `jit check`: check everything, create and change nothing (no database file, no table,
+   * no column). Types whose prepare or load writes somewhere do a dry run instead.
+   */
+  readonly dryRun: boolean
   /** Another element of the same registry generation, loaded. */
   getElement<T = any>(fullName: string): T
 }

@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { createApp } from '../runtime/index.ts'
+import { silentLogger } from '../runtime/log.ts'
 import { greeterFamily } from './helpers/greeters.ts'
 import { appJson, writeTempTree } from './helpers/temp-app.ts'
 
@@ -56,6 +61,80 @@ describe('jit check', () => {
       ]),
     )
     expect(result.stdout).not.toContain('greeters/Good')
+  })
+
+  /** Every file under `dir`, relative. */
+  function filesUnder(dir: string): string[] {
+    return fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+      .sort()
+  }
+
+  const NOTE_FIELDS = [
+    { name: 'id', dataType: 'AutoInt', primaryKey: true },
+    { name: 'body', dataType: 'Ltext' },
+  ]
+
+  it('creates nothing: no database file, no key file, on a fresh copy of the demo app', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-check-'))
+    fs.cpSync(path.join(root, 'app'), dir, {
+      recursive: true,
+      filter: (source) => !/(?:^|[\\/])(?:data|\.jitlite)(?:[\\/]|$)/.test(path.relative(root, source)),
+    })
+    const before = filesUnder(dir)
+    const result = jit(['check', '.'], { cwd: dir })
+    expect(result.stdout).toMatch(/elements, no problems/)
+    expect(result.code).toBe(0)
+    expect(filesUnder(dir)).toEqual(before)
+  })
+
+  it('changes no table: a new field is checked, not added (the app adds it when it runs)', async () => {
+    const dir = writeTempTree({
+      'app.json': appJson(),
+      'databases/Default/e.json': { title: 'Default', type: 'databases.SqliteType' },
+      'databases/Default/Default.json': { file: 'data/app.sqlite' },
+      'models/Note/e.json': { title: 'Notes', type: 'models.NormalType' },
+      'models/Note/Note.json': { fields: NOTE_FIELDS },
+    })
+    const file = path.join(dir, 'data', 'app.sqlite')
+    const columns = () => {
+      const db = new BetterSqlite3(file, { readonly: true })
+      try {
+        return db
+          .prepare("select name from pragma_table_info('Note')")
+          .all()
+          .map((row) => (row as { name: string }).name)
+      } finally {
+        db.close()
+      }
+    }
+    const run = async () => (await createApp({ appDir: dir, logger: silentLogger })).close()
+    await run()
+    expect(columns()).toEqual(['id', 'body'])
+    fs.writeFileSync(
+      path.join(dir, 'models/Note/Note.json'),
+      JSON.stringify({ fields: [...NOTE_FIELDS, { name: 'title', dataType: 'Stext' }] }),
+    )
+    expect(jit(['check', '.'], { cwd: dir }).code).toBe(0)
+    expect(columns()).toEqual(['id', 'body'])
+    await run()
+    expect(columns()).toEqual(['id', 'body', 'title'])
+  })
+
+  it('reports a database file that could not be created, as starting would', () => {
+    const dir = writeTempTree({
+      'app.json': appJson(),
+      'databases/Default/e.json': { title: 'Default', type: 'databases.SqliteType' },
+      'databases/Default/Default.json': { file: 'blocked/app.sqlite' },
+      // A file where the database's folder would have to be.
+      blocked: 'not a folder',
+    })
+    const result = jit(['check', '.'], { cwd: dir })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/JIT_DB_OPEN_FAILED/)
+    expect(fs.statSync(path.join(dir, 'blocked')).isFile()).toBe(true)
   })
 })
 

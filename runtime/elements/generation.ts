@@ -26,6 +26,8 @@ export interface GenerationOptions {
   publicUrl?: string
   /** Import every Type's code, used or not (`jit check`, `jit sandbox`). Default: the Types in use. */
   importEveryType?: boolean
+  /** Prepare and load without creating or changing anything (`jit check`). */
+  dryRun?: boolean
   /** Values the runtime sets over an Instance's written config (a database override, a sandbox). */
   configOverrides?: (
     element: RegisteredElement,
@@ -482,6 +484,7 @@ export class Generation {
       log: this.options.log,
       env: this.options.env,
       resources,
+      dryRun: this.options.dryRun ?? false,
       getElement: (fullName: string) => this.load(fullName),
     }
   }

@@ -1,5 +1,6 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { defineType, type PrepareContext, z } from 'jitlite'
+import { defineType, JitError, type PrepareContext, z } from 'jitlite'
 import type { Database } from '../../../runtime/db/database.ts'
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
@@ -30,11 +31,39 @@ function fileOf({
  */
 function acquire(ctx: PrepareContext<SqliteConfig>): Database {
   const file = fileOf(ctx)
+  if (ctx.dryRun && file !== MEMORY_DATABASE && !existsSync(file)) {
+    // `jit check` creates no file: it checks that the file could be created, and an empty database in
+    // memory stands in for it (the models then report the tables they would create).
+    checkCreatable(file)
+    return ctx.resources.acquire(
+      `databases.sqlite-dry-run:${file}`,
+      () => openSqliteDatabaseSync({ file: MEMORY_DATABASE }),
+      (db) => db.close(),
+    )
+  }
   return ctx.resources.acquire(
     `databases.sqlite:${file}`,
     () => openSqliteDatabaseSync({ file, busyTimeoutMs: ctx.config.busyTimeoutMs }),
     (db) => db.close(),
   )
+}
+
+/** Throws what opening would when `file` could not be created: its nearest existing folder is unusable. */
+function checkCreatable(file: string): void {
+  let dir = path.dirname(file)
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`)
+    accessSync(dir, constants.W_OK)
+  } catch (error) {
+    throw new JitError(
+      'JIT_DB_OPEN_FAILED',
+      `could not create the SQLite database at ${file}: ${(error as Error).message}. ` +
+        'Check that the folder exists or can be created, and that this process may write to it.',
+      { file },
+      { cause: error },
+    )
+  }
 }
 
 /**

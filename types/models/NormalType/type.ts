@@ -88,11 +88,13 @@ async function syncAndReport(
   model: ModelDefinition,
 ) {
   const where = { file: configFileOf(ctx.element), element: ctx.element.fullName }
-  const report = await syncModelSchema(db, model, { where })
-  if (report.createdTable) ctx.log.info(`${ctx.element.fullName}: created table ${report.table}`)
+  // Under `jit check` the changes are worked out and checked, then rolled back.
+  const report = await syncModelSchema(db, model, { where, dryRun: ctx.dryRun })
+  const [created, added] = ctx.dryRun ? ['would create', 'would add'] : ['created', 'added']
+  if (report.createdTable) ctx.log.info(`${ctx.element.fullName}: ${created} table ${report.table}`)
   if (report.addedColumns.length > 0) {
     ctx.log.info(
-      `${ctx.element.fullName}: added columns ${report.addedColumns.join(', ')} to ${report.table}`,
+      `${ctx.element.fullName}: ${added} columns ${report.addedColumns.join(', ')} to ${report.table}`,
     )
   }
 }
