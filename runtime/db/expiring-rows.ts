@@ -34,5 +34,6 @@ export async function deleteExpiredPrefix(db: Kysely<any>, table: string, cutoff
  */
 export async function dropIfWithoutColumn(db: Kysely<any>, table: string, column: string): Promise<void> {
   const existing = (await db.introspection.getTables()).find((t) => t.name === table)
-  if (existing && !existing.columns.some((c) => c.name === column)) await db.schema.dropTable(table).execute()
+  if (existing && !existing.columns.some((c) => c.name === column))
+    await db.schema.dropTable(table).ifExists().execute()
 }
