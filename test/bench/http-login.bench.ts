@@ -21,7 +21,10 @@
  * a minute per account: one node must never be the bottleneck).
  *
  * `npm run bench http-login`. Knobs: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 5),
- * BENCH_ONLY=jitlite|bare (run one variant, for profiling: no ratio then).
+ * BENCH_ONLY=jitlite|bare (run one variant, for profiling: no ratio then), BENCH_SETTING=128/20 or
+ * 32/0 (one setting), BENCH_PROFILE=<folder> (a CPU profile of the serving process for each measured
+ * run, `<variant>-<concurrency>-<latency>-<n>.cpuprofile`, for Chrome DevTools or `node --cpu-prof`
+ * readers; the profiler costs a few percent).
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -33,10 +36,15 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const WARMUP_SECONDS = 1
 const ONLY = process.env.BENCH_ONLY as 'jitlite' | 'bare' | undefined
+const PROFILE_DIR = process.env.BENCH_PROFILE
 const SETTINGS = [
   { concurrency: 128, latencyMs: 20 },
   { concurrency: 32, latencyMs: 0 },
-] as const
+].filter(
+  (setting) =>
+    process.env.BENCH_SETTING === undefined ||
+    process.env.BENCH_SETTING === `${setting.concurrency}/${setting.latencyMs}`,
+)
 const TARGET_RATIO = 0.8
 const TARGET_LOGINS_PER_SECOND = 833
 const APP_ID = 'wx5a3c7f1e9b2d4680'
@@ -400,7 +408,10 @@ async function main(): Promise<void> {
   }
   const sandboxCpu = async () => (await ask<{ cpuMs: number }>(sandboxChild, { cpu: true })).cpuMs
 
+  let profiled = 0
   const measure = async (variant: Variant, concurrency: number, latencyMs: number, seconds: number) => {
+    const profiler =
+      PROFILE_DIR && seconds > WARMUP_SECONDS && variant !== 'sandbox' ? await startProfiler() : undefined
     const serverCpuBefore = process.cpuUsage()
     const sandboxCpuBefore = await sandboxCpu()
     const loopBefore = performance.eventLoopUtilization()
@@ -414,6 +425,10 @@ async function main(): Promise<void> {
     } satisfies RunRequest)
     const serverCpu = process.cpuUsage(serverCpuBefore)
     const loop = performance.eventLoopUtilization(loopBefore)
+    if (profiler && PROFILE_DIR) {
+      const file = path.join(PROFILE_DIR, `${variant}-${concurrency}-${latencyMs}-${++profiled}.cpuprofile`)
+      await profiler.stop(file)
+    }
     const measured: Measured = {
       ...result,
       variant,
@@ -462,6 +477,11 @@ async function main(): Promise<void> {
     }
     console.log(row(label('flow'), flowOnly))
     console.log(row(label('sandbox'), sandboxAlone))
+    if (ONLY) {
+      verdicts.push(`${setting.concurrency}/${setting.latencyMs} ms: no ratio with BENCH_ONLY`)
+      console.log('')
+      continue
+    }
     const ratio = median(ratios)
     const jitliteRate = rate(pool(runs.filter((r) => r.variant === 'jitlite')))
     console.log(
@@ -480,6 +500,24 @@ async function main(): Promise<void> {
   sandboxChild.disconnect()
   clientChild.disconnect()
   fs.rmSync(dir, { recursive: true, force: true })
+}
+
+/** The inspector's CPU profiler on this process (the server under test), from now until `stop`. */
+async function startProfiler() {
+  const { Session } = await import('node:inspector/promises')
+  const fs = await import('node:fs')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop')
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
 }
 
 function label(variant: Variant): string {
