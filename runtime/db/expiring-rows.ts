@@ -2,7 +2,32 @@
  * Tables of short-lived rows the runtime and the login family keep (login states, sessions): written
  * at the end (an increasing integer id), looked up by that id, swept by expiry.
  */
-import { type Kysely, sql } from 'kysely'
+import { type CreateTableBuilder, type Kysely, sql } from 'kysely'
+
+/**
+ * Creates (if missing) a table of expiring rows: `id` (the selector a client holds), `secret_hash`,
+ * the caller's columns, `created_at_ms` and `expires_at_ms`. A table of an earlier layout, without
+ * `id`, is replaced first (see `dropIfWithoutColumn`).
+ *
+ * @example
+ * await createExpiringTable(db, 'jit_sessions', (t) => t.addColumn('user_json', 'text', (c) => c.notNull()))
+ */
+export async function createExpiringTable(
+  db: Kysely<any>,
+  table: string,
+  columns: (builder: CreateTableBuilder<string, string>) => CreateTableBuilder<string, string>,
+): Promise<void> {
+  await dropIfWithoutColumn(db, table, 'id')
+  const start = db.schema
+    .createTable(table)
+    .ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
+  await columns(start)
+    .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+    .execute()
+}
 
 /**
  * Deletes the rows of `table` expired by `cutoffMs` (`expires_at_ms <= cutoffMs`) that come before its

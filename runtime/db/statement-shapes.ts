@@ -38,17 +38,31 @@ export class ShapeCache {
   bind(key: string, values: readonly unknown[], build: (slot: SlotOf) => Compilable) {
     let shape = this.#shapes.get(key)
     if (!shape) {
-      shape = compileShape(build)
+      shape = compileShape(build(slot))
       if (this.#shapes.size >= this.#capacity) this.#shapes.delete(this.#shapes.keys().next().value as string)
       this.#shapes.set(key, shape)
     }
-    const parameters = shape.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
-    return { sql: shape.sql, parameters }
+    return { sql: shape.sql, parameters: bindShape(shape, values) }
   }
 }
 
-function compileShape(build: (slot: SlotOf) => Compilable): CompiledShape {
-  const compiled = build((index) => new Slot(index)).compile()
+/** The parameters of `shape` for `values`. */
+export function bindShape(shape: CompiledShape, values: readonly unknown[]): unknown[] {
+  return shape.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
+}
+
+/** Stands for the i-th value a call passes, wherever a value goes in a kysely builder. */
+export const slot: SlotOf = (index) => new Slot(index)
+
+/**
+ * Compiles a query built with `slot`s into a shape, to run again and again with `bindShape`.
+ *
+ * @example
+ * const byId = compileShape(db.selectFrom('notes').selectAll().where('id', '=', slot(0)))
+ * await database.runCompiled(byId.sql, bindShape(byId, [42]))
+ */
+export function compileShape(query: Compilable): CompiledShape {
+  const compiled = query.compile()
   return {
     sql: compiled.sql,
     parameters: compiled.parameters.map((p) => (p instanceof Slot ? p.index : { constant: p })),

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Compilable, Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { deleteExpiredPrefix, dropIfWithoutColumn } from '../db/expiring-rows.ts'
+import { createExpiringTable, deleteExpiredPrefix } from '../db/expiring-rows.ts'
+import { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'
 import { randomBytesPooled } from '../random.ts'
 
 /** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
@@ -148,36 +149,18 @@ export class SessionStore {
       this.ready.set(kysely, ready)
     }
     const statements = await ready
-    const parameters = (statement: CompiledStatement, values: readonly unknown[]) =>
-      statement.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
-    const run = (statement: CompiledStatement, values: readonly unknown[]) =>
-      database.runCompiled(statement.sql, parameters(statement, values))
+    const run = (statement: CompiledShape, values: readonly unknown[]) =>
+      database.runCompiled(statement.sql, bindShape(statement, values))
     // Writes go through the database's group commit: concurrent logins share one commit.
     return { db: kysely, statements, run, write: run }
   }
 }
 
-/** Stands for the value at `index` while a statement is compiled. */
-class Slot {
-  constructor(readonly index: number) {}
-}
-
-interface CompiledStatement {
-  sql: string
-  /** For each SQL parameter: the index of the value it takes, or a constant kysely put in. */
-  parameters: Array<number | { constant: unknown }>
-}
-
 type SessionStatements = ReturnType<typeof compileStatements>
-
-function compiled(query: Compilable): CompiledStatement {
-  const { sql, parameters } = query.compile()
-  return { sql, parameters: parameters.map((p) => (p instanceof Slot ? p.index : { constant: p })) }
-}
 
 /** Built with kysely once per database (its own dialect), then run with new values at each call. */
 function compileStatements(db: Kysely<any>) {
-  const v = (index: number) => new Slot(index) as unknown as string
+  const v = (index: number) => slot(index) as string
   const byId = (offset: number) =>
     db
       .selectFrom(TABLE)
@@ -185,7 +168,7 @@ function compileStatements(db: Kysely<any>) {
       .where('secret_hash', '=', v(offset + 1))
       .where('expires_at_ms', '>', v(offset + 2))
   return {
-    insert: compiled(
+    insert: compileShape(
       db
         .insertInto(TABLE)
         .values({
@@ -198,27 +181,21 @@ function compileStatements(db: Kysely<any>) {
         })
         .returning('id'),
     ),
-    select: compiled(byId(0).select(['user_json', 'created_at_ms', 'expires_at_ms'])),
-    selectId: compiled(byId(0).select('id')),
-    delete: compiled(db.deleteFrom(TABLE).where('id', '=', v(0)).where('secret_hash', '=', v(1))),
+    select: compileShape(byId(0).select(['user_json', 'created_at_ms', 'expires_at_ms'])),
+    selectId: compileShape(byId(0).select('id')),
+    delete: compileShape(db.deleteFrom(TABLE).where('id', '=', v(0)).where('secret_hash', '=', v(1))),
   }
 }
 
 async function createTable(db: Kysely<any>): Promise<void> {
   // A table of the earlier layout (keyed by the hash of the whole id) cannot find sessions by row id:
   // it is replaced, and whoever was logged in logs in again once.
-  await dropIfWithoutColumn(db, TABLE, 'id')
-  await db.schema
-    .createTable(TABLE)
-    .ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey())
-    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
-    .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
-    .addColumn('user_key', 'varchar(255)', (c) => c.notNull())
-    .addColumn('user_json', 'text', (c) => c.notNull())
-    .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-    .execute()
+  await createExpiringTable(db, TABLE, (table) =>
+    table
+      .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
+      .addColumn('user_key', 'varchar(255)', (c) => c.notNull())
+      .addColumn('user_json', 'text', (c) => c.notNull()),
+  )
 }
 
 /** The row id and secret hash of a session id in a cookie; undefined when it is not one. */

@@ -11,9 +11,10 @@
  * exactly one exchanges the code.
  */
 import { timingSafeEqual } from 'node:crypto'
-import type { Compilable, Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../../../../runtime/db/database.ts'
-import { deleteExpiredPrefix, dropIfWithoutColumn } from '../../../../runtime/db/expiring-rows.ts'
+import { createExpiringTable, deleteExpiredPrefix } from '../../../../runtime/db/expiring-rows.ts'
+import { bindShape, type CompiledShape, compileShape, slot } from '../../../../runtime/db/statement-shapes.ts'
 import type { SessionUser } from '../../../../runtime/http/sessions.ts'
 import type { LoginPageKind } from './pages.ts'
 
@@ -130,7 +131,7 @@ export class LoginStateStore {
   /** Stores a new pending state; returns its row id, the selector the state carries. */
   async create(state: NewLoginState): Promise<number> {
     await this.#sweep(state.nowMs)
-    const { rows } = await this.#write(this.#statements.insert, [
+    const { rows } = await this.#run(this.#statements.insert, [
       state.secretHash,
       state.loginType,
       state.browserHash,
@@ -179,7 +180,7 @@ export class LoginStateStore {
     nowMs: number,
   ): Promise<void> {
     const outcome = JSON.stringify({ user, sessionRef })
-    const written = this.#write(this.#statements.setOutcome, ['done', outcome, nowMs, state.rowId])
+    const written = this.#run(this.#statements.setOutcome, ['done', outcome, nowMs, state.rowId])
     const settled = written.then(
       () => undefined,
       () => undefined,
@@ -194,7 +195,7 @@ export class LoginStateStore {
 
   /** Records the page a claimed login ended on. */
   async fail(state: StateRef, outcome: FailedOutcome, nowMs: number): Promise<void> {
-    await this.#write(this.#statements.setOutcome, ['failed', JSON.stringify(outcome), nowMs, state.rowId])
+    await this.#run(this.#statements.setOutcome, ['failed', JSON.stringify(outcome), nowMs, state.rowId])
   }
 
   /** The state this reference names, if its row exists and its secret matches. */
@@ -241,15 +242,10 @@ export class LoginStateStore {
     }
   }
 
-  async #run(statement: CompiledStatement, values: readonly unknown[]) {
+  /** Writes among them go through the database's group commit (runtime/db/group-commit.ts). */
+  async #run(statement: CompiledShape, values: readonly unknown[]) {
     await this.#ready
-    return this.#database.runCompiled(statement.sql, parametersOf(statement, values))
-  }
-
-  /** Writes go through the database's group commit (runtime/db/group-commit.ts). */
-  async #write(statement: CompiledStatement, values: readonly unknown[]) {
-    await this.#ready
-    return this.#database.runCompiled(statement.sql, parametersOf(statement, values))
+    return this.#database.runCompiled(statement.sql, bindShape(statement, values))
   }
 
   async #sweep(nowMs: number): Promise<void> {
@@ -260,29 +256,9 @@ export class LoginStateStore {
   }
 }
 
-/** Stands for the value at `index` while a statement is compiled. */
-class Slot {
-  constructor(readonly index: number) {}
-}
-
-interface CompiledStatement {
-  sql: string
-  /** For each SQL parameter: the index of the value it takes, or a constant kysely put in. */
-  parameters: Array<number | { constant: unknown }>
-}
-
-function parametersOf(statement: CompiledStatement, values: readonly unknown[]): unknown[] {
-  return statement.parameters.map((p) => (typeof p === 'number' ? values[p] : p.constant))
-}
-
-function compiled(query: Compilable): CompiledStatement {
-  const { sql, parameters } = query.compile()
-  return { sql, parameters: parameters.map((p) => (p instanceof Slot ? p.index : { constant: p })) }
-}
-
 /** The store's statements, with `v(i)` standing for the i-th value a call passes. */
 function compileStatements(db: Kysely<any>) {
-  const v = (index: number) => new Slot(index) as unknown as string
+  const v = (index: number) => slot(index) as string
   const claimable = (offset: number) =>
     db
       .updateTable(TABLE)
@@ -293,7 +269,7 @@ function compileStatements(db: Kysely<any>) {
       .where('browser_hash', '=', v(offset + 3))
       .where('expires_at_ms', '>', v(offset + 4))
   return {
-    insert: compiled(
+    insert: compileShape(
       db
         .insertInto(TABLE)
         .values({
@@ -307,24 +283,26 @@ function compileStatements(db: Kysely<any>) {
         })
         .returning('id'),
     ),
-    claimToConsume: compiled(
+    claimToConsume: compileShape(
       claimable(1)
         .set({ status: 'consuming', code_hash: v(0) })
         .returning('redirect_target'),
     ),
-    claimAsFailed: compiled(
+    claimAsFailed: compileShape(
       claimable(2)
         .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
         .returning('redirect_target'),
     ),
-    setOutcome: compiled(
+    setOutcome: compileShape(
       db
         .updateTable(TABLE)
         .set({ status: v(0), outcome_json: v(1), finished_at_ms: v(2) })
         .where('id', '=', v(3))
         .where('status', '=', 'consuming'),
     ),
-    read: compiled(db.selectFrom(TABLE).selectAll().where('id', '=', v(0)).where('secret_hash', '=', v(1))),
+    read: compileShape(
+      db.selectFrom(TABLE).selectAll().where('id', '=', v(0)).where('secret_hash', '=', v(1)),
+    ),
   }
 }
 
@@ -354,22 +332,16 @@ function toStoredState(row: Row): StoredState {
 async function createTable(db: Kysely<any>): Promise<void> {
   // Pending states are minutes old: a table of the earlier layout (keyed by the state's hash) is
   // replaced rather than migrated; a login in flight across the upgrade starts again.
-  await dropIfWithoutColumn(db, TABLE, 'id')
-  await db.schema
-    .createTable(TABLE)
-    .ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey())
-    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
-    .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
-    .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
-    .addColumn('redirect_target', 'text', (c) => c.notNull())
-    .addColumn('status', 'varchar(16)', (c) => c.notNull())
-    .addColumn('code_hash', 'varchar(64)')
-    .addColumn('outcome_json', 'text')
-    .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-    .addColumn('finished_at_ms', 'bigint')
-    .execute()
+  await createExpiringTable(db, TABLE, (table) =>
+    table
+      .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
+      .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('redirect_target', 'text', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('code_hash', 'varchar(64)')
+      .addColumn('outcome_json', 'text')
+      .addColumn('finished_at_ms', 'bigint'),
+  )
 }
 
 function sleep(ms: number): Promise<void> {
