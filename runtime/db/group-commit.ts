@@ -57,11 +57,12 @@ export class GroupCommit {
 
   /** Commits the writes waiting for the end of this turn now (before the connection closes). */
   flushNow(): void {
-    if (this.#pending.length > 0) this.#flush()
+    this.#flush()
   }
 
   #flush(): void {
     const writes = this.#pending
+    // Nothing left when flushNow ran before this turn's scheduled flush.
     if (writes.length === 0) return
     this.#pending = []
     const connection = this.#connection
