@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { ChildMessage, ReportedProblem } from './dev-child.ts'
 import { STANDBY_ENV, SUPERVISED_ENV } from './dev-child.ts'
+import { realFile } from './loaded-code.ts'
 
 export interface AppProcessOptions {
   /** `node` arguments that start the app: it serves HTTP on PORT/HOST and reports ready over IPC. */
@@ -28,6 +29,8 @@ export class AppProcess {
   readonly exited: Promise<number | string>
   readyAt = 0
   private stopping = false
+  /** Real paths of the source files the process imported, as it reported them; undefined: unknown. */
+  private codeFiles: Set<string> | undefined
 
   private constructor(child: ChildProcess) {
     this.child = child
@@ -35,6 +38,7 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)))
     child.on('message', (message: ChildMessage) => {
       if (message?.type === 'jit:problems') this.problems = message.problems
+      if (message?.type === 'jit:code-loaded') for (const file of message.files) this.codeFiles?.add(file)
     })
   }
 
@@ -64,6 +68,14 @@ export class AppProcess {
       child.stderr?.setEncoding('utf8').on('data', (text: string) => output(text, 'stderr'))
     }
     return new AppProcess(child)
+  }
+
+  /**
+   * Whether the process runs `file` as code, so that an edit to it needs a new process: true when it
+   * imported the file, and whenever it did not say what it imported.
+   */
+  runsCode(file: string): boolean {
+    return this.codeFiles === undefined || this.codeFiles.has(realFile(file))
   }
 
   /** Whether the process has exited. */
@@ -106,6 +118,7 @@ export class AppProcess {
         cleanup()
         this.port = message.port
         this.problems = message.problems
+        if (message.codeFiles) this.codeFiles = new Set(message.codeFiles)
         this.readyAt = performance.now()
         resolve()
       }

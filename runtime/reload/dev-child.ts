@@ -3,6 +3,7 @@
  * that tells the child it is supervised, and the messages the child sends over the IPC channel.
  * Kept apart from supervisor.ts so that the app process never loads the supervisor's code.
  */
+import { loadedCodeFiles, onCodeLoaded } from './loaded-code.ts'
 
 /** Set to "1" in the environment of an app process run by the dev supervisor. */
 export const SUPERVISED_ENV = 'JIT_DEV_SUPERVISED'
@@ -21,6 +22,17 @@ export interface ChildReadyMessage {
   type: 'jit:ready'
   port: number
   problems: ReportedProblem[]
+  /**
+   * The real paths of the source files the process imported so far (see loaded-code.ts); absent when
+   * it cannot tell, and then every code edit restarts it.
+   */
+  codeFiles?: string[]
+}
+
+/** Sent after ready when the process imports more source files (a Type first used by a reload). */
+export interface ChildCodeLoadedMessage {
+  type: 'jit:code-loaded'
+  files: string[]
 }
 
 /** Sent after each hot reload in the child, so that the supervisor compares code edits with the present. */
@@ -29,7 +41,7 @@ export interface ChildProblemsMessage {
   problems: ReportedProblem[]
 }
 
-export type ChildMessage = ChildReadyMessage | ChildProblemsMessage
+export type ChildMessage = ChildReadyMessage | ChildProblemsMessage | ChildCodeLoadedMessage
 
 /** Whether this process is an app process run by the dev supervisor. */
 export function isSupervised(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -47,11 +59,31 @@ export function isSupervised(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 export function reportReadyToSupervisor(info: { port: number; problems: readonly ProblemLike[] }): void {
   if (!isSupervised()) return
-  sendToSupervisor({ type: 'jit:ready', port: info.port, problems: reportProblems(info.problems) })
+  sendToSupervisor({
+    type: 'jit:ready',
+    port: info.port,
+    problems: reportProblems(info.problems),
+    codeFiles: loadedCodeFiles(),
+  })
+  reportCodeLoadedFromNowOn()
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
   // A listener refs the IPC channel, which would keep this process alive after its server and app have
   // closed on SIGTERM: the supervisor would then have to kill it, requests in flight and all.
   process.channel?.unref()
+}
+
+/** Sends the files imported after ready, a batch per turn of the event loop. */
+function reportCodeLoadedFromNowOn(): void {
+  let batch: string[] = []
+  onCodeLoaded((file) => {
+    if (batch.length === 0) {
+      setImmediate(() => {
+        sendToSupervisor({ type: 'jit:code-loaded', files: batch })
+        batch = []
+      })
+    }
+    batch.push(file)
+  })
 }
 
 /** What the runtime's JitError offers; kept structural so that this file imports nothing. */

@@ -169,9 +169,13 @@ class Supervisor implements DevSupervisor {
     const files = [...batch.keys()]
     if (files.some((file) => path.basename(file) === 'app.json')) this.followAppStack()
     const codeFiles = files.filter(isCodeFile)
+    // Only files the app process imported need a new one: the bundler serves an edited browser file
+    // from the running process, and a file nothing imported yet is read fresh when something does.
+    const live = this.live
+    const running = live ? codeFiles.filter((file) => live.runsCode(file)) : codeFiles
     // The standby imported the framework's code: an edit there makes it stale.
-    if (codeFiles.some((file) => isInside(file, FRAMEWORK_ROOT))) await this.dropStandby()
-    const code = codeFiles.map(relative)
+    if (running.some((file) => isInside(file, FRAMEWORK_ROOT))) await this.dropStandby()
+    const code = running.map(relative)
     if (this.crashed) {
       this.crashed = false
       // A restart that was already under way when the process crashed may have replaced it by now.

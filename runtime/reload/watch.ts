@@ -4,6 +4,7 @@ import { watch } from 'chokidar'
 import type { JitApp, ReloadResult } from '../app.ts'
 import type { Logger } from '../log.ts'
 import { isSupervised, reportProblems, sendToSupervisor } from './dev-child.ts'
+import { runsCode } from './loaded-code.ts'
 import { MissedWriteCheck } from './missed-writes.ts'
 import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
 import { type ChangeKind, ReloadQueue } from './queue.ts'
@@ -18,9 +19,10 @@ const RECENT_MS = 150
 
 export interface WatchOptions {
   /**
-   * Called with edited TypeScript/JavaScript files (relative to the working directory): a running
-   * process keeps the modules it imported, so such an edit needs a restart. Default: a warning,
-   * except under the dev supervisor, which restarts the app for code edits by itself.
+   * Called with edited TypeScript/JavaScript files this process imported (relative to the working
+   * directory; every edited one when the process does not know what it imported): a running process
+   * keeps the modules it imported, so such an edit needs a restart. Default: a warning, except under
+   * the dev supervisor, which restarts the app for those edits by itself.
    */
   onCodeChange?: (files: string[]) => void
 }
@@ -54,7 +56,14 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
   const queue = new ReloadQueue(
     async (batch) => {
       const edited = [...batch].filter(([file, kind]) => kind === 'change' && isCodeFile(file))
-      if (edited.length > 0) onCodeChange(edited.map(([file]) => relative(file)))
+      const running = edited.filter(([file]) => runsCode(file)).map(([file]) => relative(file))
+      if (running.length > 0) onCodeChange(running)
+      const notRunning = edited.filter(([file]) => !runsCode(file)).map(([file]) => relative(file))
+      if (notRunning.length > 0) {
+        log.info(
+          `${notRunning.join(', ')} changed: the server never imported it, so it applies without a restart (a browser bundle that includes it is rebuilt on its next request)`,
+        )
+      }
       try {
         // After a refusal, read everything again: whatever was half-written is read whole.
         await app.reload(app.refusedReload ? undefined : changedPaths(batch))
@@ -73,8 +82,9 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
   watcher.on('all', (event, file, stats?: Stats) => {
     const isFileEvent = event === 'add' || event === 'change' || event === 'unlink'
     if (isFileEvent && !isWatchedFile(file)) return
-    // Under the supervisor a code edit restarts the whole process; reloading first is wasted work.
-    if (supervised && isFileEvent && isCodeFile(file)) return
+    // Under the supervisor an edit to code this process imported restarts it; reloading first is wasted
+    // work. Other code (browser code, a Type's file nothing imported yet) is this process's to apply.
+    if (supervised && isFileEvent && isCodeFile(file) && runsCode(file)) return
     if (event === 'add' || event === 'change') missed.seen(file, stats)
     recent.set(file, performance.now())
     queue.add(file, event as ChangeKind)

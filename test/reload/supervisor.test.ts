@@ -11,6 +11,7 @@ import { greeterFamily } from '../helpers/greeters.ts'
 import { appJson, writeTempTree } from '../helpers/temp-app.ts'
 
 const register = fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))
+const jitBin = fileURLToPath(new URL('../../bin/jit.mjs', import.meta.url))
 const devApp = fileURLToPath(new URL('./fixtures/dev-app.ts', import.meta.url))
 const superviseThenClose = fileURLToPath(new URL('./fixtures/supervise-then-close.ts', import.meta.url))
 /** App processes start in seconds on a loaded machine: every wait here is generous. */
@@ -31,12 +32,12 @@ function greeterApp(): string {
   })
 }
 
-async function supervise(dir: string) {
+async function supervise(dir: string, childArgs = ['--import', register, devApp, dir]) {
   const log = memoryLogger()
   let output = ''
   const dev = await superviseDev({
     appDir: dir,
-    childArgs: ['--import', register, devApp, dir],
+    childArgs,
     port: 0,
     log,
     handleSignals: false,
@@ -56,7 +57,14 @@ async function supervise(dir: string) {
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
   }
-  return { dev, log, get, line, output: () => output }
+  const printed = async (pattern: RegExp) => {
+    const deadline = Date.now() + WAIT_MS
+    while (!pattern.test(output)) {
+      if (Date.now() > deadline) throw new Error(`the app process never printed ${pattern}:\n${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+  return { dev, log, get, line, printed, output: () => output }
 }
 
 /**
@@ -170,6 +178,61 @@ describe('jit dev supervisor', () => {
       )
       await line(/restarted in/)
       expect(await get('/greet')).toEqual({ status: 200, body: 'Hello, dear Ann!' })
+    },
+    TEST_MS,
+  )
+
+  it(
+    'under the real jit dev, an edit to browser code or to a Type nothing imported yet applies in the running process; an edit to a Type it imported restarts it',
+    async () => {
+      const dir = writeTempTree({
+        'app.json': appJson(),
+        ...greeterFamily,
+        'pages/Home/e.json': { title: 'Home', type: 'pages.StaticType', frontBundleEntry: 'main.ts' },
+        'pages/Home/Home.json': { path: '/' },
+        'pages/Home/index.html': '<!doctype html><html><head><title>Home</title></head><body></body></html>',
+        'pages/Home/main.ts': "document.body.dataset.banner = 'first banner'\n",
+      })
+      const { dev, get, line, printed, log } = await supervise(dir, [jitBin, 'dev', dir])
+      const pid = dev.appPid
+      const bundle = async () => (await get('/jit/bundles/pages.Home.js')).body
+      expect(await bundle()).toContain('first banner')
+
+      fs.writeFileSync(
+        path.join(dir, 'pages/Home/main.ts'),
+        "document.body.dataset.banner = 'second banner'\n",
+      )
+      await printed(/pages\/Home\/main\.ts changed: the server never imported it/)
+      expect(await bundle()).toContain('second banner')
+
+      // A new Instance of a new Type: its type.ts was never imported, so the running process imports it.
+      fs.mkdirSync(path.join(dir, 'greeters/LoudType'), { recursive: true })
+      fs.writeFileSync(
+        path.join(dir, 'greeters/LoudType/type.ts'),
+        fs
+          .readFileSync(path.join(dir, 'greeters/FriendlyType/type.ts'), 'utf8')
+          .replace('${config.greeting}, ${who}', '${config.greeting.toUpperCase()}, ${who}!'),
+      )
+      fs.writeFileSync(
+        path.join(dir, 'greeters/LoudType/e.json'),
+        JSON.stringify({ title: 'Loud', type: 'greeters.Meta' }),
+      )
+      fs.mkdirSync(path.join(dir, 'greeters/Loud'), { recursive: true })
+      fs.writeFileSync(path.join(dir, 'greeters/Loud/Loud.json'), JSON.stringify({ greeting: 'Hey' }))
+      fs.writeFileSync(
+        path.join(dir, 'greeters/Loud/e.json'),
+        JSON.stringify({ title: 'Loud', type: 'greeters.LoudType' }),
+      )
+      await printed(/reloaded in \d+ ms: .*added .*greeters\.Loud\b/)
+
+      // Now the process runs that Type's code: editing it needs a new process.
+      const loudType = path.join(dir, 'greeters/LoudType/type.ts')
+      fs.writeFileSync(loudType, fs.readFileSync(loudType, 'utf8').replace('toUpperCase()', 'toLowerCase()'))
+      const restart = await line(/restarted in \d+ ms: .*greeters\/LoudType\/type\.ts changed/)
+      // Restarts run one after another: one for main.ts or LoudType's first writes would be listed first.
+      expect(log.lines.filter((l) => l.includes('restarted'))).toEqual([restart])
+      expect(dev.appPid).not.toBe(pid)
+      expect(await bundle()).toContain('second banner')
     },
     TEST_MS,
   )
