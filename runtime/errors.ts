@@ -49,6 +49,7 @@ export const ErrorCodes = {
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
+  JIT_PORT_IN_USE: 'another process listens on the address to serve on',
   // Browser code and pages (runtime/http/frontend.ts, runtime/frontend/)
   JIT_FRONTEND_BUILD_FAILED:
     'a browser entry (frontBundleEntry) failed to compile; the message names file and line',
@@ -79,6 +80,16 @@ export interface ErrorLocation {
   element?: string
   line?: number
   column?: number
+}
+
+/** The error `jit dev` and `jit start` stop with when their address is taken. */
+export function portInUse(host: string, port: number, cause: unknown): JitError {
+  return new JitError(
+    'JIT_PORT_IN_USE',
+    `${host}:${port} is in use: stop what uses it, or set PORT`,
+    {},
+    { cause },
+  )
 }
 
 export class JitError extends Error {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { createApp } from '../app.ts'
+import { portInUse } from '../errors.ts'
 import { consoleLogger } from '../log.ts'
 import { reportReadyToSupervisor } from '../reload/dev-child.ts'
 import { awaitTurnIfStandby } from '../reload/standby.ts'
@@ -41,6 +42,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     await server.listen({ port, host })
   } catch (err) {
     await app.close()
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(host, port, err)
     throw err
   }
   reportReadyToSupervisor({ port: (server.server.address() as AddressInfo).port, problems: app.problems })

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { type FSWatcher, watch } from 'chokidar'
 import { FRAMEWORK_ROOT, loadAppStack } from '../elements/apps.ts'
+import { portInUse } from '../errors.ts'
 import { consoleLogger, type Logger } from '../log.ts'
 import { AppProcess } from './app-process.ts'
 import type { ReportedProblem } from './dev-child.ts'
@@ -73,7 +74,7 @@ export async function superviseDev(options: SuperviseDevOptions): Promise<DevSup
     proxy = await DevProxy.listen(port, host)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE') throw new Error(`${host}:${port} is in use: stop what uses it, or set PORT`)
+    if (code === 'EADDRINUSE') throw portInUse(host, port, err)
     throw err
   }
   const supervisor = new Supervisor(options, env, host, proxy)

@@ -29,6 +29,15 @@ function freePort(): Promise<number> {
   })
 }
 
+class ExitedEarly extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly output: string,
+  ) {
+    super(`the server exited with ${code} before serving:\n${output}`)
+  }
+}
+
 /** Resolves with everything printed once `pattern` appears; rejects if the process ends first. */
 function waitForOutput(process: ChildProcess, pattern: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -39,26 +48,46 @@ function waitForOutput(process: ChildProcess, pattern: RegExp): Promise<string> 
     }
     process.stdout!.on('data', onData)
     process.stderr!.on('data', onData)
-    process.once('exit', (code) =>
-      reject(new Error(`npm start exited with ${code} before serving:\n${output}`)),
-    )
+    process.once('exit', (code) => reject(new ExitedEarly(code, output)))
   })
+}
+
+/**
+ * Starts a server on a port that was free a moment ago, and again on another one if some other process
+ * took it in between (it then stops with JIT_PORT_IN_USE). Resolves with its URL once `ready` is printed.
+ */
+async function startOnFreePort(
+  start: (port: number) => ChildProcess,
+  ready: (escapedUrl: string) => RegExp,
+): Promise<{ url: string; output: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    child = start(port)
+    try {
+      return { url, output: await waitForOutput(child, ready(url.replace(/\./g, '\\.'))) }
+    } catch (error) {
+      const portTaken = error instanceof ExitedEarly && error.output.includes('JIT_PORT_IN_USE')
+      if (!portTaken || attempt === 3) throw error
+    }
+  }
 }
 
 describe('npm start', () => {
   it(
     'serves the demo page and prints the URL it is at',
     async () => {
-      const port = await freePort()
       const { HOST: _host, PUBLIC_URL: _publicUrl, ...env } = process.env
-      child = spawn('npm', ['start'], {
-        cwd: REPO_ROOT,
-        env: { ...env, PORT: String(port) },
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      const url = `http://127.0.0.1:${port}`
-      const output = await waitForOutput(child, new RegExp(`at ${url.replace(/\./g, '\\.')}\\b`))
+      const { url, output } = await startOnFreePort(
+        (port) =>
+          spawn('npm', ['start'], {
+            cwd: REPO_ROOT,
+            env: { ...env, PORT: String(port) },
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        (escapedUrl) => new RegExp(`at ${escapedUrl}\\b`),
+      )
       expect(output).toContain(`at ${url}`)
 
       const page = await fetch(`${url}/`)
@@ -88,7 +117,6 @@ describe('jit start', () => {
   it(
     'serves production: no sandbox mounted, the login goes to WeChat itself',
     async () => {
-      const port = await freePort()
       const {
         HOST: _host,
         PUBLIC_URL: _publicUrl,
@@ -96,19 +124,21 @@ describe('jit start', () => {
         WECHAT_API_BASE_URL: _a,
         ...env
       } = process.env
-      child = spawn(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
-        cwd: REPO_ROOT,
-        env: {
-          ...env,
-          PORT: String(port),
-          JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
-          WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
-        },
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      const url = `http://127.0.0.1:${port}`
-      await waitForOutput(child, new RegExp(`\\(production\\) at ${url.replace(/\./g, '\\.')}\\b`))
+      const { url } = await startOnFreePort(
+        (port) =>
+          spawn(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
+            cwd: REPO_ROOT,
+            env: {
+              ...env,
+              PORT: String(port),
+              JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
+              WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+            },
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        (escapedUrl) => new RegExp(`\\(production\\) at ${escapedUrl}\\b`),
+      )
       const sandbox = await fetch(`${url}/__sandbox/wechat/connect/oauth2/authorize?appid=x`)
       expect(sandbox.status).toBe(404)
       const login = await fetch(`${url}${LOGIN}?redirectUrl=%2F`, { redirect: 'manual' })
@@ -116,6 +146,38 @@ describe('jit start', () => {
       expect(String(login.headers.get('location'))).toMatch(
         /^https:\/\/open\.weixin\.qq\.com\/connect\/oauth2\/authorize\?appid=wx5a3c7f1e9b2d4680&redirect_uri=/,
       )
+    },
+    STARTUP_TIMEOUT_MS + 30_000,
+  )
+
+  it(
+    'stops with JIT_PORT_IN_USE, and says what to do, when the port is taken',
+    async () => {
+      const taken = net.createServer()
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+      const { port } = taken.address() as net.AddressInfo
+      try {
+        child = spawn(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            HOST: '127.0.0.1',
+            PORT: String(port),
+            JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
+            WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+          },
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+        const exit = await waitForOutput(child, /never printed/).catch((error: unknown) => error)
+        expect(exit).toBeInstanceOf(ExitedEarly)
+        expect((exit as ExitedEarly).code).toBe(1)
+        expect((exit as ExitedEarly).output.trim()).toBe(
+          `jit start: 127.0.0.1:${port} is in use: stop what uses it, or set PORT (JIT_PORT_IN_USE)`,
+        )
+      } finally {
+        taken.close()
+      }
     },
     STARTUP_TIMEOUT_MS + 30_000,
   )
