@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
-import {
-  APPS,
-  CALLBACK,
-  DEMO,
-  exchange,
-  rawRequest,
-  SECRETS,
-  sns,
-  startSandbox,
-  tokensFor,
-} from './helpers.ts'
+import { APPS, CALLBACK, DEMO, exchange, rawRequest, SECRETS, sns, tokensFor, useSandbox } from './helpers.ts'
 
 let sandbox: RunningWechatSandbox
-beforeAll(async () => {
-  sandbox = await startSandbox()
+useSandbox((started) => {
+  sandbox = started
 })
-afterAll(async () => {
-  await sandbox.close()
-})
-beforeEach(() => sandbox.reset())
 
 async function admin(method: string, path: string, body?: unknown) {
   const response = await rawRequest(`${sandbox.adminUrl}${path}`, {

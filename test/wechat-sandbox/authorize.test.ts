@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import {
   APPS,
@@ -8,18 +8,14 @@ import {
   exchange,
   orderedParams,
   rawRequest,
-  startSandbox,
   submitConsent,
+  useSandbox,
 } from './helpers.ts'
 
 let sandbox: RunningWechatSandbox
-beforeAll(async () => {
-  sandbox = await startSandbox()
+useSandbox((started) => {
+  sandbox = started
 })
-afterAll(async () => {
-  await sandbox.close()
-})
-beforeEach(() => sandbox.reset())
 
 const open = (params: [string, string][], headers?: Record<string, string>) =>
   rawRequest(authorizeUrl(sandbox, params), { headers })

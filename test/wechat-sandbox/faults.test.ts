@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import {
   APPS,
@@ -12,16 +12,13 @@ import {
   sns,
   startSandbox,
   tokensFor,
+  useSandbox,
 } from './helpers.ts'
 
 let sandbox: RunningWechatSandbox
-beforeAll(async () => {
-  sandbox = await startSandbox()
+useSandbox((started) => {
+  sandbox = started
 })
-afterAll(async () => {
-  await sandbox.close()
-})
-beforeEach(() => sandbox.reset())
 
 const auth = (tokens: Record<string, any>) =>
   sns(sandbox, '/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })

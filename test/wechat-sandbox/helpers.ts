@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 import {
   type RunningWechatSandbox,
   type StartWechatSandboxOptions,
@@ -26,6 +27,27 @@ export const CALLBACK = 'http://127.0.0.1:3000/auth/callback'
 
 export async function startSandbox(options: StartWechatSandboxOptions = {}): Promise<RunningWechatSandbox> {
   return startWechatSandbox({ port: 0, ...options })
+}
+
+/**
+ * One sandbox for the tests of a file, reset before each test and closed after the last.
+ *
+ * @example
+ * let sandbox: RunningWechatSandbox
+ * useSandbox((started) => {
+ *   sandbox = started
+ * })
+ */
+export function useSandbox(receive: (sandbox: RunningWechatSandbox) => void): void {
+  let sandbox: RunningWechatSandbox | undefined
+  beforeAll(async () => {
+    sandbox = await startSandbox()
+    receive(sandbox)
+  })
+  afterAll(async () => {
+    await sandbox?.close()
+  })
+  beforeEach(() => sandbox?.reset())
 }
 
 export interface RawResponse {

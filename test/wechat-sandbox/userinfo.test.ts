@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
-import { APPS, rawRequest, sns, startSandbox, tokensFor } from './helpers.ts'
+import { APPS, rawRequest, sns, tokensFor, useSandbox } from './helpers.ts'
 
 let sandbox: RunningWechatSandbox
-beforeAll(async () => {
-  sandbox = await startSandbox()
+useSandbox((started) => {
+  sandbox = started
 })
-afterAll(async () => {
-  await sandbox.close()
-})
-beforeEach(() => sandbox.reset())
 
 const userinfo = (accessToken?: string, openid?: string, lang?: string) =>
   sns(sandbox, '/sns/userinfo', { access_token: accessToken, openid, lang })

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { encodeWechatJson } from '../../types/auths/loginTypes/WechatPublicType/sandbox/wire.ts'
-import { codeFor, exchange, sns, startSandbox, tokensFor } from './helpers.ts'
+import { codeFor, exchange, sns, tokensFor, useSandbox } from './helpers.ts'
 
 let sandbox: RunningWechatSandbox
-beforeAll(async () => {
-  sandbox = await startSandbox()
+useSandbox((started) => {
+  sandbox = started
 })
-afterAll(async () => {
-  await sandbox.close()
-})
-beforeEach(() => sandbox.reset())
 
 describe("the bytes of WeChat's answers", () => {
   it('HTTP 200 text/plain for successes and errors alike', async () => {
