@@ -1,51 +1,25 @@
 import { inspect } from 'node:util'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
-  type WechatAttemptEvent,
   WechatNetworkError,
-  WechatOAuthClient,
-  type WechatOAuthClientOptions,
   WechatProtocolError,
 } from '../../types/auths/loginTypes/WechatPublicType/client/index.ts'
 import {
   ACCESS_TOKEN,
   type Answer,
-  APP_ID,
   APP_SECRET,
-  type FakeWechat,
+  CODE,
   json,
   OPENID,
   REFRESH_TOKEN,
   startFakeWechat,
+  TOKEN,
   tokenBody,
+  USERINFO,
+  useFakeWechat,
 } from './fake-wechat.ts'
 
-const CODE = '061Ab2Ga1Lx9ZF0xYyJa1RrbAC4Ab2GK'
-const TOKEN = '/sns/oauth2/access_token'
-const USERINFO = '/sns/userinfo'
-
-let wechat: FakeWechat
-let client: WechatOAuthClient
-let events: WechatAttemptEvent[]
-
-function connect(options: WechatOAuthClientOptions = {}): WechatOAuthClient {
-  events = []
-  return new WechatOAuthClient(APP_ID, APP_SECRET, {
-    apiBaseUrl: wechat.baseUrl,
-    retryBaseDelayMs: 5,
-    onAttempt: (event) => events.push(event),
-    ...options,
-  })
-}
-
-beforeEach(async () => {
-  wechat = await startFakeWechat()
-  client = connect()
-})
-afterEach(async () => {
-  await client.close()
-  await wechat.close()
-})
+const t = useFakeWechat({ retryBaseDelayMs: 5 })
 
 describe('answers that are not a usable success are protocol errors, never echoed', () => {
   const cases: [string, Answer, string][] = [
@@ -71,57 +45,57 @@ describe('answers that are not a usable success are protocol errors, never echoe
   ]
 
   it.each(cases)('%s', async (_, answer, problem) => {
-    wechat.script(TOKEN, answer)
-    const error = await client.validateAuthorizationCode(CODE).catch((e) => e)
+    t.wechat.script(TOKEN, answer)
+    const error = await t.client.validateAuthorizationCode(CODE).catch((e) => e)
     expect(error).toBeInstanceOf(WechatProtocolError)
     expect(error).toMatchObject({ code: 'WECHAT_PROTOCOL_ERROR', problem, endpoint: TOKEN })
     expect(error.message).not.toContain('leak')
     expect(error.message).not.toContain('xxxx')
-    expect(wechat.codePresentations(CODE)).toBe(1)
+    expect(t.wechat.codePresentations(CODE)).toBe(1)
   })
 
   it('names the missing fields without their values', async () => {
-    wechat.script(TOKEN, json({ ...tokenBody(), access_token: 12345678, openid: undefined }))
-    const error = await client.validateAuthorizationCode(CODE).catch((e) => e)
+    t.wechat.script(TOKEN, json({ ...tokenBody(), access_token: 12345678, openid: undefined }))
+    const error = await t.client.validateAuthorizationCode(CODE).catch((e) => e)
     expect(error.issues).toEqual(['access_token: invalid_type', 'openid: invalid_type'])
     expect(error.message).not.toContain('12345678')
   })
 
   it('a huge body does not poison the connection pool for the next call', async () => {
-    wechat.script(USERINFO, { body: `{"pad":"${'x'.repeat(200_000)}"}` })
-    await expect(client.getUserInfo(ACCESS_TOKEN, OPENID)).rejects.toMatchObject({ problem: 'too_large' })
-    await expect(client.getUserInfo(ACCESS_TOKEN, OPENID)).resolves.toMatchObject({ openid: OPENID })
+    t.wechat.script(USERINFO, { body: `{"pad":"${'x'.repeat(200_000)}"}` })
+    await expect(t.client.getUserInfo(ACCESS_TOKEN, OPENID)).rejects.toMatchObject({ problem: 'too_large' })
+    await expect(t.client.getUserInfo(ACCESS_TOKEN, OPENID)).resolves.toMatchObject({ openid: OPENID })
   })
 })
 
 describe('timeouts', () => {
   it('a hanging code exchange ends at the attempt timeout, timed out, not retried', async () => {
-    client = connect({ attemptTimeoutMs: 300, totalDeadlineMs: 5000 })
-    wechat.script(TOKEN, { hang: true })
+    t.client = t.connect({ attemptTimeoutMs: 300, totalDeadlineMs: 5000 })
+    t.wechat.script(TOKEN, { hang: true })
     const startedAt = performance.now()
-    const error = await client.validateAuthorizationCode(CODE).catch((e) => e)
+    const error = await t.client.validateAuthorizationCode(CODE).catch((e) => e)
     const elapsedMs = performance.now() - startedAt
     expect(error).toBeInstanceOf(WechatNetworkError)
     expect(error).toMatchObject({ timedOut: true, action: 'restart_authorization' })
     expect(elapsedMs).toBeGreaterThanOrEqual(290)
     expect(elapsedMs).toBeLessThan(5000)
-    expect(wechat.codePresentations(CODE)).toBe(1)
+    expect(t.wechat.codePresentations(CODE)).toBe(1)
   })
 
   it('the total deadline ends a call whose attempt timeout is longer', async () => {
-    client = connect({ attemptTimeoutMs: 60_000, totalDeadlineMs: 400 })
-    wechat.setDefault(USERINFO, { hang: true })
+    t.client = t.connect({ attemptTimeoutMs: 60_000, totalDeadlineMs: 400 })
+    t.wechat.setDefault(USERINFO, { hang: true })
     const startedAt = performance.now()
-    const error = await client.getUserInfo(ACCESS_TOKEN, OPENID).catch((e) => e)
+    const error = await t.client.getUserInfo(ACCESS_TOKEN, OPENID).catch((e) => e)
     expect(error).toMatchObject({ name: 'WechatNetworkError', timedOut: true, action: 'retry' })
     expect(performance.now() - startedAt).toBeLessThan(10_000)
-    expect(events.map((e) => e.outcome)).toEqual(['timeout'])
+    expect(t.events.map((e) => e.outcome)).toEqual(['timeout'])
   })
 
   it('a body that stalls halfway also times out', async () => {
-    client = connect({ attemptTimeoutMs: 300 })
-    wechat.script(USERINFO, { body: '{"openid":"x"', delayMs: 60_000 })
-    await expect(client.getUserInfo(ACCESS_TOKEN, OPENID)).rejects.toMatchObject({ timedOut: true })
+    t.client = t.connect({ attemptTimeoutMs: 300 })
+    t.wechat.script(USERINFO, { body: '{"openid":"x"', delayMs: 60_000 })
+    await expect(t.client.getUserInfo(ACCESS_TOKEN, OPENID)).rejects.toMatchObject({ timedOut: true })
   })
 })
 
@@ -152,34 +126,34 @@ describe('no secret, code or token in any error or hook event', () => {
       '/sns/oauth2/refresh_token',
       '/sns/userinfo',
     ] as const) {
-      wechat.setDefault(endpoint, answer)
+      t.wechat.setDefault(endpoint, answer)
     }
     const errors = [
-      await client.validateAuthorizationCode(CODE).catch((e) => e),
-      await client.refreshAccessToken(REFRESH_TOKEN).catch((e) => e),
-      await client.getUserInfo(ACCESS_TOKEN, OPENID).catch((e) => e),
+      await t.client.validateAuthorizationCode(CODE).catch((e) => e),
+      await t.client.refreshAccessToken(REFRESH_TOKEN).catch((e) => e),
+      await t.client.getUserInfo(ACCESS_TOKEN, OPENID).catch((e) => e),
     ]
     for (const error of errors) {
       expect(error).toBeInstanceOf(Error)
       expectClean(error)
       expectClean(error.message)
     }
-    expectClean(events)
+    expectClean(t.events)
   })
 
   it('a timeout', async () => {
-    client = connect({ attemptTimeoutMs: 200 })
-    wechat.setDefault(TOKEN, { hang: true })
-    const error = await client.validateAuthorizationCode(CODE).catch((e) => e)
+    t.client = t.connect({ attemptTimeoutMs: 200 })
+    t.wechat.setDefault(TOKEN, { hang: true })
+    const error = await t.client.validateAuthorizationCode(CODE).catch((e) => e)
     expect(error.timedOut).toBe(true)
     expectClean(error)
   })
 
   it('a refused connection', async () => {
-    await wechat.close()
-    const error = await client.validateAuthorizationCode(CODE).catch((e) => e)
+    await t.wechat.close()
+    const error = await t.client.validateAuthorizationCode(CODE).catch((e) => e)
     expect(error).toBeInstanceOf(WechatNetworkError)
     expectClean(error)
-    wechat = await startFakeWechat()
+    t.wechat = await startFakeWechat()
   })
 })

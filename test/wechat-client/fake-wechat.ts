@@ -4,6 +4,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterEach, beforeEach } from 'vitest'
+import {
+  type WechatAttemptEvent,
+  WechatOAuthClient,
+  type WechatOAuthClientOptions,
+} from '../../types/auths/loginTypes/WechatPublicType/client/index.ts'
 
 export const APP_ID = 'wx1234567890abcdef'
 export const APP_SECRET = 'f00dfacecafebeef0123456789abcdef'
@@ -148,4 +154,54 @@ export async function startFakeWechat(port = 0): Promise<FakeWechat> {
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** The code, and the paths of the endpoints, the client tests call. */
+export const CODE = '061Ab2Ga1Lx9ZF0xYyJa1RrbAC4Ab2GK'
+export const TOKEN = '/sns/oauth2/access_token'
+export const REFRESH = '/sns/oauth2/refresh_token'
+export const USERINFO = '/sns/userinfo'
+
+/** What `useFakeWechat` gives each test: the fake, a client of it, and the client's attempt events. */
+export interface FakeWechatClient {
+  wechat: FakeWechat
+  client: WechatOAuthClient
+  /** The attempts of the latest client `connect` made, in order. */
+  events: WechatAttemptEvent[]
+  /** A new client of the fake with `defaults` and then `options`; its events replace the last one's. */
+  connect(options?: WechatOAuthClientOptions): WechatOAuthClient
+}
+
+/**
+ * A fresh fake WeChat and a client of it for each test (closed after it).
+ *
+ * @example
+ * const t = useFakeWechat({ retryBaseDelayMs: 5 })
+ * it('...', async () => {
+ *   t.wechat.script(USERINFO, errcode(-1, 'system error'))
+ *   await t.client.getUserInfo(ACCESS_TOKEN, OPENID)
+ * })
+ */
+export function useFakeWechat(defaults: WechatOAuthClientOptions): FakeWechatClient {
+  const context = {
+    events: [] as WechatAttemptEvent[],
+    connect(options: WechatOAuthClientOptions = {}) {
+      context.events.length = 0
+      return new WechatOAuthClient(APP_ID, APP_SECRET, {
+        apiBaseUrl: context.wechat.baseUrl,
+        onAttempt: (event) => context.events.push(event),
+        ...defaults,
+        ...options,
+      })
+    },
+  } as FakeWechatClient
+  beforeEach(async () => {
+    context.wechat = await startFakeWechat()
+    context.client = context.connect()
+  })
+  afterEach(async () => {
+    await context.client.close()
+    await context.wechat.close()
+  })
+  return context
 }
