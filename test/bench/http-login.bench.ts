@@ -200,15 +200,21 @@ function loginFor(request: RunRequest, server: Pool, sandbox: Pool, codes: CodeS
     }
   }
   return async () => {
-    const token = await getJson(
-      sandbox,
-      `/sns/oauth2/access_token?appid=${APP_ID}&secret=${APP_SECRET}&code=${await codes.take()}&grant_type=authorization_code`,
-    )
-    await getJson(
-      sandbox,
-      `/sns/userinfo?access_token=${token.access_token}&openid=${token.openid}&lang=zh_CN`,
-    )
+    await exchangeAndRead(sandbox, await codes.take())
   }
+}
+
+/** What every variant asks WeChat for a login: the code's tokens, then the user's profile. */
+async function exchangeAndRead(pool: Pool, code: string) {
+  const token = await getJson(
+    pool,
+    `/sns/oauth2/access_token?appid=${APP_ID}&secret=${APP_SECRET}&code=${code}&grant_type=authorization_code`,
+  )
+  const user = await getJson(
+    pool,
+    `/sns/userinfo?access_token=${token.access_token}&openid=${token.openid}&lang=zh_CN`,
+  )
+  return { token, user }
 }
 
 function cookieOf(header: string | string[] | undefined, name: string): string | undefined {
@@ -347,14 +353,7 @@ async function startBare(sandboxUrl: string, dir: string): Promise<ServerUnderTe
   fastify.get<{ Querystring: { code?: string } }>('/cb', async (request, reply) => {
     const code = request.query.code
     if (typeof code !== 'string') return reply.code(400).send('no code')
-    const token = await getJson(
-      wechat,
-      `/sns/oauth2/access_token?appid=${APP_ID}&secret=${APP_SECRET}&code=${code}&grant_type=authorization_code`,
-    )
-    const user = await getJson(
-      wechat,
-      `/sns/userinfo?access_token=${token.access_token}&openid=${token.openid}&lang=zh_CN`,
-    )
+    const { token, user } = await exchangeAndRead(wechat, code)
     insert.run(token.openid, user.nickname, token.access_token, token.refresh_token, Date.now())
     return reply.redirect('/', 302)
   })
@@ -373,14 +372,7 @@ async function startBare(sandboxUrl: string, dir: string): Promise<ServerUnderTe
       const cookie = /(?:^|; )jit_login=([^;]*)/.exec(request.headers.cookie ?? '')?.[1]
       if (typeof code !== 'string' || !state || cookie !== state) return reply.code(400).send('bad state')
       if (takeState.run(state, Date.now() - 600_000).changes !== 1) return reply.code(400).send('expired')
-      const token = await getJson(
-        wechat,
-        `/sns/oauth2/access_token?appid=${APP_ID}&secret=${APP_SECRET}&code=${code}&grant_type=authorization_code`,
-      )
-      const user = await getJson(
-        wechat,
-        `/sns/userinfo?access_token=${token.access_token}&openid=${token.openid}&lang=zh_CN`,
-      )
+      const { token, user } = await exchangeAndRead(wechat, code)
       insert.run(token.openid, user.nickname, token.access_token, token.refresh_token, Date.now())
       reply.header('set-cookie', `jit_session=${randomBytes(32).toString('base64url')}; Path=/; HttpOnly`)
       return reply.redirect('/', 302)
