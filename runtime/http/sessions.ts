@@ -2,7 +2,12 @@ import { hash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { createExpiringTable, deleteExpiredPrefix } from '../db/expiring-rows.ts'
+import {
+  createExpiringTable,
+  deleteExpiredPrefix,
+  RowSelectors,
+  SELECTOR_PATTERN,
+} from '../db/expiring-rows.ts'
 import { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'
 import { randomBytesPooled } from '../random.ts'
 
@@ -40,20 +45,24 @@ const DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 /** Deleting expired sessions is a write; a process does it at most this often, not at every login. */
 const SWEEP_INTERVAL_MS = 60 * 1000
 
-/** A session id: 32 random bytes in base64url (the secret), then the row id in base 36 (the selector). */
-const SESSION_ID = /^([A-Za-z0-9_-]{43})([0-9a-z]{1,10})$/
+/** A session id: 32 random bytes in base64url (the secret), then its row's selector (the encrypted row id). */
+const SESSION_ID = new RegExp(`^([A-Za-z0-9_-]{43})(${SELECTOR_PATTERN})$`)
 
 /**
  * Login sessions in the app's database. The browser holds a session id in an HttpOnly, SameSite=Lax
- * cookie: a random secret (256 bits) followed by the session's row id. The table holds only the
- * secret's SHA-256, so a leaked database opens no session; the row id finds the row, so that sessions
- * are written at the end of the table instead of at a random place in an index of hashes. Every login
- * makes a new id: a cookie planted before login is never promoted.
+ * cookie: a random secret (256 bits) followed by the selector of the session's row (its id, encrypted:
+ * `RowSelectors`). The table holds only the secret's SHA-256, so a leaked database opens no session;
+ * the row id finds the row, so that sessions are written at the end of the table instead of at a
+ * random place in an index of hashes. Every login makes a new id: a cookie planted before login is
+ * never promoted.
  */
 export class SessionStore {
   private readonly options: SessionStoreOptions
   private readonly ttlSeconds: number
-  private readonly ready = new WeakMap<object, Promise<SessionStatements>>()
+  private readonly ready = new WeakMap<
+    object,
+    Promise<{ statements: SessionStatements; selectors: RowSelectors }>
+  >()
   private lastSweepMs = Number.NEGATIVE_INFINITY
 
   constructor(options: SessionStoreOptions) {
@@ -67,9 +76,9 @@ export class SessionStore {
    * `isOpen` about it later.
    */
   async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<{ ref: string }> {
-    const { db, statements, write } = await this.db()
+    const { db, statements, selectors, write } = await this.db()
     const now = this.now()
-    const previous = parseSessionId(request.cookies[SESSION_COOKIE])
+    const previous = parseSessionId(request.cookies[SESSION_COOKIE], selectors)
     if (previous) await write(statements.delete, [previous.rowId, previous.secretHash])
     if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
       this.lastSweepMs = now
@@ -86,7 +95,11 @@ export class SessionStore {
       now + this.ttlSeconds * 1000,
     ])
     const rowId = Number((rows[0] as { id: number | bigint }).id)
-    reply.setCookie(SESSION_COOKIE, `${secret}${rowId.toString(36)}`, this.cookieOptions(this.ttlSeconds))
+    reply.setCookie(
+      SESSION_COOKIE,
+      `${secret}${selectors.selectorOf(rowId)}`,
+      this.cookieOptions(this.ttlSeconds),
+    )
     return { ref: `${rowId}:${secretHash}` }
   }
 
@@ -100,9 +113,11 @@ export class SessionStore {
 
   /** The session of this request's cookie, or null (no cookie, malformed, unknown, expired). */
   async current(request: FastifyRequest): Promise<Session | null> {
-    const id = parseSessionId(request.cookies[SESSION_COOKIE])
+    const cookie = request.cookies[SESSION_COOKIE]
+    if (cookie === undefined) return null
+    const { statements, selectors, run } = await this.db()
+    const id = parseSessionId(cookie, selectors)
     if (!id) return null
-    const { statements, run } = await this.db()
     const { rows } = await run(statements.select, [id.rowId, id.secretHash, this.now()])
     const row = rows[0] as { user_json: string; created_at_ms: number; expires_at_ms: number } | undefined
     if (!row) return null
@@ -115,10 +130,11 @@ export class SessionStore {
 
   /** Ends this request's session, if any, and clears its cookie. */
   async close(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const id = parseSessionId(request.cookies[SESSION_COOKIE])
-    if (id) {
-      const { statements, run } = await this.db()
-      await run(statements.delete, [id.rowId, id.secretHash])
+    const cookie = request.cookies[SESSION_COOKIE]
+    if (cookie !== undefined) {
+      const { statements, selectors, run } = await this.db()
+      const id = parseSessionId(cookie, selectors)
+      if (id) await run(statements.delete, [id.rowId, id.secretHash])
     }
     reply.clearCookie(SESSION_COOKIE, this.cookieOptions(0))
   }
@@ -145,14 +161,17 @@ export class SessionStore {
     const kysely = database.kysely
     let ready = this.ready.get(kysely)
     if (!ready) {
-      ready = createTable(kysely).then(() => compileStatements(kysely))
+      ready = createTable(kysely).then(async () => ({
+        statements: compileStatements(kysely),
+        selectors: await RowSelectors.load(kysely, TABLE),
+      }))
       this.ready.set(kysely, ready)
     }
-    const statements = await ready
+    const { statements, selectors } = await ready
     const run = (statement: CompiledShape, values: readonly unknown[]) =>
       database.runCompiled(statement.sql, bindShape(statement, values))
     // Writes go through the database's group commit: concurrent logins share one commit.
-    return { db: kysely, statements, run, write: run }
+    return { db: kysely, statements, selectors, run, write: run }
   }
 }
 
@@ -199,10 +218,14 @@ async function createTable(db: Kysely<any>): Promise<void> {
 }
 
 /** The row id and secret hash of a session id in a cookie; undefined when it is not one. */
-function parseSessionId(id: string | undefined): { rowId: number; secretHash: string } | undefined {
+function parseSessionId(
+  id: string | undefined,
+  selectors: RowSelectors,
+): { rowId: number; secretHash: string } | undefined {
   const parts = id === undefined ? null : SESSION_ID.exec(id)
-  if (!parts) return undefined
-  return { rowId: Number.parseInt(parts[2], 36), secretHash: hashSecret(parts[1]) }
+  const rowId = parts ? selectors.rowIdOf(parts[2]) : undefined
+  if (!parts || rowId === undefined) return undefined
+  return { rowId, secretHash: hashSecret(parts[1]) }
 }
 
 function hashSecret(secret: string): string {

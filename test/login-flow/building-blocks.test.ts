@@ -41,24 +41,25 @@ describe('randomBytesPooled', () => {
   })
 })
 
-describe('state: a secret, then its row id', () => {
-  it('reads back the secret and row id it was made of, up to the largest id it can carry', () => {
+describe('state: a secret, then its row selector', () => {
+  it("reads back the secret and selector it was made of, within WeChat's 128 characters", () => {
     const secret = newStateSecret()
-    for (const rowId of [1, 35, 36, 1234, 2 ** 40, 36 ** 10 - 1]) {
-      const state = composeState(secret, rowId)
-      expect(state.length).toBeLessThanOrEqual(128)
-      expect(parseState(state)).toEqual({ secret, rowId })
-    }
+    const selector = 'c0ffee'.padEnd(32, '0')
+    const state = composeState(secret, selector)
+    expect(state).toMatch(/^[A-Za-z0-9]{75}$/)
+    expect(parseState(state)).toEqual({ secret, selector })
   })
 
   it('refuses anything the flow cannot have minted', () => {
     const secret = newStateSecret()
+    const selector = '9'.repeat(32)
     for (const state of [
-      secret, // no row id
-      `${secret}1A`, // upper case is not base 36 here
-      `${secret}${'1'.repeat(11)}`, // more digits than any row id
-      `${secret.slice(1)}1`, // a short secret
-      `${secret}1-`,
+      secret, // no selector
+      `${secret}${selector.slice(1)}`, // a short selector
+      `${secret}${selector}0`, // a long one
+      `${secret}${'A'.repeat(32)}`, // upper case is not the selector's hex
+      `${secret.slice(1)}${selector}`, // a short secret
+      `${secret}${selector.slice(1)}-`,
       '',
     ]) {
       expect(parseState(state)).toBeUndefined()

@@ -156,7 +156,6 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const claimed = await kysely
         .updateTable('jit_login_states')
         .set({ status: 'consuming', code_hash: sha256Hex(query.get('code')!) })
-        .where('id', '=', state.rowId)
         .where('secret_hash', '=', sha256Hex(state.secret))
         .executeTakeFirst()
       expect(claimed.numUpdatedRows).toBe(1n)
@@ -184,7 +183,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
           finished_at_ms: h.clock.now(),
           outcome_json: JSON.stringify({ user, sessionRef: `${session.id}:${secretHash}` }),
         })
-        .where('id', '=', state.rowId)
+        .where('secret_hash', '=', sha256Hex(state.secret))
         .execute()
       const response = await delivery
       expect(response.statusCode).toBe(302)

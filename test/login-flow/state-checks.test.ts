@@ -108,8 +108,11 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
     it('refuses a state the server never issued, even with a real code and this browser cookie', async () => {
       const { browser, callback } = await pendingCallback()
       const issued = new URL(callback, 'http://x').searchParams.get('state')!
-      // The issued state's row id with another secret, and a row id no state has.
-      for (const forgedState of [`${newStateSecret()}${issued.slice(43)}`, `${newStateSecret()}zzzzzz`]) {
+      // The issued state's selector with another secret, and a selector this server never made.
+      for (const forgedState of [
+        `${newStateSecret()}${issued.slice(43)}`,
+        `${newStateSecret()}${'7'.repeat(32)}`,
+      ]) {
         const forged = withParam(callback, 'state', forgedState)
         let response: Awaited<ReturnType<Browser['get']>> | undefined
         expect(
@@ -268,7 +271,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
         for (const response of responses) {
           const state = new URL(String(response.headers.location)).searchParams.get('state')!
           // A secret of 43 characters (256 bits), then the base-36 id of the state's row.
-          expect(state).toMatch(/^[A-Za-z0-9]{43}[0-9a-z]{1,10}$/)
+          expect(state).toMatch(/^[A-Za-z0-9]{43}[0-9a-f]{32}$/)
           seen.add(state)
         }
       }
@@ -292,7 +295,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const callback = encodeURIComponent(`${h.publicUrl}${CALLBACK_PATH}`)
       expect(location).toMatch(
         new RegExp(
-          `^${escapeRegExp(h.sandbox.url)}/connect/oauth2/authorize\\?appid=${DEMO.appId}&redirect_uri=${escapeRegExp(callback)}&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]{43}[0-9a-z]{1,10}&connect_redirect=1#wechat_redirect$`,
+          `^${escapeRegExp(h.sandbox.url)}/connect/oauth2/authorize\\?appid=${DEMO.appId}&redirect_uri=${escapeRegExp(callback)}&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]{43}[0-9a-f]{32}&connect_redirect=1#wechat_redirect$`,
         ),
       )
       expect(location).not.toContain('orders')
@@ -302,9 +305,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
 
     it('passes forcePopup on', async () => {
       const response = await h.server.inject({ method: 'GET', url: `${LOGIN_PATH}?forcePopup=true` })
-      expect(String(response.headers.location)).toMatch(
-        /&state=[A-Za-z0-9]{43}[0-9a-z]{1,10}&forcePopup=true&/,
-      )
+      expect(String(response.headers.location)).toMatch(/&state=[A-Za-z0-9]{43}[0-9a-f]{32}&forcePopup=true&/)
     })
 
     it('binds the state with an HttpOnly, SameSite=Lax cookie scoped to the API', async () => {

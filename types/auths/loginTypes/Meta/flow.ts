@@ -65,7 +65,7 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
   const target = postLoginTarget(redirectUrl, publicUrl, provider.allowedRedirectOrigins())
   const secret = newStateSecret()
   const nonce = browserNonceOf(ctx) ?? newBrowserNonce()
-  const rowId = await statesOf(ctx).create({
+  const selector = await statesOf(ctx).create({
     secretHash: sha256Hex(secret),
     loginType: ctx.element.fullName,
     browserHash: sha256Hex(nonce),
@@ -73,7 +73,7 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
     nowMs: ctx.now(),
   })
   const loginUrl = provider.createLoginUrl({
-    state: composeState(secret, rowId),
+    state: composeState(secret, selector),
     callbackUrl: ctx.actionUrl('callback'),
     forcePopup: forcePopup === undefined ? undefined : forcePopup === 'true',
   })
@@ -110,7 +110,9 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
   if (!nonce) return refuse(ctx, 'other_browser', 'no login cookie')
 
   const states = statesOf(ctx)
-  const stateRef: StateRef = { rowId: parsedState.rowId, secretHash: sha256Hex(parsedState.secret) }
+  const stateRef = await states.refOf(parsedState)
+  // A selector this database never made names no row: the same answer as a row that is gone.
+  if (!stateRef) return refuse(ctx, 'invalid', 'unknown state')
   const browserHash = sha256Hex(nonce)
   const nowMs = ctx.now()
   if (params.kind === 'denied') {

@@ -1,6 +1,6 @@
 /**
  * Login states, kept in the app's database so that every process behind a balancer agrees on them.
- * A row has an increasing id (the state's selector, tokens.ts) and holds the SHA-256 of the state's
+ * A row has an increasing id (encrypted, it is the state's selector: tokens.ts) and holds the SHA-256 of the state's
  * secret, the login Instance, the post-login target, the SHA-256 of the browser's nonce, an expiry,
  * and a status:
  *
@@ -13,10 +13,15 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../../../runtime/db/database.ts'
-import { createExpiringTable, deleteExpiredPrefix } from '../../../../runtime/db/expiring-rows.ts'
+import {
+  createExpiringTable,
+  deleteExpiredPrefix,
+  RowSelectors,
+} from '../../../../runtime/db/expiring-rows.ts'
 import { bindShape, type CompiledShape, compileShape, slot } from '../../../../runtime/db/statement-shapes.ts'
 import type { SessionUser } from '../../../../runtime/http/sessions.ts'
 import type { LoginPageKind } from './pages.ts'
+import { sha256Hex } from './tokens.ts'
 
 const TABLE = 'jit_login_states'
 /** A state lives 10 minutes (SECURITY.md). */
@@ -93,8 +98,9 @@ interface Row {
  *
  * @example
  * const states = LoginStateStore.of(app.getElement('databases.Default'))
- * const rowId = await states.create({ secretHash, loginType: 'auths.loginTypes.MyWechatLogin', browserHash, redirectTarget: '/', nowMs: Date.now() })
- * const claimed = await states.claim({ state: { rowId, secretHash }, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash } })
+ * const selector = await states.create({ secretHash: sha256Hex(secret), loginType: 'auths.loginTypes.MyWechatLogin', browserHash, redirectTarget: '/', nowMs: Date.now() })
+ * const state = await states.refOf({ secret, selector }) // from the callback's state
+ * const claimed = await states.claim({ state, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash } })
  */
 export class LoginStateStore {
   static readonly #stores = new WeakMap<Kysely<any>, LoginStateStore>()
@@ -111,7 +117,7 @@ export class LoginStateStore {
 
   readonly #database: Database
   readonly #db: Kysely<any>
-  readonly #ready: Promise<void>
+  readonly #ready: Promise<RowSelectors>
   readonly #statements: ReturnType<typeof compileStatements>
   /** Logins being finished in this process, by row id: a second delivery waits on these. */
   readonly #finishing = new Map<number, Promise<void>>()
@@ -123,13 +129,13 @@ export class LoginStateStore {
     this.#database = database
     this.#db = database.kysely
     this.#statements = compileStatements(this.#db)
-    this.#ready = createTable(this.#db)
+    this.#ready = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
     // A failed creation is reported by the first call that awaits it; this keeps it from being unhandled.
     this.#ready.catch(() => {})
   }
 
-  /** Stores a new pending state; returns its row id, the selector the state carries. */
-  async create(state: NewLoginState): Promise<number> {
+  /** Stores a new pending state; returns the selector of its row, for the state to carry. */
+  async create(state: NewLoginState): Promise<string> {
     await this.#sweep(state.nowMs)
     const { rows } = await this.#run(this.#statements.insert, [
       state.secretHash,
@@ -139,7 +145,14 @@ export class LoginStateStore {
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
     ])
-    return Number((rows[0] as { id: number | bigint }).id)
+    const selectors = await this.#ready
+    return selectors.selectorOf(Number((rows[0] as { id: number | bigint }).id))
+  }
+
+  /** The row a state's secret and selector name; undefined when the selector is not one of this store's. */
+  async refOf(state: { secret: string; selector: string }): Promise<StateRef | undefined> {
+    const rowId = (await this.#ready).rowIdOf(state.selector)
+    return rowId === undefined ? undefined : { rowId, secretHash: sha256Hex(state.secret) }
   }
 
   /**

@@ -3,19 +3,20 @@
  * browser nonce (kept in an HttpOnly cookie). Only the SHA-256 of their secret part is stored, so a
  * copy of the database cannot finish anyone's login.
  *
- * A state is a secret followed by the id of its database row (a selector, in base 36): the callback
- * finds the row by that id and then compares the secret's hash. Looking rows up by an increasing id
- * instead of by a random hash keeps the table's writes on its last pages, where the logins of one
- * commit share them; a random key would dirty a random index page per login.
+ * A state is a secret followed by the selector of its database row (the row id, encrypted: see
+ * `RowSelectors`): the callback finds the row by its id and then compares the secret's hash. Looking
+ * rows up by an increasing id instead of by a random hash keeps the table's writes on its last pages,
+ * where the logins of one commit share them; a random key would dirty a random index page per login.
  */
 import { hash } from 'node:crypto'
+import { SELECTOR_PATTERN } from '../../../../runtime/db/expiring-rows.ts'
 import { randomBytesPooled } from '../../../../runtime/random.ts'
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** 43 characters of 62 carry 256 bits, well above the 160 SECURITY.md asks for, under WeChat's 128 bytes. */
 export const STATE_LENGTH = 43
-/** What a state this flow minted looks like: the secret, then 1 to 10 base-36 digits of its row id. */
-export const STATE_PATTERN = /^[A-Za-z0-9]{43}[0-9a-z]{1,10}$/
+/** What a state this flow minted looks like: the secret, then its row's selector (32 hex digits). */
+export const STATE_PATTERN = new RegExp(`^[A-Za-z0-9]{43}${SELECTOR_PATTERN}$`)
 /** 32 random bytes in base64url. */
 export const NONCE_PATTERN = /^[A-Za-z0-9_-]{43}$/
 // The largest multiple of 62 below 256: bytes at or above it are dropped, so every character is
@@ -42,19 +43,19 @@ export function newStateSecret(): string {
 }
 
 /**
- * The state sent to the provider: the secret, then the row id in base 36.
+ * The state sent to the provider: the secret, then its row's selector.
  *
  * @example
- * composeState(newStateSecret(), 1234) // 'q3ZB0v...ya' (45 characters)
+ * composeState(newStateSecret(), selectors.selectorOf(1234)) // 'q3ZB0v...9c1f' (75 characters)
  */
-export function composeState(secret: string, rowId: number): string {
-  return `${secret}${rowId.toString(36)}`
+export function composeState(secret: string, selector: string): string {
+  return `${secret}${selector}`
 }
 
-/** The secret and row id of a state this flow could have minted; undefined for anything else. */
-export function parseState(state: string): { secret: string; rowId: number } | undefined {
+/** The secret and selector of a state this flow could have minted; undefined for anything else. */
+export function parseState(state: string): { secret: string; selector: string } | undefined {
   if (!STATE_PATTERN.test(state)) return undefined
-  return { secret: state.slice(0, STATE_LENGTH), rowId: Number.parseInt(state.slice(STATE_LENGTH), 36) }
+  return { secret: state.slice(0, STATE_LENGTH), selector: state.slice(STATE_LENGTH) }
 }
 
 /** A fresh browser nonce for the login cookie. */
