@@ -8,7 +8,9 @@ export const ACCESS_TOKEN_LIFETIME_SECONDS = 7200
 export const REFRESH_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
 
 // Expired entries are kept a while after expiry so that late presentations still get the "expired"
-// answer rather than "invalid", then swept so a long-running demo does not grow without bound.
+// answer rather than "invalid", then swept so a long-running demo does not grow without bound. Each map
+// holds one lifetime in issue order (a refresh token given a fresh 30 days moves to the end), so its
+// expired entries come first and a sweep reads only them: its cost does not grow with the live ones.
 const KEEP_EXPIRED_MS = 24 * 3600 * 1000
 const SWEEP_EVERY_ISSUES = 500
 
@@ -116,7 +118,11 @@ export class GrantStore {
   /** Gives a refresh token a fresh 30 days. */
   extendRefreshToken(token: string): void {
     const entry = this.#refreshTokens.get(token)
-    if (entry) entry.expiresAtMs = this.#clock.nowMs() + REFRESH_TOKEN_LIFETIME_SECONDS * 1000
+    if (!entry) return
+    entry.expiresAtMs = this.#clock.nowMs() + REFRESH_TOKEN_LIFETIME_SECONDS * 1000
+    // To the end of the map, which stays in expiry order.
+    this.#refreshTokens.delete(token)
+    this.#refreshTokens.set(token, entry)
   }
 
   /** Replaces a refresh token by a new one with a fresh 30 days; the old one becomes unknown (40030). */
@@ -165,7 +171,12 @@ export class GrantStore {
       string,
       { expiresAtMs: number }
     >[]) {
-      for (const [key, entry] of map) if (entry.expiresAtMs < horizonMs) map.delete(key)
+      // Up to the first entry still kept: the rest expire later (an entry out of order, after the
+      // sandbox clock was set back, waits for the ones before it; lookups check expiry anyway).
+      for (const [key, entry] of map) {
+        if (entry.expiresAtMs >= horizonMs) break
+        map.delete(key)
+      }
     }
   }
 }
