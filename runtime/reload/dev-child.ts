@@ -86,7 +86,7 @@ function reportCodeLoadedFromNowOn(): void {
   })
 }
 
-/** What the runtime's JitError offers; kept structural so that this file imports nothing. */
+/** What the runtime's JitError offers; kept structural so that this file imports none of the runtime. */
 interface ProblemLike {
   element?: string
   format(): string

@@ -1,8 +1,8 @@
 /**
  * Login states, kept in the app's database so that every process behind a balancer agrees on them.
- * A row has an increasing id (encrypted, it is the state's selector: tokens.ts) and holds the SHA-256 of the state's
- * secret, the login Instance, the post-login target, the SHA-256 of the browser's nonce, an expiry,
- * and a status:
+ * A row has an increasing id (encrypted, it is the state's selector: tokens.ts) and holds the SHA-256
+ * of the state's secret, the login Instance, the post-login target, the SHA-256 of the browser's
+ * nonce, an expiry, and a status:
  *
  *   pending --claim--> consuming --> done (the user, for a second delivery) | failed (the page shown)
  *   pending --claim as denied--> failed
