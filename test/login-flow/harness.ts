@@ -10,6 +10,7 @@ import {
   WECHAT_SANDBOX_DEMO_APP,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
+import { sandboxInstanceConfig } from '../helpers/wechat-instance.ts'
 import { SANDBOX_LOGIN_USERS_TABLE } from './fixtures/sandbox-login-type.ts'
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
@@ -62,16 +63,7 @@ export function loginAppTree(
       title: `${name} (WeChat sandbox)`,
       type: TYPE_NAMES[loginType],
     }
-    tree[`auths/loginTypes/${name}/${name}.json`] = {
-      appId: DEMO.appId,
-      appSecret: DEMO.appSecret,
-      oauthBaseUrl: sandbox.url,
-      apiBaseUrl: sandbox.url,
-      // Short enough that a hanging endpoint ends a test quickly, long enough for a loaded machine.
-      attemptTimeoutMs: 3000,
-      totalDeadlineMs: 6000,
-      ...config,
-    }
+    tree[`auths/loginTypes/${name}/${name}.json`] = sandboxInstanceConfig(sandbox.url, config)
   }
   return tree
 }

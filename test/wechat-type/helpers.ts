@@ -9,6 +9,7 @@ import {
   WECHAT_SANDBOX_DEMO_APP,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
+import { sandboxInstanceConfig } from '../helpers/wechat-instance.ts'
 
 export const DEMO = WECHAT_SANDBOX_DEMO_APP
 
@@ -66,16 +67,7 @@ export async function openWechatApp(
   const tree: FileTree = { 'app.json': appJson('wechat'), ...DATABASE, ...options.tree }
   for (const [name, config] of Object.entries(instances)) {
     tree[`auths/loginTypes/${name}/e.json`] = { title: name, type: 'auths.loginTypes.WechatPublicType' }
-    tree[`auths/loginTypes/${name}/${name}.json`] = {
-      appId: DEMO.appId,
-      appSecret: DEMO.appSecret,
-      oauthBaseUrl: sandbox.url,
-      apiBaseUrl: sandbox.url,
-      // Short enough that a hanging endpoint ends a test quickly, long enough for a loaded machine.
-      attemptTimeoutMs: 3000,
-      totalDeadlineMs: 6000,
-      ...config,
-    }
+    tree[`auths/loginTypes/${name}/${name}.json`] = sandboxInstanceConfig(sandbox.url, config)
   }
   const dir = writeTempTree(tree, 'jitlite-wechat-')
   const database = path.join(dir, 'data', 'app.sqlite')
