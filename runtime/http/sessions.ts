@@ -76,17 +76,17 @@ export class SessionStore {
    * `isOpen` about it later.
    */
   async open(request: FastifyRequest, reply: FastifyReply, user: SessionUser): Promise<{ ref: string }> {
-    const { db, statements, selectors, write } = await this.db()
+    const { db, statements, selectors, run } = await this.db()
     const now = this.now()
     const previous = parseSessionId(request.cookies[SESSION_COOKIE], selectors)
-    if (previous) await write(statements.delete, [previous.rowId, previous.secretHash])
+    if (previous) await run(statements.delete, [previous.rowId, previous.secretHash])
     if (now - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
       this.lastSweepMs = now
       await deleteExpiredPrefix(db, TABLE, now)
     }
     const secret = randomBytesPooled(32).toString('base64url')
     const secretHash = hashSecret(secret)
-    const { rows } = await write(statements.insert, [
+    const { rows } = await run(statements.insert, [
       secretHash,
       user.loginType,
       user.userKey,
@@ -168,10 +168,10 @@ export class SessionStore {
       this.ready.set(kysely, ready)
     }
     const { statements, selectors } = await ready
+    // Writes among them go through the database's group commit: concurrent logins share one commit.
     const run = (statement: CompiledShape, values: readonly unknown[]) =>
       database.runCompiled(statement.sql, bindShape(statement, values))
-    // Writes go through the database's group commit: concurrent logins share one commit.
-    return { db: kysely, statements, selectors, run, write: run }
+    return { db: kysely, statements, selectors, run }
   }
 }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { ChildMessage, ReportedProblem } from './dev-child.ts'
 import { STANDBY_ENV, SUPERVISED_ENV } from './dev-child.ts'
-import { realFile } from './loaded-code.ts'
+import { isAmong } from './loaded-code.ts'
 
 export interface AppProcessOptions {
   /** `node` arguments that start the app: it serves HTTP on PORT/HOST and reports ready over IPC. */
@@ -75,7 +75,7 @@ export class AppProcess {
    * imported the file, and whenever it did not say what it imported.
    */
   runsCode(file: string): boolean {
-    return this.codeFiles === undefined || this.codeFiles.has(realFile(file))
+    return isAmong(this.codeFiles, file)
   }
 
   /** Whether the process has exited. */

@@ -46,8 +46,15 @@ export function onCodeLoaded(listener: (file: string) => void): () => void {
  * (then every code edit counts, as before tracking existed).
  */
 export function runsCode(file: string): boolean {
-  const known = registry()
-  return known === undefined || known.files.has(realFile(file))
+  return isAmong(registry()?.files, file)
+}
+
+/**
+ * Whether `file` is among the real paths `files` a process imported; true when `files` is unknown
+ * (a process that cannot tell what it imported counts as running every file).
+ */
+export function isAmong(files: ReadonlySet<string> | undefined, file: string): boolean {
+  return files === undefined || files.has(realFile(file))
 }
 
 /**

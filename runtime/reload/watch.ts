@@ -55,10 +55,14 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
 
   const queue = new ReloadQueue(
     async (batch) => {
-      const edited = [...batch].filter(([file, kind]) => kind === 'change' && isCodeFile(file))
-      const running = edited.filter(([file]) => runsCode(file)).map(([file]) => relative(file))
+      const running: string[] = []
+      const notRunning: string[] = []
+      for (const [file, kind] of batch) {
+        if (kind !== 'change' || !isCodeFile(file)) continue
+        if (runsCode(file)) running.push(relative(file))
+        else notRunning.push(relative(file))
+      }
       if (running.length > 0) onCodeChange(running)
-      const notRunning = edited.filter(([file]) => !runsCode(file)).map(([file]) => relative(file))
       if (notRunning.length > 0) {
         log.info(
           `${notRunning.join(', ')} changed: the server never imported it, so it applies without a restart (a browser bundle that includes it is rebuilt on its next request)`,

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { deleteExpiredPrefix, dropIfWithoutColumn, RowSelectors } from '../../runtime/db/expiring-rows.ts'
-import { openSqliteDatabase } from '../../runtime/db/index.ts'
+import { type Database, openSqliteDatabase } from '../../runtime/db/index.ts'
 import { cleanupTempDirs, tempDir } from './db-helpers.ts'
 
 afterEach(cleanupTempDirs)
@@ -71,10 +71,19 @@ describe('dropIfWithoutColumn', () => {
   })
 })
 
+/** Runs `use` on a fresh database file, closed afterwards. */
+async function withDatabase(use: (db: Database) => Promise<void>, file = join(tempDir(), 'keys.sqlite')) {
+  const db = await openSqliteDatabase({ file })
+  try {
+    await use(db)
+  } finally {
+    await db.close()
+  }
+}
+
 describe('RowSelectors', () => {
-  it('hides row ids: consecutive rows get unrelated selectors that read back to their ids', async () => {
-    const db = await openSqliteDatabase({ file: join(tempDir(), 'keys.sqlite') })
-    try {
+  it('hides row ids: consecutive rows get unrelated selectors that read back to their ids', () =>
+    withDatabase(async (db) => {
       const selectors = await RowSelectors.load(db.kysely, 'jit_sessions')
       const ids = [1, 2, 3, 1000, 2 ** 40, 2 ** 48 - 1]
       const made = ids.map((id) => selectors.selectorOf(id))
@@ -84,14 +93,10 @@ describe('RowSelectors', () => {
       expect(made[0].slice(0, 8)).not.toBe(made[1].slice(0, 8))
       expect(made[1].slice(-8)).not.toBe(made[2].slice(-8))
       expect(made.some((selector) => selector.endsWith('000001'))).toBe(false)
-    } finally {
-      await db.close()
-    }
-  })
+    }))
 
-  it('refuses selectors it did not make, and stays correct after refusing them', async () => {
-    const db = await openSqliteDatabase({ file: join(tempDir(), 'keys.sqlite') })
-    try {
+  it('refuses selectors it did not make, and stays correct after refusing them', () =>
+    withDatabase(async (db) => {
       const selectors = await RowSelectors.load(db.kysely, 'jit_login_states')
       const good = selectors.selectorOf(7)
       const flipped = `${good.slice(0, 31)}${good[31] === '0' ? '1' : '0'}`
@@ -106,25 +111,20 @@ describe('RowSelectors', () => {
       ])
         expect(selectors.rowIdOf(bad)).toBeUndefined()
       expect(selectors.rowIdOf(good)).toBe(7)
-    } finally {
-      await db.close()
-    }
-  })
+    }))
 
   it('keeps one key per table in the database: every process reads the same, other tables differ', async () => {
     const file = join(tempDir(), 'keys.sqlite')
-    const first = await openSqliteDatabase({ file })
-    const sessions = await RowSelectors.load(first.kysely, 'jit_sessions')
-    const states = await RowSelectors.load(first.kysely, 'jit_login_states')
-    const selector = sessions.selectorOf(42)
-    expect(states.selectorOf(42)).not.toBe(selector)
-    expect(states.rowIdOf(selector)).toBeUndefined()
-    await first.close()
-    const reopened = await openSqliteDatabase({ file })
-    try {
-      expect((await RowSelectors.load(reopened.kysely, 'jit_sessions')).rowIdOf(selector)).toBe(42)
-    } finally {
-      await reopened.close()
-    }
+    let selector = ''
+    await withDatabase(async (db) => {
+      const sessions = await RowSelectors.load(db.kysely, 'jit_sessions')
+      const states = await RowSelectors.load(db.kysely, 'jit_login_states')
+      selector = sessions.selectorOf(42)
+      expect(states.selectorOf(42)).not.toBe(selector)
+      expect(states.rowIdOf(selector)).toBeUndefined()
+    }, file)
+    await withDatabase(async (db) => {
+      expect((await RowSelectors.load(db.kysely, 'jit_sessions')).rowIdOf(selector)).toBe(42)
+    }, file)
   })
 })
