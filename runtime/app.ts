@@ -1,18 +1,22 @@
 import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
+import { type AppState, kState } from './app-state.ts'
 import type { Env } from './config/load.ts'
 import type { AppInfo, TypeDefinition } from './define.ts'
 import { type AppManifest, loadAppStack } from './elements/apps.ts'
 import type { ElementDefine } from './elements/define-schema.ts'
 import { CachingFileSystem } from './elements/file-cache.ts'
-import { Generation, type Generation as GenerationClass, ResourcePool } from './elements/generation.ts'
+import { Generation } from './elements/generation.ts'
 import { createHandle } from './elements/handle.ts'
+import { problemsAgainst } from './elements/reload-guards.ts'
 import type { RegisteredElement } from './elements/resolve.ts'
+import { ResourcePool } from './elements/resource-pool.ts'
 import { type Layer, type ScanFileSystem, scanAppFolder } from './elements/scan.ts'
 import { JitError } from './errors.ts'
 import { consoleLogger, type Logger } from './log.ts'
-import { problemsAgainst } from './reload/guards.ts'
+import { introducedProblems, type ProblemLine } from './problems.ts'
+import type { JitAppEvents, ReloadResult, WatchedApp } from './reload/result.ts'
 
 export interface CreateAppOptions {
   /** The user's app root (the folder holding app.json). */
@@ -66,23 +70,13 @@ export interface ElementListing {
   problem?: { code: string; message: string }
 }
 
-/** What a reload did: applied (with what changed), or refused (with the problems that refused it). */
-export type ReloadResult =
-  | { applied: true; added: string[]; removed: string[]; changed: string[]; durationMs: number }
-  | { applied: false; problems: JitError[]; durationMs: number }
-
-export interface JitAppEvents {
-  reload: [ReloadResult & { applied: true }]
-  error: [JitError]
-}
-
 /**
  * A running app: the elements of the app folder and every app it extends, served through
  * `getElement`. Build one with `createApp`.
  */
 export class JitApp extends EventEmitter<JitAppEvents> {
   readonly appDir: string
-  private generation: GenerationClass
+  private generation: Generation
   private readonly handles = new Map<string, unknown>()
   private readonly options: ResolvedOptions
   /** What the last build read from disk; a reload told what changed reads only that again. */
@@ -92,13 +86,23 @@ export class JitApp extends EventEmitter<JitAppEvents> {
   private readonly closeHooks: Array<() => void | Promise<void>> = []
 
   /** @internal use createApp */
-  constructor(generation: GenerationClass, options: ResolvedOptions, files: CachingFileSystem) {
+  constructor(generation: Generation, options: ResolvedOptions, files: CachingFileSystem) {
     super()
     this.generation = generation
     this.options = options
     this.files = files
     this.appDir = options.appDir
+    const app = this
+    this[kState] = {
+      resolve: (fullName) => app.generation.resolve(fullName),
+      get definition() {
+        return app.generation
+      },
+    }
   }
+
+  /** @internal the runtime's own view of the app (app-state.ts), for its HTTP and reload layers */
+  readonly [kState]: AppState
 
   /** The app's identity and mode. */
   get info(): AppInfo {
@@ -108,11 +112,6 @@ export class JitApp extends EventEmitter<JitAppEvents> {
   /** The runtime's log sink. */
   get logger(): Logger {
     return this.options.logger
-  }
-
-  /** The current generation. Internal to the runtime (HTTP layer, reload). */
-  get current(): GenerationClass {
-    return this.generation
   }
 
   /** Every problem of the current definition (the elements that have one are unusable). */
@@ -145,18 +144,16 @@ export class JitApp extends EventEmitter<JitAppEvents> {
 
   /** The e.json content of an element, without loading it. */
   getElementDefine(fullName: string): Readonly<ElementDefine> {
-    const located = this.generation.locate(fullName)
-    if (!located) this.generation.check(fullName)
-    return located!.element.define
+    const resolved = this.generation.resolve(fullName) ?? this.generation.require(fullName)
+    return resolved.element.define
   }
 
   /** Every element visible from this app, sorted by fullName. */
   listElements(): ElementListing[] {
     const listing: ElementListing[] = []
     const generation = this.generation
-    for (const element of generation.registry.elements.values()) {
+    for (const { element, problem, publicConfig } of generation.records()) {
       if (!generation.registry.isVisible(element)) continue
-      const problem = generation.problemOf(element.fullName)
       listing.push({
         fullName: element.fullName,
         title: element.define.title,
@@ -165,7 +162,7 @@ export class JitApp extends EventEmitter<JitAppEvents> {
         app: element.app.id,
         overrides: element.overrides?.app.id,
         scopedTo: element.scopedTo,
-        config: element.layer === 'Instance' ? generation.publicConfigOf(element.fullName) : undefined,
+        config: element.layer === 'Instance' ? publicConfig : undefined,
         problem: problem && { code: problem.code, message: problem.message },
       })
     }
@@ -182,7 +179,7 @@ export class JitApp extends EventEmitter<JitAppEvents> {
     const started = performance.now()
     if (changed) this.files.invalidate(changed)
     else this.files = new CachingFileSystem(this.options.fs)
-    let next: GenerationClass
+    let next: Generation
     try {
       next = await buildGeneration(this.options, this.files)
     } catch (err) {
@@ -194,10 +191,8 @@ export class JitApp extends EventEmitter<JitAppEvents> {
     // a problem this change brings in does.
     const current = this.generation
     const introduced = [
-      ...next.problems.filter(
-        (p) =>
-          !(p.element && current.problemOf(p.element)) &&
-          !current.problems.some((old) => sameProblem(old, p)),
+      ...introducedProblems(current.problems.map(problemLine), next.problems.map(problemLine)).map(
+        (line) => line.problem,
       ),
       ...problemsAgainst(current, next),
     ]
@@ -244,22 +239,16 @@ export class JitApp extends EventEmitter<JitAppEvents> {
   }
 }
 
-function sameProblem(a: JitError, b: JitError): boolean {
-  return (
-    a.code === b.code &&
-    a.element === b.element &&
-    a.file === b.file &&
-    a.field === b.field &&
-    a.message === b.message
-  )
+function problemLine(problem: JitError): ProblemLine & { problem: JitError } {
+  return { element: problem.element, text: problem.format(), problem }
 }
 
-function diffGenerations(before: GenerationClass, after: GenerationClass) {
+function diffGenerations(before: Generation, after: Generation) {
   const added: string[] = []
   const removed: string[] = []
   const changed: string[] = []
-  const fingerprint = (generation: GenerationClass, element: RegisteredElement) =>
-    `${element.source}\u0000${element.files.join('/')}\u0000${generation.configOf(element.fullName)?.source ?? ''}\u0000${element.app.id}`
+  const fingerprint = (generation: Generation, element: RegisteredElement) =>
+    `${element.source}\u0000${element.files.join('/')}\u0000${generation.record(element.fullName)?.config?.source ?? ''}\u0000${element.app.id}`
   for (const [name, element] of after.registry.elements) {
     const old = before.registry.elements.get(name)
     if (!old) added.push(name)
@@ -283,7 +272,7 @@ interface ResolvedOptions {
   dryRun?: boolean
 }
 
-async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem): Promise<GenerationClass> {
+async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem): Promise<Generation> {
   const apps: AppManifest[] = loadAppStack(options.appDir, files)
   const scanned = apps.map((app) => scanAppFolder(app.root, files))
   return Generation.build(apps, scanned, {
@@ -336,9 +325,26 @@ export async function createApp(options: CreateAppOptions): Promise<JitApp> {
   for (const problem of generation.problems) resolved.logger.warn(problem.format())
   if (options.watch) {
     const { watchApp } = await import('./reload/watch.ts')
-    await watchApp(app, resolved.logger)
+    await watchApp(watchedApp(app), resolved.logger)
   }
   return app
+}
+
+/** The app as the hot-reload watcher sees it. */
+function watchedApp(app: JitApp): WatchedApp {
+  return {
+    roots: () => [app.appDir, ...app[kState].definition.roots],
+    reload: (changed) => app.reload(changed),
+    get refusedReload() {
+      return app.refusedReload
+    },
+    get problems() {
+      return app.problems
+    },
+    on: (event, listener) => void app.on(event, listener),
+    off: (event, listener) => void app.off(event, listener),
+    onClose: (hook) => app.onClose(hook),
+  }
 }
 
 function combineOverrides(options: CreateAppOptions): ConfigOverride | undefined {

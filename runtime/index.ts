@@ -3,7 +3,7 @@
  * under runtime/ is internal.
  */
 export { z } from 'zod'
-export type { CreateAppOptions, ElementListing, JitApp, ReloadResult } from './app.ts'
+export type { CreateAppOptions, ElementListing, JitApp } from './app.ts'
 export { createApp } from './app.ts'
 export { secret } from './config/secrets.ts'
 export type {
@@ -31,4 +31,5 @@ export { ElementNotFoundError, ErrorCodes, JitError } from './errors.ts'
 export { currentSession } from './http/functions.ts'
 export type { Session, SessionUser } from './http/sessions.ts'
 export type { Logger } from './log.ts'
+export type { JitAppEvents, ReloadResult } from './reload/result.ts'
 export { Service } from './service.ts'

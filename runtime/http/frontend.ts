@@ -3,11 +3,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JitApp } from '../app.ts'
+import { kState } from '../app-state.ts'
 import { ELEMENT_NAME } from '../elements/define-schema.ts'
-import type { Generation, Located } from '../elements/generation.ts'
+import type { ResolvedElement } from '../elements/element-state.ts'
+import type { AppDefinition } from '../elements/generation.ts'
 import type { RegisteredElement } from '../elements/resolve.ts'
 import { JitError } from '../errors.ts'
 import type { AppMetadata, ElementMetadata } from '../frontend/contract.ts'
+import { apiBase, elementApiPath } from './api-path.ts'
 import { type BrowserBundle, BrowserBundler, RUNTIME_URL } from './bundler.ts'
 import type { HttpTypeMembers } from './contract.ts'
 import { findPage, pageContext } from './pages.ts'
@@ -72,14 +75,12 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
   fastify.get<{ Params: { file: string } }>('/jit/elements/:file', async (request, reply) => {
     const fullName = request.params.file.replace(/\.json$/, '')
     if (fullName === request.params.file || !isFullName(fullName)) return reply.callNotFound()
-    const generation = app.current
-    const located = locateOrAnswer(generation, fullName, reply)
-    if (!located) return reply
-    const entry = browserEntryOf(generation, located.element)
-    const bundle = entry && (await bundleOf(bundler, generation, entry))
-    const body = JSON.stringify(
-      elementMetadata(app, publicUrl, generation, located.element, fullName, bundle),
-    )
+    const definition = app[kState].definition
+    const resolved = resolveOrAnswer(definition, fullName, reply)
+    if (!resolved) return reply
+    const entry = browserEntryOf(definition, resolved.element)
+    const bundle = entry && (await bundleOf(bundler, definition, entry))
+    const body = JSON.stringify(elementMetadata(app, publicUrl, resolved, bundle))
     return sendCached(request, reply, body, etagOf(body), 'application/json; charset=utf-8', REVALIDATE)
   })
 
@@ -90,10 +91,10 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
       const isMap = file.endsWith('.js.map')
       const fullName = file.replace(/\.js(?:\.map)?$/, '')
       if (fullName === file || !isFullName(fullName)) return reply.callNotFound()
-      const generation = app.current
-      const element = generation.registry.elements.get(fullName)
+      const definition = app[kState].definition
+      const element = definition.record(fullName)?.element
       if (!element?.define.frontBundleEntry) return reply.callNotFound()
-      const bundle = await bundleOf(bundler, generation, entryOf(element))
+      const bundle = await bundleOf(bundler, definition, entryOf(element))
       if (isMap && !bundle.mapBytes) return reply.callNotFound()
       const cache = request.query.v === bundle.hash ? IMMUTABLE : REVALIDATE
       if (isMap) return sendCached(request, reply, bundle.mapBytes!, bundle.etag, 'application/json', cache)
@@ -103,17 +104,17 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
 
   // Pages last: every path no other route claims is looked up among the page elements.
   fastify.get('/*', async (request, reply) => {
-    const generation = app.current
-    const match = findPage(generation, request.url.split('?')[0], app.logger)
+    const definition = app[kState].definition
+    const match = findPage(definition, request.url.split('?')[0], app.logger)
     if (!match) return reply.callNotFound()
-    const located = generation.check(match.fullName)
-    const entry = browserEntryOf(generation, located.element)
-    const bundle = entry && (await bundleOf(bundler, generation, entry))
+    const page = definition.require(match.fullName)
+    const entry = browserEntryOf(definition, page.element)
+    const bundle = entry && (await bundleOf(bundler, definition, entry))
     const headTags = [
       `<link rel="modulepreload" href="${RUNTIME_URL}">`,
       bundle ? `<script type="module" src="${bundle.url}"></script>` : '',
     ].join('')
-    const html = await match.page.render(pageContext(generation, match.fullName, headTags))
+    const html = await match.page.render(pageContext(page, definition.app, headTags))
     return reply
       .header('cache-control', REVALIDATE)
       .header('content-security-policy', PAGE_CSP)
@@ -126,7 +127,7 @@ export function registerFrontend(fastify: FastifyInstance, app: JitApp, options:
 
 function appMetadata(app: JitApp, publicUrl: string): AppMetadata {
   const { orgId, name, title, version, mode } = app.info
-  const api = `/api/${orgId}/${name}`
+  const api = apiBase(app.info)
   return {
     orgId,
     name,
@@ -142,22 +143,21 @@ function appMetadata(app: JitApp, publicUrl: string): AppMetadata {
 function elementMetadata(
   app: JitApp,
   publicUrl: string,
-  generation: Generation,
-  element: RegisteredElement,
-  fullName: string,
+  resolved: ResolvedElement,
   bundle: { url: string } | undefined,
 ): ElementMetadata {
-  const type = generation.typeOf(element) as HttpTypeMembers | undefined
+  const { element, fullName } = resolved
+  const type = resolved.type as HttpTypeMembers | undefined
   return {
     fullName,
     title: element.define.title,
     layer: element.layer,
     type: element.define.type,
-    config: bundle && element.layer === 'Instance' ? publicConfig(generation, fullName, type) : undefined,
-    apiPath: `/api/${app.info.orgId}/${app.info.name}/${fullName.split('.').join('/')}`,
+    config: bundle && element.layer === 'Instance' ? publicConfig(resolved, type) : undefined,
+    apiPath: elementApiPath(app.info, fullName),
     actions: Object.keys(type?.routes ?? {}),
     functions: (element.define.functionList ?? []).map((f) => f.name),
-    sandbox: element.layer === 'Instance' ? sandboxOf(generation, element, type, publicUrl) : undefined,
+    sandbox: element.layer === 'Instance' ? sandboxOf(resolved, type, publicUrl) : undefined,
     bundleUrl: bundle?.url,
   }
 }
@@ -167,13 +167,12 @@ function elementMetadata(
  * holds every value the sandbox sets when it takes over an Instance (`jit dev`).
  */
 function sandboxOf(
-  generation: Generation,
-  element: RegisteredElement,
+  resolved: ResolvedElement,
   type: HttpTypeMembers | undefined,
   publicUrl: string,
 ): string | undefined {
   const sandbox = type?.sandbox
-  const config = generation.configOf(element.fullName)?.value
+  const config = resolved.config?.value
   if (!sandbox || !config) return undefined
   const takeover = sandbox.instanceConfig({}, sandboxBaseUrl(publicUrl, sandbox.name), {})
   if (!takeover || Object.keys(takeover).length === 0) return undefined
@@ -184,12 +183,11 @@ function sandboxOf(
 /** What an Instance shows a browser: what its Type's `browserConfig` says, else its config without
  * secret fields. */
 function publicConfig(
-  generation: Generation,
-  fullName: string,
+  resolved: ResolvedElement,
   type: HttpTypeMembers | undefined,
 ): Readonly<Record<string, unknown>> {
-  if (type?.browserConfig) return type.browserConfig(generation.load(fullName))
-  return generation.publicConfigOf(fullName) ?? {}
+  if (type?.browserConfig) return type.browserConfig(resolved.object())
+  return resolved.publicConfig ?? {}
 }
 
 interface BrowserEntry {
@@ -199,9 +197,9 @@ interface BrowserEntry {
 }
 
 /** The first `frontBundleEntry` along an element's type chain, itself first. */
-function browserEntryOf(generation: Generation, element: RegisteredElement): BrowserEntry | undefined {
+function browserEntryOf(definition: AppDefinition, element: RegisteredElement): BrowserEntry | undefined {
   for (const name of element.chain ?? [element.fullName]) {
-    const member = name === element.fullName ? element : generation.registry.elements.get(name)
+    const member = name === element.fullName ? element : definition.record(name)?.element
     if (member?.define.frontBundleEntry) return entryOf(member)
   }
   return undefined
@@ -222,24 +220,24 @@ function entryOf(owner: RegisteredElement): BrowserEntry {
 
 async function bundleOf(
   bundler: BrowserBundler,
-  generation: Generation,
+  definition: AppDefinition,
   entry: BrowserEntry,
 ): Promise<BrowserBundle & { url: string }> {
   const bundle = await bundler.get(entry.file, `/jit/bundles/${entry.owner.fullName}.js`)
-  assertNoSecrets(generation, entry, bundle)
+  assertNoSecrets(definition, entry, bundle)
   return { ...bundle, url: `/jit/bundles/${entry.owner.fullName}.js?v=${bundle.hash}` }
 }
 
-/** Bundles found free of the secrets of a generation: a bundle and the configs change apart. */
-const checkedBundles = new WeakMap<Generation, WeakSet<BrowserBundle>>()
+/** Bundles found free of the secrets of a definition: a bundle and the configs change apart. */
+const checkedBundles = new WeakMap<AppDefinition, WeakSet<BrowserBundle>>()
 
 /** Refuses to serve a bundle that holds the value of any Instance's secret config field. */
-function assertNoSecrets(generation: Generation, entry: BrowserEntry, bundle: BrowserBundle): void {
-  let checked = checkedBundles.get(generation)
+function assertNoSecrets(definition: AppDefinition, entry: BrowserEntry, bundle: BrowserBundle): void {
+  let checked = checkedBundles.get(definition)
   if (checked?.has(bundle)) return
-  for (const element of generation.registry.elements.values()) {
+  for (const { element, config } of definition.records()) {
     if (element.layer !== 'Instance') continue
-    const secrets = generation.configOf(element.fullName)?.secretValues ?? []
+    const secrets = config?.secretValues ?? []
     const leaked = secrets.some(
       (value) =>
         value.length >= MIN_SCANNED_SECRET_LENGTH &&
@@ -254,7 +252,7 @@ function assertNoSecrets(generation: Generation, entry: BrowserEntry, bundle: Br
   }
   if (!checked) {
     checked = new WeakSet()
-    checkedBundles.set(generation, checked)
+    checkedBundles.set(definition, checked)
   }
   checked.add(bundle)
 }
@@ -265,9 +263,13 @@ function isFullName(name: string): boolean {
 
 /** Where `fullName` is; or, having answered 404 (unknown, or a Type's child asked for without an
  * Instance) or 503 (it has a problem, named by its code only), undefined. */
-function locateOrAnswer(generation: Generation, fullName: string, reply: FastifyReply): Located | undefined {
+function resolveOrAnswer(
+  definition: AppDefinition,
+  fullName: string,
+  reply: FastifyReply,
+): ResolvedElement | undefined {
   try {
-    return generation.check(fullName)
+    return definition.require(fullName)
   } catch (err) {
     if (!(err instanceof JitError)) throw err
     const missing = err.code === 'JIT_ELEMENT_NOT_FOUND' || err.code === 'JIT_ELEMENT_NEEDS_INSTANCE'

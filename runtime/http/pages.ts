@@ -1,5 +1,6 @@
 import type { AppInfo, ElementInfo } from '../define.ts'
-import { elementInfo, type Generation } from '../elements/generation.ts'
+import type { ResolvedElement } from '../elements/element-state.ts'
+import type { AppDefinition } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 
@@ -45,14 +46,14 @@ export interface PageMatch {
   readonly page: PageDefinition
 }
 
-const pageIndexes = new WeakMap<Generation, Map<string, PageMatch>>()
+const pageIndexes = new WeakMap<AppDefinition, Map<string, PageMatch>>()
 
-/** The page element answering at `urlPath` in `generation` (a trailing slash is ignored). */
-export function findPage(generation: Generation, urlPath: string, log: Logger): PageMatch | undefined {
-  let index = pageIndexes.get(generation)
+/** The page element answering at `urlPath` in `definition` (a trailing slash is ignored). */
+export function findPage(definition: AppDefinition, urlPath: string, log: Logger): PageMatch | undefined {
+  let index = pageIndexes.get(definition)
   if (!index) {
-    index = indexPages(generation, log)
-    pageIndexes.set(generation, index)
+    index = indexPages(definition, log)
+    pageIndexes.set(definition, index)
   }
   return index.get(normalizePagePath(urlPath))
 }
@@ -63,28 +64,32 @@ export function normalizePagePath(urlPath: string): string {
 
 /** The render context of one page element. */
 export function pageContext(
-  generation: Generation,
-  fullName: string,
+  page: ResolvedElement,
+  app: AppInfo,
   headTags: string,
 ): PageRenderContext<Readonly<Record<string, unknown>>> {
-  const { element } = generation.check(fullName)
   return {
-    element: elementInfo(element),
-    config: generation.configOf(fullName)?.value ?? {},
-    app: generation.app,
+    element: page.info,
+    config: page.config?.value ?? {},
+    app,
     headTags,
   }
 }
 
-function indexPages(generation: Generation, log: Logger): Map<string, PageMatch> {
+function indexPages(definition: AppDefinition, log: Logger): Map<string, PageMatch> {
   const index = new Map<string, PageMatch>()
-  const names = [...generation.registry.elements.keys()].sort()
-  for (const fullName of names) {
-    const element = generation.registry.get(fullName)
-    if (element?.layer !== 'Instance' || element.scopedTo) continue
-    if (generation.problemOf(fullName)) continue
-    const page = (generation.typeOf(element) as PageTypeMembers | undefined)?.page
-    const config = generation.configOf(fullName)?.value
+  const visible: ResolvedElement[] = []
+  for (const { element } of definition.records()) {
+    const resolved = element.layer === 'Instance' && !element.scopedTo && definition.resolve(element.fullName)
+    // resolve() sees only the elements visible from the top app.
+    if (resolved && resolved.element === element) visible.push(resolved)
+  }
+  visible.sort((a, b) => (a.fullName < b.fullName ? -1 : a.fullName > b.fullName ? 1 : 0))
+  for (const resolved of visible) {
+    const fullName = resolved.fullName
+    if (resolved.problem) continue
+    const page = (resolved.type as PageTypeMembers | undefined)?.page
+    const config = resolved.config?.value
     if (!page || !config) continue
     const urlPath = normalizePagePath(page.pathOf(config))
     const taken = index.get(urlPath)
@@ -92,7 +97,7 @@ function indexPages(generation: Generation, log: Logger): Map<string, PageMatch>
       const conflict = new JitError(
         'JIT_PAGE_PATH_CONFLICT',
         `${fullName} answers at ${urlPath}, which ${taken.fullName} already serves: give one of them another "path"`,
-        { element: fullName, file: generation.configOf(fullName)?.file, field: 'path' },
+        { element: fullName, file: resolved.config?.file, field: 'path' },
       )
       log.warn(conflict.format())
       continue

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { type ConfigOverride, createApp, type JitApp } from '../app.ts'
-import type { Generation } from '../elements/generation.ts'
+import { kState } from '../app-state.ts'
+import type { AppDefinition } from '../elements/generation.ts'
 import { silentLogger } from '../log.ts'
 import type { HttpTypeMembers, SandboxDefinition } from './contract.ts'
 
@@ -21,12 +22,12 @@ export function sandboxOverrides(publicUrl: string): ConfigOverride {
   }
 }
 
-/** Every distinct sandbox declared by the Types of a generation. */
-export function sandboxesOf(generation: Generation): SandboxDefinition[] {
+/** Every distinct sandbox declared by the Types of a definition of the app. */
+export function sandboxesOf(definition: AppDefinition): SandboxDefinition[] {
   const found = new Map<string, SandboxDefinition>()
-  for (const element of generation.registry.elements.values()) {
+  for (const { element, type } of definition.records()) {
     if (element.layer === 'Instance') continue
-    const sandbox = (generation.typeOf(element) as HttpTypeMembers | undefined)?.sandbox
+    const sandbox = (type as HttpTypeMembers | undefined)?.sandbox
     if (sandbox && !found.has(sandbox.name)) found.set(sandbox.name, sandbox)
   }
   return [...found.values()]
@@ -39,7 +40,7 @@ export async function mountSandboxes(
   publicUrl: string,
 ): Promise<string[]> {
   const mounted: string[] = []
-  for (const sandbox of sandboxesOf(app.current)) {
+  for (const sandbox of sandboxesOf(app[kState].definition)) {
     const publicBaseUrl = sandboxBaseUrl(publicUrl, sandbox.name)
     await fastify.register(sandbox.plugin, { prefix: `/__sandbox/${sandbox.name}`, publicBaseUrl })
     mounted.push(publicBaseUrl)
@@ -53,7 +54,7 @@ export async function runSandbox(args: string[]): Promise<number> {
   const appDirFlag = rest.indexOf('--app')
   const appDir = appDirFlag >= 0 ? rest[appDirFlag + 1] : 'app'
   const app = await createApp({ appDir, logger: silentLogger, importEveryType: true })
-  const sandboxes = sandboxesOf(app.current)
+  const sandboxes = sandboxesOf(app[kState].definition)
   await app.close()
   const sandbox = sandboxes.find((s) => s.name === name)
   if (!sandbox) {

@@ -1,14 +1,12 @@
 import path from 'node:path'
 import cookie from '@fastify/cookie'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { JitApp } from '../app.ts'
-import { ELEMENT_NAME } from '../elements/define-schema.ts'
-import { elementInfo } from '../elements/generation.ts'
+import { kState } from '../app-state.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import { Dispatcher } from './dispatcher.ts'
 import { registerFrontend } from './frontend.ts'
-import { argumentsFor, runWithSession } from './functions.ts'
 import { mountSandboxes } from './sandboxes.ts'
 import { SessionStore } from './sessions.ts'
 
@@ -100,10 +98,11 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
   })
 
   fastify.get('/healthz', async () => health(app))
+  const dispatcher = new Dispatcher(app, { sessions, publicUrl, now })
   fastify.route({
     method: ['GET', 'POST'],
     url: '/api/:orgId/:name/*',
-    handler: (request, reply) => dispatch(app, sessions, publicUrl, now, request, reply),
+    handler: (request, reply) => dispatcher.dispatch(request, reply),
   })
   if (options.sandboxes) await mountSandboxes(fastify, app, publicUrl)
   registerFrontend(fastify, app, { publicUrl })
@@ -116,7 +115,7 @@ function health(app: JitApp) {
   return {
     status: refused ? 'degraded' : 'ok',
     app: `${app.info.orgId}.${app.info.name}`,
-    generation: app.current.id,
+    generation: app[kState].definition.id,
     problems: app.problems.length,
     reload: refused
       ? {
@@ -130,128 +129,4 @@ function health(app: JitApp) {
         }
       : { refused: false },
   }
-}
-
-type Params = { orgId: string; name: string; '*': string }
-
-async function dispatch(
-  app: JitApp,
-  sessions: SessionStore,
-  publicUrl: string,
-  now: () => number,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<unknown> {
-  const { orgId, name, '*': rest } = request.params as Params
-  const info = app.info
-  const segments = rest.split('/').filter((s) => s !== '')
-  if (
-    orgId !== info.orgId ||
-    name !== info.name ||
-    segments.length < 2 ||
-    !segments.every((s) => ELEMENT_NAME.test(s))
-  ) {
-    return notFound(reply, request)
-  }
-  const joined = segments.join('/')
-  if (joined === 'auths/session' && request.method === 'GET') {
-    const session = await sessions.current(request)
-    reply.header('cache-control', 'no-store')
-    if (!session) return reply.code(401).send({ errcode: 401, errmsg: 'not logged in' })
-    return {
-      errcode: 0,
-      errmsg: 'ok',
-      data: { user: session.user, expiresAt: session.expiresAt.toISOString() },
-    }
-  }
-  if (joined === 'auths/logout' && request.method === 'POST') {
-    await sessions.close(request, reply)
-    return { errcode: 0, errmsg: 'ok', data: null }
-  }
-
-  const action = segments[segments.length - 1]
-  const fullName = segments.slice(0, -1).join('.')
-  const generation = app.current
-  const located = generation.locate(fullName)
-  if (!located) return notFound(reply, request)
-  try {
-    generation.check(fullName)
-  } catch (err) {
-    const problem = err as JitError
-    return reply
-      .code(503)
-      .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
-  }
-  const type = generation.typeOf(located.element) as (HttpTypeMembers & object) | undefined
-  const route: HttpAction | undefined = type?.routes?.[action]
-  if (route) {
-    if (request.method !== route.method) return methodNotAllowed(reply, route.method)
-    const ctx = routeContext(app, sessions, publicUrl, now, fullName, request, reply)
-    const result = await route.handler(ctx)
-    if (!reply.sent && result !== undefined) return reply.send(result)
-    return reply
-  }
-  const decl = located.element.define.functionList?.find((f) => f.name === action)
-  if (!decl) return notFound(reply, request)
-  if (request.method !== 'POST') return methodNotAllowed(reply, 'POST')
-  const session = await sessions.current(request)
-  if (decl.loginRequired !== false && !session) {
-    throw new JitError('JIT_HTTP_LOGIN_REQUIRED', `${fullName}.${action} needs a logged-in user`)
-  }
-  const args = argumentsFor(decl, request.body)
-  const element = app.getElement(fullName)
-  if (typeof element[action] !== 'function') {
-    throw new JitError(
-      'JIT_FUNCTION_NOT_FOUND',
-      `${fullName} declares ${action} in functionList but does not define it`,
-    )
-  }
-  const data = await runWithSession(session, () => element[action](...args))
-  return { errcode: 0, errmsg: 'ok', data: data ?? null }
-}
-
-function routeContext(
-  app: JitApp,
-  sessions: SessionStore,
-  publicUrl: string,
-  now: () => number,
-  fullName: string,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): RouteContext {
-  const generation = app.current
-  const located = generation.locate(fullName)!
-  const actionPath = (action: string) =>
-    `/api/${app.info.orgId}/${app.info.name}/${fullName.split('.').join('/')}/${action}`
-  return {
-    request,
-    reply,
-    app: app.info,
-    element: elementInfo(located.element),
-    instance: app.getElement(fullName),
-    config: generation.configOf(located.element.fullName)?.value ?? {},
-    // Computed on demand: stripping secrets costs more than the login actions that never need it.
-    get publicConfig() {
-      return generation.publicConfigOf(located.element.fullName) ?? {}
-    },
-    sessions,
-    log: app.logger,
-    actionPath,
-    actionUrl: (action) => `${publicUrl}${actionPath(action)}`,
-    getElement: (name) => app.getElement(name),
-    now,
-  }
-}
-
-function notFound(reply: FastifyReply, request: FastifyRequest) {
-  return reply
-    .code(404)
-    .send({ errcode: 404, errmsg: `no route for ${request.method} ${request.url.split('?')[0]}` })
-}
-
-function methodNotAllowed(reply: FastifyReply, allowed: string) {
-  return reply
-    .code(405)
-    .header('allow', allowed)
-    .send({ errcode: 405, errmsg: `use ${allowed}` })
 }

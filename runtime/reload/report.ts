@@ -1,4 +1,4 @@
-import type { ReloadResult } from '../app.ts'
+import type { ReloadResult } from './result.ts'
 
 /** How many names a line lists before it counts the rest. */
 const NAMES_SHOWN = 3

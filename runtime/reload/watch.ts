@@ -1,7 +1,6 @@
 import type { Stats } from 'node:fs'
 import path from 'node:path'
 import { watch } from 'chokidar'
-import type { JitApp, ReloadResult } from '../app.ts'
 import type { Logger } from '../log.ts'
 import { isSupervised, reportProblems, sendToSupervisor } from './dev-child.ts'
 import { runsCode } from './loaded-code.ts'
@@ -9,6 +8,7 @@ import { MissedWriteCheck } from './missed-writes.ts'
 import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
 import { type ChangeKind, ReloadQueue } from './queue.ts'
 import { formatReloadLine } from './report.ts'
+import type { ReloadResult, WatchedApp } from './result.ts'
 
 /** Quiet time that ends a burst of events (an editor's save, a folder copy) before a reload. */
 export const SETTLE_MS = 25
@@ -35,13 +35,13 @@ export interface WatchOptions {
  * watcher is ready; `app.close()` stops it and everything it scheduled.
  *
  * @example
- * const app = await createApp({ appDir: 'app' })
- * await watchApp(app, consoleLogger)
+ * // what createApp({ appDir, watch: true }) does, with the app's roots, reload and events
+ * await watchApp(watchedApp(app), logger)
  */
-export async function watchApp(app: JitApp, log: Logger, options: WatchOptions = {}): Promise<void> {
+export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptions = {}): Promise<void> {
   const supervised = isSupervised()
   const onCodeChange = options.onCodeChange ?? (supervised ? () => {} : warnCodeChange(log))
-  const watchedRoots = new Set(appRoots(app))
+  const watchedRoots = new Set(app.roots())
 
   // Paths with an event in the last moments. A reload reads again only the paths it is told changed,
   // and chokidar drops a file's further change events for 50 ms after reporting one: a write in that
@@ -99,7 +99,7 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
   // chokidar sets up a new root asynchronously, and a write in that time is not reported, so the
   // app is read once more when the new root should be watched.
   const followAppStack = () => {
-    const roots = new Set(appRoots(app))
+    const roots = new Set(app.roots())
     const added = [...roots].filter((root) => !watchedRoots.has(root))
     for (const root of added) watcher.add(root)
     for (const root of watchedRoots) if (!roots.has(root)) watcher.unwatch(root)
@@ -123,11 +123,6 @@ export async function watchApp(app: JitApp, log: Logger, options: WatchOptions =
     missed.close()
     await Promise.all([queue.close(), watcher.close()])
   })
-}
-
-function appRoots(app: JitApp): string[] {
-  // The top app's root always stays watched: its app.json decides the rest of the stack.
-  return [app.appDir, ...app.current.registry.apps.map((a) => a.root)]
 }
 
 function warnCodeChange(log: Logger): (files: string[]) => void {

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
+import { kState } from '../../runtime/app-state.ts'
 import { closeWatchedApps, eventually, fence, nextEvent, openWatchedApp, own } from './watching.ts'
 
 afterEach(closeWatchedApps)
@@ -131,7 +132,7 @@ export default defineType({
 
   it('files the runtime never reads do not reload the app', async () => {
     const { app, write } = await openWatchedApp()
-    const generation = app.current
+    const generation = app[kState].definition
     write('data.sqlite', 'not a database')
     write('data.sqlite-wal', 'x')
     write('greeters/English/notes.txt', 'remember to say hi')
@@ -140,7 +141,7 @@ export default defineType({
     write('greeters/English/4913', '')
     // Absence needs a window: well past the settle time and the missed-write recheck.
     await new Promise((resolve) => setTimeout(resolve, 600))
-    expect(app.current).toBe(generation)
+    expect(app[kState].definition).toBe(generation)
   })
 
   it('a save of the same bytes is no reload event', async () => {

@@ -1,8 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { JitApp, JitAppEvents } from '../../runtime/app.ts'
+import type { JitApp } from '../../runtime/app.ts'
 import { createApp } from '../../runtime/index.ts'
 import { type Logger, memoryLogger } from '../../runtime/log.ts'
+import type { JitAppEvents } from '../../runtime/reload/result.ts'
 import { greeterFamily } from '../helpers/greeters.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
 

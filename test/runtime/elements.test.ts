@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { kState } from '../../runtime/app-state.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { silentLogger } from '../../runtime/log.ts'
 import { greeterFamily } from '../helpers/greeters.ts'
@@ -31,7 +32,7 @@ describe('layers and type chains', () => {
       config: { greeting: 'Hello', punctuation: '!' },
     })
     expect(byName.get('services.NormalType')).toMatchObject({ layer: 'Type', app: 'jit.framework' })
-    expect(app.current.registry.get('greeters.English')?.chain).toEqual([
+    expect(app[kState].resolve('greeters.English')?.element.chain).toEqual([
       'greeters.English',
       'greeters.FriendlyType',
       'greeters.Meta',
@@ -98,8 +99,8 @@ describe('instance-scoped children', () => {
     const french = app.getElement('greeters.French.services.EchoSvc')
     expect(english.whoAmI()).toEqual({ owner: 'greeters.English', greeting: 'Hello' })
     expect(french.whoAmI()).toEqual({ owner: 'greeters.French', greeting: 'Bonjour' })
-    expect(app.current.load('greeters.English.services.EchoSvc')).not.toBe(
-      app.current.load('greeters.French.services.EchoSvc'),
+    expect(app[kState].resolve('greeters.English.services.EchoSvc')?.object()).not.toBe(
+      app[kState].resolve('greeters.French.services.EchoSvc')?.object(),
     )
   })
 

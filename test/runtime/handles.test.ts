@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { kState } from '../../runtime/app-state.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger, silentLogger } from '../../runtime/log.ts'
 import { greeterFamily } from '../helpers/greeters.ts'
@@ -37,11 +38,11 @@ describe('stable handles across a rebuilt registry', () => {
   it('a call in flight finishes on the definition it started on; the old objects are disposed after', async () => {
     const { app, dir } = await open()
     const english = app.getElement('greeters.English')
-    const before = app.current
+    const before = app[kState].definition
     const inFlight = english.slowGreet('Ann', 150)
     writeTree(dir, { 'greeters/English/English.json': { greeting: 'Howdy' } })
     await app.reload()
-    expect(app.current).not.toBe(before)
+    expect(app[kState].definition).not.toBe(before)
     expect(english.greet('Bob')).toBe('Howdy, Bob!')
     expect(await inFlight).toBe('Hello, Ann!')
   })

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { kState } from '../../runtime/app-state.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { silentLogger } from '../../runtime/log.ts'
 import { greeterFamily } from '../helpers/greeters.ts'
@@ -105,7 +106,7 @@ export default defineType({
       },
     )
     const app = await open(dir)
-    expect(app.current.load('greeters.InBase')).toEqual({ ok: true })
+    expect(app[kState].resolve('greeters.InBase')?.object()).toEqual({ ok: true })
     expect(() => app.getElement('greeters.SecretType')).toThrow(
       expect.objectContaining({ code: 'JIT_ELEMENT_NOT_FOUND' }),
     )

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { kState } from '../../runtime/app-state.ts'
 import { createApp, type JitApp, type JitError } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
 import { resolveWechatHosts } from '../../types/auths/loginTypes/WechatPublicType/config.ts'
@@ -232,7 +233,7 @@ describe('the demo Instance', () => {
       database: ':memory:',
     })
     apps.push(withEnv)
-    expect(withEnv.current.configOf('auths.loginTypes.MyWechatLogin')?.value?.appSecret).toBe(
+    expect(withEnv[kState].resolve('auths.loginTypes.MyWechatLogin')?.config?.value?.appSecret).toBe(
       '0123456789abcdef0123456789abcdef',
     )
   })

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { businessConfigFileName } from '../config/load.ts'
-import type { Generation } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
+import type { Generation } from './generation.ts'
 
 /**
  * Problems a rebuilt registry has only in comparison with the running one, which the rebuild alone
