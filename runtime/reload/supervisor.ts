@@ -1,16 +1,14 @@
-import fs from 'node:fs'
 import path from 'node:path'
-import { type FSWatcher, watch } from 'chokidar'
-import { FRAMEWORK_ROOT, loadAppStack } from '../elements/apps.ts'
+import { FRAMEWORK_ROOT } from '../elements/apps.ts'
 import { portInUse } from '../errors.ts'
 import { consoleLogger, type Logger } from '../log.ts'
+import { introducedProblems } from '../problems.ts'
 import { AppProcess } from './app-process.ts'
-import type { ReportedProblem } from './dev-child.ts'
-import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
+import { AppFolderWatcher, appStackRoots, MAX_WAIT_MS, SETTLE_MS, shownPath } from './folder-watcher.ts'
+import { isCodeFile } from './paths.ts'
 import { DevProxy } from './proxy.ts'
 import { type ChangeKind, ReloadQueue } from './queue.ts'
 import { formatRestartLine } from './report.ts'
-import { MAX_WAIT_MS, SETTLE_MS } from './watch.ts'
 
 /** An app process that exits sooner than this after a restart for a crash is not restarted again. */
 const CRASH_LOOP_MS = 5_000
@@ -90,8 +88,7 @@ class Supervisor implements DevSupervisor {
   private readonly proxy: DevProxy
   private readonly log: Logger
   private readonly queue: ReloadQueue
-  private readonly watchedRoots = new Set<string>()
-  private watcher?: FSWatcher
+  private folders?: AppFolderWatcher
   private live?: AppProcess
   private starting?: AppProcess
   /** A process started ahead with the framework's code imported, for the next restart (standby.ts). */
@@ -131,18 +128,14 @@ class Supervisor implements DevSupervisor {
       process.once('SIGINT', this.onSignal)
       process.once('SIGTERM', this.onSignal)
     }
-    for (const root of this.appRoots()) this.watchedRoots.add(root)
-    this.watcher = watch([...this.watchedRoots], {
-      ignoreInitial: true,
-      ignored: (file, stats) => isIgnoredPath(file, stats?.isFile()),
-    })
-    this.watcher.on('all', (event, file) => {
-      if ((event === 'add' || event === 'change' || event === 'unlink') && isWatchedFile(file)) {
-        this.queue.add(file, event as ChangeKind)
-      }
-    })
-    this.watcher.on('error', (err) => this.log.error(`file watcher: ${(err as Error).message}`))
-    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()))
+    this.folders = await AppFolderWatcher.start(
+      appStackRoots(this.options.appDir),
+      (kind, file) => {
+        // Folders matter to the app process's own reload, not to whether it needs replacing.
+        if (kind === 'add' || kind === 'change' || kind === 'unlink') this.queue.add(file, kind)
+      },
+      this.log,
+    )
     await this.replace([], 'start')
   }
 
@@ -154,7 +147,7 @@ class Supervisor implements DevSupervisor {
       // A process still starting is stopped, so that waiting for its readiness ends at once.
       await Promise.all([this.starting?.stop(stopMs), this.live?.stop(stopMs), this.standby?.stop(stopMs)])
       await this.queue.close()
-      await this.watcher?.close()
+      await this.folders?.close()
       await this.proxy.close()
       this.resolveClosed()
     })()
@@ -168,7 +161,9 @@ class Supervisor implements DevSupervisor {
   private async onChanges(batch: ReadonlyMap<string, ChangeKind>): Promise<void> {
     if (this.closing) return
     const files = [...batch.keys()]
-    if (files.some((file) => path.basename(file) === 'app.json')) this.followAppStack()
+    if (files.some((file) => path.basename(file) === 'app.json')) {
+      this.folders?.follow(appStackRoots(this.options.appDir))
+    }
     const codeFiles = files.filter(isCodeFile)
     // Only files the app process imported need a new one: the bundler serves an edited browser file
     // from the running process, and a file nothing imported yet is read fresh when something does.
@@ -176,7 +171,7 @@ class Supervisor implements DevSupervisor {
     const running = live ? codeFiles.filter((file) => live.runsCode(file)) : codeFiles
     // The standby imported the framework's code: an edit there makes it stale.
     if (running.some((file) => isInside(file, FRAMEWORK_ROOT))) await this.dropStandby()
-    const code = running.map(relative)
+    const code = running.map(shownPath)
     if (this.crashed) {
       this.crashed = false
       // A restart that was already under way when the process crashed may have replaced it by now.
@@ -221,7 +216,8 @@ class Supervisor implements DevSupervisor {
       return
     }
 
-    const introduced = this.live && reason === 'edit' ? newProblems(this.live.problems, next.problems) : []
+    const introduced =
+      this.live && reason === 'edit' ? introducedProblems(this.live.problems, next.problems) : []
     if (introduced.length > 0) {
       await next.stop(this.stopTimeoutMs)
       for (const problem of introduced) {
@@ -296,42 +292,9 @@ class Supervisor implements DevSupervisor {
       this.queue.add(this.options.appDir, 'change')
     })
   }
-
-  /** The top app and every app it extends; only the top app when its app.json cannot be read. */
-  private appRoots(): Set<string> {
-    const top = path.resolve(this.options.appDir)
-    try {
-      return new Set([top, ...loadAppStack(top, fs).map((app) => app.root)])
-    } catch {
-      return new Set([top])
-    }
-  }
-
-  private followAppStack(): void {
-    const roots = this.appRoots()
-    for (const root of roots) if (!this.watchedRoots.has(root)) this.watcher?.add(root)
-    for (const root of this.watchedRoots) if (!roots.has(root)) this.watcher?.unwatch(root)
-    this.watchedRoots.clear()
-    for (const root of roots) this.watchedRoots.add(root)
-  }
-}
-
-/** Problems of `next` that `current` does not have, on elements that worked in `current`. */
-function newProblems(
-  current: readonly ReportedProblem[],
-  next: readonly ReportedProblem[],
-): ReportedProblem[] {
-  const brokenNow = new Set(current.map((p) => p.element).filter(Boolean))
-  const linesNow = new Set(current.map((p) => p.text))
-  return next.filter((p) => !linesNow.has(p.text) && !(p.element && brokenNow.has(p.element)))
 }
 
 function isInside(file: string, dir: string): boolean {
   const rel = path.relative(dir, file)
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
-}
-
-function relative(file: string): string {
-  const rel = path.relative(process.cwd(), file)
-  return rel.startsWith('..') ? file : rel
 }

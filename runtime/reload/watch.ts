@@ -1,19 +1,13 @@
-import type { Stats } from 'node:fs'
-import path from 'node:path'
-import { watch } from 'chokidar'
 import type { Logger } from '../log.ts'
 import { isSupervised, reportProblems, sendToSupervisor } from './dev-child.ts'
+import { AppFolderWatcher, MAX_WAIT_MS, SETTLE_MS, shownPath } from './folder-watcher.ts'
 import { runsCode } from './loaded-code.ts'
 import { MissedWriteCheck } from './missed-writes.ts'
-import { isCodeFile, isIgnoredPath, isWatchedFile } from './paths.ts'
+import { isCodeFile } from './paths.ts'
 import { type ChangeKind, ReloadQueue } from './queue.ts'
 import { formatReloadLine } from './report.ts'
 import type { ReloadResult, WatchedApp } from './result.ts'
 
-/** Quiet time that ends a burst of events (an editor's save, a folder copy) before a reload. */
-export const SETTLE_MS = 25
-/** The longest a change waits for its burst to end. */
-export const MAX_WAIT_MS = 250
 /** How long a path counts as just changed: chokidar's change window and the missed-write recheck. */
 const RECENT_MS = 150
 
@@ -41,7 +35,6 @@ export interface WatchOptions {
 export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptions = {}): Promise<void> {
   const supervised = isSupervised()
   const onCodeChange = options.onCodeChange ?? (supervised ? () => {} : warnCodeChange(log))
-  const watchedRoots = new Set(app.roots())
 
   // Paths with an event in the last moments. A reload reads again only the paths it is told changed,
   // and chokidar drops a file's further change events for 50 ms after reporting one: a write in that
@@ -59,8 +52,8 @@ export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptio
       const notRunning: string[] = []
       for (const [file, kind] of batch) {
         if (kind !== 'change' || !isCodeFile(file)) continue
-        if (runsCode(file)) running.push(relative(file))
-        else notRunning.push(relative(file))
+        if (runsCode(file)) running.push(shownPath(file))
+        else notRunning.push(shownPath(file))
       }
       if (running.length > 0) onCodeChange(running)
       if (notRunning.length > 0) {
@@ -79,35 +72,27 @@ export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptio
   )
   const missed = new MissedWriteCheck((file) => queue.add(file, 'change'))
 
-  const watcher = watch([...watchedRoots], {
-    ignoreInitial: true,
-    ignored: (file, stats) => isIgnoredPath(file, stats?.isFile()),
-  })
-  watcher.on('all', (event, file, stats?: Stats) => {
-    const isFileEvent = event === 'add' || event === 'change' || event === 'unlink'
-    if (isFileEvent && !isWatchedFile(file)) return
-    // Under the supervisor an edit to code this process imported restarts it; reloading first is wasted
-    // work. Other code (browser code, a Type's file nothing imported yet) is this process's to apply.
-    if (supervised && isFileEvent && isCodeFile(file) && runsCode(file)) return
-    if (event === 'add' || event === 'change') missed.seen(file, stats)
-    recent.set(file, performance.now())
-    queue.add(file, event as ChangeKind)
-  })
-  watcher.on('error', (err) => log.error(`file watcher: ${describeWatchError(err as NodeJS.ErrnoException)}`))
+  const folders = await AppFolderWatcher.start(
+    app.roots(),
+    (kind, file, stats) => {
+      const isFileEvent = kind === 'add' || kind === 'change' || kind === 'unlink'
+      // Under the supervisor an edit to code this process imported restarts it; reloading first is
+      // wasted work. Other code (browser code, a Type's file nothing imported yet) is this process's.
+      if (supervised && isFileEvent && isCodeFile(file) && runsCode(file)) return
+      if (kind === 'add' || kind === 'change') missed.seen(file, stats)
+      recent.set(file, performance.now())
+      queue.add(file, kind)
+    },
+    log,
+  )
 
-  // app.json may name a new app to extend, or stop extending one: watch what the stack is now.
-  // chokidar sets up a new root asynchronously, and a write in that time is not reported, so the
-  // app is read once more when the new root should be watched.
+  // app.json may name a new app to extend, or stop extending one: watch what the stack is now, and
+  // read a new root once more when its watch should be set up (a write before that is not reported).
+  let rescanTimer: NodeJS.Timeout | undefined
   const followAppStack = () => {
-    const roots = new Set(app.roots())
-    const added = [...roots].filter((root) => !watchedRoots.has(root))
-    for (const root of added) watcher.add(root)
-    for (const root of watchedRoots) if (!roots.has(root)) watcher.unwatch(root)
-    watchedRoots.clear()
-    for (const root of roots) watchedRoots.add(root)
+    const added = folders.follow(app.roots())
     if (added.length > 0) rescanTimer = setTimeout(() => queue.add(added[0], 'addDir'), MAX_WAIT_MS)
   }
-  let rescanTimer: NodeJS.Timeout | undefined
 
   const announce = (result: ReloadResult & { applied: true }) => {
     followAppStack()
@@ -116,12 +101,11 @@ export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptio
   }
   app.on('reload', announce)
 
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
   app.onClose(async () => {
     app.off('reload', announce)
     clearTimeout(rescanTimer)
     missed.close()
-    await Promise.all([queue.close(), watcher.close()])
+    await Promise.all([queue.close(), folders.close()])
   })
 }
 
@@ -130,16 +114,4 @@ function warnCodeChange(log: Logger): (files: string[]) => void {
     log.warn(
       `${files.join(', ')} changed: a running process keeps the code it has imported, so restart to apply it (jit dev restarts by itself)`,
     )
-}
-
-function describeWatchError(err: NodeJS.ErrnoException): string {
-  if (err.code === 'ENOSPC' || err.code === 'EMFILE') {
-    return `${err.message}: the system limit on watched files is reached; raise fs.inotify.max_user_watches (Linux) or watch a smaller app folder`
-  }
-  return err.message
-}
-
-function relative(file: string): string {
-  const rel = path.relative(process.cwd(), file)
-  return rel.startsWith('..') ? file : rel
 }
