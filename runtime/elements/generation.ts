@@ -5,6 +5,7 @@ import type { AppManifest } from './apps.ts'
 import { asElementError, type BuildOptions, buildElementStates } from './build-generation.ts'
 import { type ElementRecord, ElementState, type ResolvedElement } from './element-state.ts'
 import { InFlight } from './inflight.ts'
+import { type ObjectBuilder, Reached } from './reached.ts'
 import { buildRegistry, type Registry } from './resolve.ts'
 import type { ResourcePool } from './resource-pool.ts'
 import type { ElementDefinition } from './scan.ts'
@@ -44,7 +45,7 @@ let generationCounter = 0
  * and the objects loaded from it, lazily. A hot reload builds a new Generation beside the current one
  * and retires the old one once the calls in flight on it have finished.
  */
-export class Generation implements AppDefinition {
+export class Generation implements AppDefinition, ObjectBuilder {
   readonly id = ++generationCounter
   readonly registry: Registry
   readonly app: AppInfo
@@ -161,7 +162,7 @@ export class Generation implements AppDefinition {
     return this.disposed
   }
 
-  /** @internal the one place an element's object is built (see Reached.object) */
+  /** The one place an element's object is built (Reached.object calls it once per name). */
   instantiate(reached: Reached): unknown {
     if (this.inflight.retired && this.disposed) {
       throw new JitError(
@@ -176,7 +177,7 @@ export class Generation implements AppDefinition {
     const type = state.type
     let object: unknown
     if (state.element.layer !== 'Instance' || !type) object = type ?? state.ownType ?? Object.freeze({})
-    else if (!type.load) object = this.context(state, ownerState).config
+    else if (!type.load) object = state.config?.value ?? Object.freeze({})
     else {
       const ctx = this.context(state, ownerState)
       try {
@@ -189,7 +190,7 @@ export class Generation implements AppDefinition {
     return object
   }
 
-  /** An example of how to reach a Type's child: through the first Instance of its Type. */
+  /** The Instances of a Type (those not reached through another), sorted: examples of where its children are. */
   instancesOf(typeName: string): string[] {
     const names: string[] = []
     for (const { element } of this.states.values()) {
@@ -244,81 +245,5 @@ export class Generation implements AppDefinition {
       dryRun: this.options.dryRun ?? false,
       getElement: (fullName: string) => this.load(fullName),
     }
-  }
-}
-
-/** An element reached by one name in one generation, with the object built for that name. */
-class Reached implements ResolvedElement {
-  readonly fullName: string
-  readonly state: ElementState
-  readonly ownerState: ElementState | undefined
-  private readonly generation: Generation
-  private built = false
-  private value: unknown
-
-  constructor(
-    fullName: string,
-    state: ElementState,
-    owner: ElementState | undefined,
-    generation: Generation,
-  ) {
-    this.fullName = fullName
-    this.state = state
-    this.ownerState = owner
-    this.generation = generation
-  }
-
-  get element() {
-    return this.state.element
-  }
-  get owner() {
-    return this.ownerState?.element
-  }
-  get info() {
-    return this.state.info
-  }
-  get type() {
-    return this.state.type
-  }
-  get config() {
-    return this.state.config
-  }
-  get publicConfig() {
-    return this.state.publicConfig
-  }
-
-  get problem(): JitError | undefined {
-    const { element } = this.state
-    if (element.scopedTo && !this.ownerState) return this.needsInstance(element.scopedTo)
-    return this.ownerState?.problem || this.state.problem
-  }
-
-  object(): any {
-    if (this.built) return this.value
-    const problem = this.problem
-    if (problem) throw problem
-    const value = this.generation.instantiate(this)
-    this.value = value
-    this.built = true
-    return value
-  }
-
-  /** Drops the built object (the generation is disposing it) and returns it. */
-  forget(): unknown {
-    const value = this.value
-    this.built = false
-    this.value = undefined
-    return value
-  }
-
-  private needsInstance(typeName: string): JitError {
-    const instances = this.generation.instancesOf(typeName)
-    const example =
-      instances.length > 0 ? ` (for example ${instances[0]}.${this.fullName.slice(typeName.length + 1)})` : ''
-    return new JitError(
-      'JIT_ELEMENT_NEEDS_INSTANCE',
-      `${this.fullName} belongs to ${typeName}: reach it through an Instance of that Type${example}`,
-      { element: this.fullName },
-    )
   }
 }
