@@ -13,6 +13,18 @@ import { formatRestartLine } from './report.ts'
 /** An app process that exits sooner than this after a restart for a crash is not restarted again. */
 const CRASH_LOOP_MS = 5_000
 
+/**
+ * Who serves the public port. A process being started to replace it (`starting`) and the warm
+ * standby are apart from this: the serving one keeps serving while they start.
+ */
+type Phase =
+  /** Nobody serves: before the first start, after a failed start or a crash loop (a file change tries again). */
+  | { kind: 'idle' }
+  /** `live` serves; `afterCrash` when it was started because the one before it exited by itself. */
+  | { kind: 'serving'; live: AppProcess; afterCrash: boolean }
+  /** The serving process exited by itself; a new one is queued. */
+  | { kind: 'crashed' }
+
 export interface SuperviseDevOptions {
   /** The app root. Its folder and every app it extends are watched for code edits. */
   appDir: string
@@ -89,12 +101,10 @@ class Supervisor implements DevSupervisor {
   private readonly log: Logger
   private readonly queue: ReloadQueue
   private folders?: AppFolderWatcher
-  private live?: AppProcess
+  private phase: Phase = { kind: 'idle' }
   private starting?: AppProcess
   /** A process started ahead with the framework's code imported, for the next restart (standby.ts). */
   private standby?: AppProcess
-  private crashed = false
-  private restartedForCrash?: AppProcess
   private closing?: Promise<void>
   private resolveClosed!: () => void
   private readonly onSignal = () => void this.close()
@@ -121,6 +131,11 @@ class Supervisor implements DevSupervisor {
 
   get appPid(): number | undefined {
     return this.live?.pid
+  }
+
+  /** The process serving now, if one does. */
+  private get live(): AppProcess | undefined {
+    return this.phase.kind === 'serving' ? this.phase.live : undefined
   }
 
   async begin(): Promise<void> {
@@ -172,13 +187,14 @@ class Supervisor implements DevSupervisor {
     // The standby imported the framework's code: an edit there makes it stale.
     if (running.some((file) => isInside(file, FRAMEWORK_ROOT))) await this.dropStandby()
     const code = running.map(shownPath)
-    if (this.crashed) {
-      this.crashed = false
-      // A restart that was already under way when the process crashed may have replaced it by now.
-      if (!this.live) return this.replace(code, 'crash')
+    // A restart that was already under way when the process crashed may have replaced it by now
+    // (the phase is then serving again). Should this one fail, the next change starts afresh.
+    if (this.phase.kind === 'crashed') {
+      this.phase = { kind: 'idle' }
+      return this.replace(code, 'crash')
     }
     // After a failed start any change is worth another try; otherwise JSON is the app process's job.
-    if (!this.live) return this.replace(code, 'start')
+    if (this.phase.kind === 'idle') return this.replace(code, 'start')
     if (code.length > 0) return this.replace(code, 'edit')
   }
 
@@ -274,21 +290,21 @@ class Supervisor implements DevSupervisor {
   }
 
   private adopt(next: AppProcess, afterCrash: boolean): void {
-    this.live = next
-    this.restartedForCrash = afterCrash ? next : undefined
+    const phase: Phase = { kind: 'serving', live: next, afterCrash }
+    this.phase = phase
     this.proxy.forwardTo(next.port)
     void next.exited.then((code) => {
-      if (this.live !== next || next.stopRequested || this.closing) return
-      this.live = undefined
-      const crashLoop = this.restartedForCrash === next && performance.now() - next.readyAt < CRASH_LOOP_MS
+      if (this.phase !== phase || next.stopRequested || this.closing) return
+      const crashLoop = afterCrash && performance.now() - next.readyAt < CRASH_LOOP_MS
       if (crashLoop) {
+        this.phase = { kind: 'idle' }
         this.log.error(`the app process exited (${code}) right after a restart; waiting for a file change`)
         this.proxy.pause(false)
         return
       }
+      this.phase = { kind: 'crashed' }
       this.log.warn(`the app process exited (${code}); starting a new one`)
       this.proxy.pause(true)
-      this.crashed = true
       this.queue.add(this.options.appDir, 'change')
     })
   }
