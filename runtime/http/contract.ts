@@ -21,6 +21,8 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
   readonly publicConfig: Readonly<Record<string, unknown>>
   readonly sessions: SessionStore
   readonly log: Logger
+  /** The URL browsers reach the app at, without a trailing slash (from `PUBLIC_URL`, never from request headers). */
+  readonly publicUrl: string
   /** The path of another action of this element: `actionPath('callback')`. */
   actionPath(action: string): string
   /** The absolute URL of an action, built from the app's public URL (never from request headers). */

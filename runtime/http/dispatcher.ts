@@ -137,6 +137,7 @@ export class Dispatcher {
       },
       sessions: this.sessions,
       log: app.logger,
+      publicUrl,
       actionPath,
       actionUrl: (action) => `${publicUrl}${actionPath(action)}`,
       getElement: (name) => app.getElement(name),

@@ -61,7 +61,7 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
   }
 
   const provider = ctx.instance
-  const publicUrl = publicUrlOf(ctx)
+  const publicUrl = ctx.publicUrl
   const target = postLoginTarget(redirectUrl, publicUrl, provider.allowedRedirectOrigins())
   const secret = newStateSecret()
   const nonce = browserNonceOf(ctx) ?? newBrowserNonce()
@@ -255,7 +255,7 @@ function sendPage(
   kind: LoginPageKind,
   extra: { problem?: string; retryTarget?: string; detail?: string } = {},
 ): FastifyReply {
-  const publicUrl = publicUrlOf(ctx)
+  const publicUrl = ctx.publicUrl
   const retryTarget = extra.retryTarget ?? startPageOf(publicUrl)
   const html = renderLoginPage({
     kind,
@@ -298,17 +298,11 @@ function browserNonceOf(ctx: LoginContext): string | undefined {
 
 /** The login cookie goes only to this app's API routes (under the public URL's path, if it has one). */
 function cookiePathOf(ctx: LoginContext): string {
-  const basePath = new URL(publicUrlOf(ctx)).pathname.replace(/\/+$/, '')
+  const basePath = new URL(ctx.publicUrl).pathname.replace(/\/+$/, '')
   return `${basePath}/api/${ctx.app.orgId}/${ctx.app.name}`
 }
 
 /** The app's public URL (it may carry a path), as the server builds action URLs from it. */
-function publicUrlOf(ctx: LoginContext): string {
-  const path = ctx.actionPath('login')
-  const url = ctx.actionUrl('login')
-  return url.slice(0, url.length - path.length)
-}
-
 function statesOf(ctx: LoginContext): LoginStateStore {
   return LoginStateStore.of(ctx.getElement<Database>('databases.Default'))
 }
