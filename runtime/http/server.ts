@@ -6,6 +6,7 @@ import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import { elementInfo } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import { inheritedFromObject, ownValue } from '../own.ts'
 import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
 import { registerFrontend } from './frontend.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
@@ -183,7 +184,7 @@ async function dispatch(
       .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
   }
   const type = generation.typeOf(located.element) as (HttpTypeMembers & object) | undefined
-  const route: HttpAction | undefined = type?.routes?.[action]
+  const route: HttpAction | undefined = ownValue(type?.routes, action)
   if (route) {
     if (request.method !== route.method) return methodNotAllowed(reply, route.method)
     const ctx = routeContext(app, sessions, publicUrl, now, fullName, request, reply)
@@ -200,7 +201,8 @@ async function dispatch(
   }
   const args = argumentsFor(decl, request.body)
   const element = app.getElement(fullName)
-  if (typeof element[action] !== 'function') {
+  // A function the element only inherits from Object (declared as "toString", say) is not one it defines.
+  if (typeof element[action] !== 'function' || inheritedFromObject(generation.load(fullName), action)) {
     throw new JitError(
       'JIT_FUNCTION_NOT_FOUND',
       `${fullName} declares ${action} in functionList but does not define it`,
