@@ -8,6 +8,7 @@ import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import { inheritedFromObject, ownValue } from '../own.ts'
 import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import { answerStorageFault, databaseHealth } from './database-faults.ts'
 import { registerFrontend } from './frontend.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
 import { mountSandboxes } from './sandboxes.ts'
@@ -81,6 +82,7 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     })
   }
   fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (answerStorageFault(error, reply)) return reply
     if (error instanceof JitError) {
       const status = STATUS_BY_CODE[error.code] ?? 500
       if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.format()}`)
@@ -100,7 +102,12 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
       .send({ errcode: 404, errmsg: `no route for ${request.method} ${request.url.split('?')[0]}` })
   })
 
-  fastify.get('/healthz', async () => health(app))
+  fastify.get('/healthz', async (_request, reply) => {
+    const [body, database] = await Promise.all([health(app), databaseHealth(app)])
+    // A load balancer takes a node whose database fails out of service; a refused reload is not that.
+    const ok = database.database !== 'failing'
+    return reply.code(ok ? 200 : 503).send({ ok, ...body, status: ok ? body.status : 'failing', ...database })
+  })
   fastify.route({
     method: ['GET', 'POST'],
     url: '/api/:orgId/:name/*',

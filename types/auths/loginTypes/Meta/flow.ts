@@ -9,6 +9,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import type { Database } from '../../../../runtime/db/database.ts'
+import { DATABASE_RETRY_AFTER_SECONDS, storageFaultOf } from '../../../../runtime/db/database-errors.ts'
 import type { RouteContext } from '../../../../runtime/http/contract.ts'
 import type { LoginProvider, LoginResult } from './contract.ts'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
@@ -45,6 +46,27 @@ const REPEAT_DELIVERY_WAIT_MS = 20_000
 const REPEAT_DELIVERY_POLL_MS = 50
 
 type LoginContext = RouteContext<LoginProvider>
+
+/**
+ * A login action that answers a storage fault (the database cannot be written: a full disk, a
+ * read-only file) with the family's page, 503 and `Retry-After`, rather than the server's JSON. The
+ * database logs the fault once, so nothing is logged here per request.
+ */
+export function answeringStorageFaults(
+  action: (ctx: LoginContext) => Promise<FastifyReply>,
+): (ctx: LoginContext) => Promise<FastifyReply> {
+  return async (ctx) => {
+    try {
+      return await action(ctx)
+    } catch (error) {
+      if (ctx.reply.sent || !storageFaultOf(error)) throw error
+      // A cookie the action set before the write failed binds nothing that was saved.
+      ctx.reply.removeHeader('set-cookie')
+      ctx.reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+      return sendPage(ctx, 'storage_unavailable')
+    }
+  }
+}
 
 /** GET `<login Instance>/login?redirectUrl=`: start a login. */
 export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
@@ -156,6 +178,9 @@ async function exchange(
     try {
       outcome = await ctx.instance.completeLogin({ code, callbackUrl: ctx.actionUrl('callback') })
     } catch (error) {
+      // The database failing under the provider (storing the user) is not the provider's failure:
+      // the storage page answers it (answeringStorageFaults).
+      if (storageFaultOf(error)) throw error
       // A provider that throws broke its contract (outcomes are results); the message may not be
       // fit for a log line, so only the error's class and code are.
       ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`)
