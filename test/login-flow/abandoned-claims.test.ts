@@ -1,8 +1,8 @@
 /**
- * SECURITY.md case 20 (issue 13, defect 2): a login whose owner stopped mid-exchange. A claim to consume
- * a state carries its owner's deadline in the database row; a delivery of the same callback that finds
- * the state still consuming past it is answered at once with a page offering a fresh login (a 4xx),
- * never a 503 after a wait, in this process or another one on the same file.
+ * docs/security.md#case-20 (issue 13, defect 2): a login whose owner stopped mid-exchange. A claim to
+ * consume a state carries its owner's deadline in the database row; a delivery of the same callback
+ * that finds the state still consuming past it is answered at once with a page offering a fresh login
+ * (a 4xx), never a 503 after a wait, in this process or another one on the same file.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
