@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { openSqliteDatabase } from '../../runtime/db/index.ts'
-import { CLAIM_MARGIN_MS } from '../../types/auths/loginTypes/Meta/flow.ts'
+import { CLAIM_MARGIN_MS, LOGIN_COOKIE } from '../../types/auths/loginTypes/Meta/flow.ts'
 import { LoginStateStore } from '../../types/auths/loginTypes/Meta/states.ts'
 import { parseState, sha256Hex } from '../../types/auths/loginTypes/Meta/tokens.ts'
 import { cleanupTempDirs, tempDir } from '../db/db-helpers.ts'
-import { type Browser, LOGIN_TYPES, type LoginHarness, openLoginHarness } from './harness.ts'
+import { type Browser, INSTANCE, LOGIN_TYPES, type LoginHarness, openLoginHarness } from './harness.ts'
 
 // The Instance's WeChat deadlines: a login makes at most two calls, each within TOTAL_DEADLINE_MS.
 const ATTEMPT_TIMEOUT_MS = 3000
@@ -94,6 +94,27 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
     expect((await browser.session()).statusCode).toBe(401)
     // The first delivery ends on its own WeChat deadline.
     expect((await first).statusCode).toBe(503)
+  })
+
+  it('a delivery waiting on a claim whose owner vanished: the wait ends on the deadline with the fresh-login page', async () => {
+    const browser = h.browser()
+    const callback = await pendingCallback(browser)
+    const query = new URL(callback, 'http://x').searchParams
+    // Another process claimed the state with half a second to finish, then vanished.
+    const states = LoginStateStore.of(h.app.getElement('databases.Default'))
+    const nowMs = h.clock.now()
+    const claimed = await states.claim({
+      state: (await states.refOf(parseState(query.get('state')!)!))!,
+      loginType: INSTANCE,
+      browserHash: sha256Hex(browser.cookies.get(LOGIN_COOKIE)!),
+      nowMs,
+      next: { status: 'consuming', codeHash: sha256Hex(query.get('code')!), deadlineMs: nowMs + 500 },
+    })
+    expect(claimed).toBeDefined()
+
+    expectFreshLoginPage(await browser.get(callback))
+    expect(h.wechatCalls()).toEqual({ access_token: 0, userinfo: 0 })
+    expect((await browser.session()).statusCode).toBe(401)
   })
 
   describe('two processes on one database file', () => {
