@@ -41,8 +41,6 @@ export const LOGIN_COOKIE = 'jit_login'
  * Back button on a shared phone) logs nobody in. Later deliveries are told the link was used.
  */
 export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
-/** How long a second delivery waits for the first one to finish (never past the first's claim). */
-const REPEAT_DELIVERY_WAIT_MS = 20_000
 const REPEAT_DELIVERY_POLL_MS = 50
 /** How long `completeLogin` may take when its provider does not say (`LoginProvider.attemptDeadlineMs`). */
 export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
@@ -216,9 +214,10 @@ async function explainUnclaimed(
   const sameCode = codeHash !== undefined && stored.codeHash !== null && sameHash(stored.codeHash, codeHash)
   if (!sameCode) return refuse(ctx, 'used', 'state already used', { retryTarget })
   if (stored.status === 'consuming') {
-    // A live claim is waited for; one past its deadline (its process died) is answered at once.
+    // A live claim is waited for until its deadline, which bounds the wait (the attempt deadline and a
+    // margin); one past it (its process died) is answered at once with the fresh-login page.
     stored = await states.waitForOutcome(stateRef, {
-      timeoutMs: REPEAT_DELIVERY_WAIT_MS,
+      timeoutMs: Math.max(0, (stored.claimDeadlineMs ?? nowMs) - nowMs),
       pollMs: REPEAT_DELIVERY_POLL_MS,
       nowMs: () => ctx.now(),
     })
