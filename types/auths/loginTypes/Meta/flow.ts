@@ -67,8 +67,7 @@ export function answeringStorageFaults(
       return await action(ctx)
     } catch (error) {
       if (ctx.reply.sent || !storageFaultOf(error)) throw error
-      // A cookie the action set before the write failed binds nothing that was saved.
-      ctx.reply.removeHeader('set-cookie')
+      // The actions set their cookies only after their writes, so a failed write left none to take back.
       ctx.reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
       return sendPage(ctx, 'storage_unavailable')
     }
