@@ -4,6 +4,7 @@ import { kState } from '../app-state.ts'
 import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import type { ResolvedElement } from '../elements/element-state.ts'
 import { JitError } from '../errors.ts'
+import { inheritedFromObject, ownValue } from '../own.ts'
 import { elementApiPath } from './api-path.ts'
 import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
@@ -67,7 +68,7 @@ export class Dispatcher {
         .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
     }
     const type = resolved.type as (HttpTypeMembers & object) | undefined
-    const route: HttpAction | undefined = type?.routes?.[action]
+    const route: HttpAction | undefined = ownValue(type?.routes, action)
     if (route) {
       if (request.method !== route.method) return methodNotAllowed(reply, route.method)
       const result = await route.handler(this.routeContext(resolved, request, reply))
@@ -105,7 +106,8 @@ export class Dispatcher {
     }
     const args = argumentsFor(decl, request.body)
     const element = this.app.getElement(fullName)
-    if (typeof element[action] !== 'function') {
+    // A function the element only inherits from Object (declared as "toString", say) is not one it defines.
+    if (typeof element[action] !== 'function' || inheritedFromObject(resolved.object(), action)) {
       throw new JitError(
         'JIT_FUNCTION_NOT_FOUND',
         `${fullName} declares ${action} in functionList but does not define it`,

@@ -5,6 +5,7 @@ import type { JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import { answerStorageFault, databaseHealth } from './database-faults.ts'
 import { Dispatcher } from './dispatcher.ts'
 import { registerFrontend } from './frontend.ts'
 import { mountSandboxes } from './sandboxes.ts'
@@ -78,6 +79,7 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     })
   }
   fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (answerStorageFault(error, reply)) return reply
     if (error instanceof JitError) {
       const status = STATUS_BY_CODE[error.code] ?? 500
       if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.format()}`)
@@ -97,7 +99,12 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
       .send({ errcode: 404, errmsg: `no route for ${request.method} ${request.url.split('?')[0]}` })
   })
 
-  fastify.get('/healthz', async () => health(app))
+  fastify.get('/healthz', async (_request, reply) => {
+    const [body, database] = await Promise.all([health(app), databaseHealth(app)])
+    // A load balancer takes a node whose database fails out of service; a refused reload is not that.
+    const ok = database.database !== 'failing'
+    return reply.code(ok ? 200 : 503).send({ ok, ...body, status: ok ? body.status : 'failing', ...database })
+  })
   const dispatcher = new Dispatcher(app, { sessions, publicUrl, now })
   fastify.route({
     method: ['GET', 'POST'],
