@@ -23,6 +23,8 @@ export const ErrorCodes = {
   JIT_ELEMENT_NOT_FOUND: 'no visible element has this fullName',
   JIT_ELEMENT_NEEDS_INSTANCE: "the element is a Type's child and is reached through an Instance",
   JIT_ELEMENT_BROKEN: 'the element failed to load; the cause says why',
+  JIT_ELEMENT_NOT_IN_USE:
+    'a framework Instance (databases.Default) is loaded only where a Type in use names it; declare it to use it directly',
   // Business config
   JIT_CONFIG_MALFORMED: 'the business config file is not valid JSON',
   JIT_CONFIG_INVALID: "the business config does not match the Type's schema",
