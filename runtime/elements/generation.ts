@@ -312,15 +312,11 @@ export class Generation {
         const cause = this.errors.get(brokenType)!
         this.fail(
           element,
-          new JitError(
-            'JIT_TYPE_CHAIN_BROKEN',
-            `its type ${brokenType} cannot be used: ${cause.message} (${cause.code})`,
-            {
-              file: path.join(element.dir, 'e.json'),
-              field: 'type',
-              element: element.fullName,
-            },
-          ),
+          new JitError('JIT_TYPE_CHAIN_BROKEN', `its type ${brokenType} cannot be used: ${cause.message}`, {
+            file: path.join(element.dir, 'e.json'),
+            field: 'type',
+            element: element.fullName,
+          }),
         )
         continue
       }

@@ -19,8 +19,16 @@ export function runJit(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Finished> {
+  return runNode([JIT_BIN, ...args], options)
+}
+
+/** Runs `node <args>` to its end. */
+export function runNode(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [JIT_BIN, ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? REPO_ROOT,
       env: options.env ?? process.env,
     })
