@@ -30,7 +30,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
       )
     }
     resolveWechatHosts(config, env, element.fullName, element.configFile)
-    // The users' table: a missing database element or a change that would lose rows fails here.
+    // The users' table: an unusable database or a change that would lose rows fails here.
     await getElement(`${element.fullName}.${AUTH_MODEL}`).ready()
     // Production needs JIT_SECRET_KEY before the first login; development creates a key file on first
     // use, so that `jit check` leaves no file behind.
