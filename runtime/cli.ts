@@ -2,6 +2,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type ElementListing, type JitApp } from './app.ts'
 import { consoleLogger, silentLogger } from './log.ts'
+import { ownValue } from './own.ts'
 
 const USAGE = `Usage: jit <command> [options]
 
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return name ? 0 : 1
   }
-  const command = commands[name]
+  const command = ownValue(commands, name)
   if (!command) {
     console.error(`jit: unknown command "${name}"\n\n${USAGE}`)
     return 1
