@@ -312,7 +312,10 @@ describe('/healthz', () => {
       status: 'ok',
       app: 'tests.web',
       reload: { refused: false },
+      // No Type of this app uses the framework's databases.Default: it is not opened, so not failing.
+      database: 'none',
     })
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
     writeTree(dir, { 'greeters/English/English.json': { greeting: 5, apiKey: 'sk_live_abcdef123456' } })
     await app.reload()
     const degraded = await server.inject('/healthz')
