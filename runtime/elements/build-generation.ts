@@ -33,8 +33,16 @@ export async function buildElementStates(
   options: BuildOptions,
   contextOf: (state: ElementState) => PrepareContext<any>,
 ): Promise<JitError[]> {
-  markLive(registry, states, options.importEveryType ?? false)
+  // The Types in use name the elements they get by name (`uses`); a framework Instance among them is
+  // live too, and brings in its own Types.
+  const used = new Set<string>()
+  const everyType = options.importEveryType ?? false
+  markLive(registry, states, everyType, used)
   await importTypes(states)
+  while (addUses(states, used)) {
+    markLive(registry, states, everyType, used)
+    await importTypes(states)
+  }
   mergeChains(states)
   await readInstances(states, options)
   await prepareInstances(states, contextOf)
@@ -71,7 +79,12 @@ function* usable(states: ReadonlyMap<string, ElementState>, instancesOnly: boole
  * used). The framework's unused Types are skipped: importing all of them (database drivers, the
  * WeChat client) would cost an app that uses none of them most of its start.
  */
-function markLive(registry: Registry, states: ReadonlyMap<string, ElementState>, everyType: boolean): void {
+function markLive(
+  registry: Registry,
+  states: ReadonlyMap<string, ElementState>,
+  everyType: boolean,
+  used: ReadonlySet<string>,
+): void {
   const wanted = new Set<string>()
   const add = (element: RegisteredElement) => {
     for (const name of element.chain ?? []) wanted.add(name)
@@ -80,6 +93,11 @@ function markLive(registry: Registry, states: ReadonlyMap<string, ElementState>,
   for (const { element } of states.values()) {
     if (!element.chain) continue
     const fromUser = element.appIndex > 0 || registry.apps.length === 1
+    if (!fromUser && element.layer === 'Instance' && !element.scopedTo && !used.has(element.fullName)) {
+      // A framework Instance (databases.Default) nothing uses: not read, not prepared, no file made.
+      if (everyType) for (const name of element.chain.slice(1)) wanted.add(name)
+      continue
+    }
     if (everyType || fromUser) add(element)
     else if (element.layer === 'Instance' && element.scopedTo) scopedInstances.push(element)
     else if (element.layer === 'Instance') add(element)
@@ -94,17 +112,26 @@ function markLive(registry: Registry, states: ReadonlyMap<string, ElementState>,
       grew = true
     }
   }
-  for (const name of wanted) {
-    const state = states.get(name)
-    if (state) state.live = true
-  }
+  for (const state of states.values()) state.live = wanted.has(state.element.fullName)
 }
 
+/** Adds to `used` what the Types of live Instances name in `uses`; whether it grew. */
+function addUses(states: ReadonlyMap<string, ElementState>, used: Set<string>): boolean {
+  const before = used.size
+  for (const { element, live } of states.values()) {
+    if (element.layer !== 'Instance' || !live) continue
+    for (const name of element.chain ?? [])
+      for (const target of states.get(name)?.ownType?.uses ?? []) used.add(target)
+  }
+  return used.size > before
+}
+
+/** Imports the type.ts of each live Type not imported yet. */
 async function importTypes(states: ReadonlyMap<string, ElementState>): Promise<void> {
   const pending: Promise<void>[] = []
   for (const state of usable(states, false)) {
     const { element } = state
-    if (element.layer === 'Instance' || !element.files.includes(TYPE_ENTRY)) continue
+    if (state.ownType || element.layer === 'Instance' || !element.files.includes(TYPE_ENTRY)) continue
     pending.push(
       importModule(state, TYPE_ENTRY).then((module) => {
         if (!module) return
@@ -134,15 +161,11 @@ function mergeChains(states: ReadonlyMap<string, ElementState>): void {
     if (brokenType) {
       const cause = states.get(brokenType)!.problem!
       state.fail(
-        new JitError(
-          'JIT_TYPE_CHAIN_BROKEN',
-          `its type ${brokenType} cannot be used: ${cause.message} (${cause.code})`,
-          {
-            file: path.join(element.dir, 'e.json'),
-            field: 'type',
-            element: element.fullName,
-          },
-        ),
+        new JitError('JIT_TYPE_CHAIN_BROKEN', `its type ${brokenType} cannot be used: ${cause.message}`, {
+          file: path.join(element.dir, 'e.json'),
+          field: 'type',
+          element: element.fullName,
+        }),
       )
       continue
     }

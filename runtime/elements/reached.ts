@@ -52,7 +52,10 @@ export class Reached implements ResolvedElement {
   get problem(): JitError | undefined {
     const { element } = this.state
     if (element.scopedTo && !this.ownerState) return this.needsInstance(element.scopedTo)
-    return this.ownerState?.problem || this.state.problem
+    const problem = this.ownerState?.problem || this.state.problem
+    if (problem) return problem
+    if (element.layer === 'Instance' && !element.scopedTo && !this.state.live) return this.notInUse()
+    return undefined
   }
 
   object(): any {
@@ -71,6 +74,17 @@ export class Reached implements ResolvedElement {
     this.built = false
     this.value = undefined
     return value
+  }
+
+  /** A framework Instance (databases.Default) that no Type in use names is not read, prepared or loaded. */
+  private notInUse(): JitError {
+    const folder = this.fullName.split('.').join('/')
+    return new JitError(
+      'JIT_ELEMENT_NOT_IN_USE',
+      `${this.fullName} comes from the framework and is loaded only in an app whose Types name it in \`uses\` ` +
+        `(a model, a login type); nothing in this app does. To use it directly, declare it in the app: ${folder}/e.json`,
+      { element: this.fullName },
+    )
   }
 
   private needsInstance(typeName: string): JitError {
