@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import type { FileTree } from '../helpers/temp-app.ts'
 
 /**
@@ -103,27 +105,38 @@ export default defineType({
 export const MISSPELT_LINE = MISSPELT_TYPE.split('\n').findIndex((line) => line.includes('rotues')) + 1
 
 /**
- * A module that loads the declarations of every entry point the installed package exports, so that
- * all of them are checked: `./script` (types only) as scripts use it, the others as re-exports.
+ * A module that loads the declarations of every entry point the installed package at `packageDir`
+ * exports, so that all of them are checked: each named entry, and each file a `./prefix/*.ts` pattern
+ * reaches (the official Types' modules). `./script` is checked by the script below, as scripts use it.
  */
-export function entryPointsModule(exportsField: Record<string, unknown>): string {
-  const lines = ['/// <reference types="jitlite/script" />']
-  Object.entries(exportsField).forEach(([key, entry], index) => {
-    if (key.includes('*') || key === './script') return
-    const specifier = key === '.' ? 'jitlite' : `jitlite/${key.slice(2)}`
-    if (typeof entry === 'object' && entry !== null && 'types' in entry)
-      lines.push(`export type * as entry${index} from '${specifier}'`)
-  })
-  // The global a script run by \`jit run\` sees.
-  lines.push('export const scriptApp = () => app.listElements()')
-  return `${lines.join('\n')}\n`
+export function entryPointsModule(packageDir: string): string {
+  const { exports: entries } = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'))
+  const specifiers: string[] = []
+  for (const [key, entry] of Object.entries<unknown>(entries)) {
+    if (typeof entry !== 'object' || entry === null || !('default' in entry) || !('types' in entry)) continue
+    const [prefix, suffix] = key.slice(2).split('*')
+    if (suffix === undefined) specifiers.push(key === '.' ? 'jitlite' : `jitlite/${prefix}`)
+    else
+      for (const file of fs.readdirSync(path.join(packageDir, prefix), { recursive: true, encoding: 'utf8' }))
+        if (file.endsWith(suffix) && !file.endsWith('.d.ts') && !file.endsWith('.test.ts'))
+          specifiers.push(`jitlite/${prefix}${file.split(path.sep).join('/')}`)
+  }
+  return `${specifiers.map((specifier, index) => `export type * as entry${index} from '${specifier}'`).join('\n')}\n`
 }
+
+/** A script as `jit run` runs it: the running app in scope, typed by `jitlite/script`. */
+const SCRIPT = `/// <reference types="jitlite/script" />
+const names = app.listElements().map((element) => element.fullName)
+console.log(names.includes('${LOGIN_INSTANCE}') ? 'the script sees ${LOGIN_INSTANCE}' : 'no ${LOGIN_INSTANCE}')
+`
+export const SCRIPT_SAYS = `the script sees ${LOGIN_INSTANCE}`
 
 /** The project's files; `entry-points.ts` comes once the package is installed (entryPointsModule). */
 export function consumerFiles(): FileTree {
   return {
     'tsconfig.json': TSCONFIG,
     'misspelt.ts': MISSPELT_TYPE,
+    'list-elements.ts': SCRIPT,
     'app/app.json': { orgId: ORG, name: APP, title: 'A shop that depends on jitlite', version: '1.0.0' },
     'app/auths/loginTypes/LocalType/e.json': { title: 'Local login', type: 'auths.loginTypes.Meta' },
     'app/auths/loginTypes/LocalType/type.ts': LOCAL_LOGIN_TYPE,

@@ -18,6 +18,7 @@ import {
   MISSPELT_LINE,
   ORG,
   PROVIDER_USER_COOKIE,
+  SCRIPT_SAYS,
 } from './consumer-files.ts'
 import {
   createConsumerProject,
@@ -41,10 +42,7 @@ beforeAll(async () => {
   packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-pack-'))
   packed = await packRepository(packDir)
   project = await createConsumerProject(packed.tarball, consumerFiles())
-  const installed = JSON.parse(
-    fs.readFileSync(path.join(project, 'node_modules/jitlite/package.json'), 'utf8'),
-  )
-  writeTree(project, { 'entry-points.ts': entryPointsModule(installed.exports) })
+  writeTree(project, { 'entry-points.ts': entryPointsModule(path.join(project, 'node_modules/jitlite')) })
 }, SETUP_TIMEOUT_MS)
 
 afterAll(async () => {
@@ -120,6 +118,17 @@ describe('the installed jit', () => {
       const jit = path.join(project, 'node_modules/.bin/jit')
       const { code, output } = await runToEnd(jit, ['check', 'app'], project)
       expect(output).toMatch(/^\d+ elements, no problems$/m)
+      expect(code).toBe(0)
+    },
+    STEP_TIMEOUT_MS,
+  )
+
+  it(
+    'runs a script',
+    async () => {
+      const jit = path.join(project, 'node_modules/.bin/jit')
+      const { code, output } = await runToEnd(jit, ['run', 'list-elements.ts', 'app'], project)
+      expect(output).toContain(SCRIPT_SAYS)
       expect(code).toBe(0)
     },
     STEP_TIMEOUT_MS,
