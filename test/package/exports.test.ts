@@ -12,11 +12,11 @@ import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from './consumer-project.ts'
 
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'))
-const build = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tsconfig.build.json'), 'utf8'))
+const readTsconfig = (name: string) => ts.readConfigFile(path.join(REPO_ROOT, name), ts.sys.readFile).config
+const build = readTsconfig('tsconfig.build.json')
 const DECLARATIONS = `./${build.compilerOptions.outDir}/`
 /** The condition tsconfig.json resolves our own imports of 'jitlite' with: to sources, not to dist/. */
-const [SOURCE_CONDITION] = ts.readConfigFile(path.join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile).config
-  .compilerOptions.customConditions as string[]
+const [SOURCE_CONDITION] = readTsconfig('tsconfig.json').compilerOptions.customConditions as string[]
 
 /** What a `.ts` source becomes under the declaration build. */
 const declarationOf = (source: string) => source.replace(/^\.\//, DECLARATIONS).replace(/\.ts$/, '.d.ts')
