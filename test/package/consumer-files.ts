@@ -142,7 +142,5 @@ export function consumerFiles(): FileTree {
     'app/auths/loginTypes/LocalType/type.ts': LOCAL_LOGIN_TYPE,
     'app/auths/loginTypes/Ada/e.json': { title: "Ada's login", type: 'auths.loginTypes.LocalType' },
     'app/auths/loginTypes/Ada/Ada.json': { defaultUser: 'ada' },
-    'app/databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'app/databases/Default/Default.json': { file: 'data/app.sqlite' },
   }
 }

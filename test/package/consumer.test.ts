@@ -144,6 +144,9 @@ describe('the installed jit', () => {
         userKey: 'grace',
         displayName: 'grace (local)',
       })
+      // The framework's default database lives in the user's app, not in the installed package.
+      expect(fs.existsSync(path.join(project, 'app/data/app.sqlite'))).toBe(true)
+      expect(fs.existsSync(path.join(project, 'node_modules/jitlite/types/data'))).toBe(false)
     },
     STEP_TIMEOUT_MS,
   )
