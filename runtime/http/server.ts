@@ -6,7 +6,7 @@ import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import { elementInfo } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import type { HttpAction, RouteContext } from './contract.ts'
 import { registerFrontend } from './frontend.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
 import { mountSandboxes } from './sandboxes.ts'
@@ -182,8 +182,7 @@ async function dispatch(
       .code(503)
       .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
   }
-  const type = generation.typeOf(located.element) as (HttpTypeMembers & object) | undefined
-  const route: HttpAction | undefined = type?.routes?.[action]
+  const route: HttpAction | undefined = generation.typeOf(located.element)?.routes?.[action]
   if (route) {
     if (request.method !== route.method) return methodNotAllowed(reply, route.method)
     const ctx = routeContext(app, sessions, publicUrl, now, fullName, request, reply)
