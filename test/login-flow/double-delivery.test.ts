@@ -1,7 +1,8 @@
 /**
- * SECURITY.md case 3 and WECHAT.md's double redirect: one callback delivered again, concurrently or
- * later, by the same browser or another one, in the same process or a second one on the same database.
- * The code is exchanged once; the same browser ends logged in; another browser is refused.
+ * docs/security.md#case-3 and docs/wechat-protocol.md#double-redirect: one callback delivered again,
+ * concurrently or later, by the same browser or another one, in the same process or a second one on
+ * the same database. The code is exchanged once; the same browser ends logged in; another browser is
+ * refused.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'

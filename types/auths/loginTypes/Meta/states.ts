@@ -27,7 +27,7 @@ import type { LoginPageKind } from './pages.ts'
 import { sha256Hex } from './tokens.ts'
 
 const TABLE = 'jit_login_states'
-/** A state lives 10 minutes (SECURITY.md). */
+/** A state lives 10 minutes (docs/security.md#state). */
 export const STATE_TTL_MS = 10 * 60 * 1000
 /** Expired rows are kept this long, so that a late callback is told "expired" rather than "unknown". */
 const EXPIRED_ROW_RETENTION_MS = 60 * 60 * 1000
