@@ -42,7 +42,7 @@ export type CallbackParams =
 /** What a login attempt came to, as the flow renders it. */
 export type LoginResult =
   | { status: 'success'; user: Omit<SessionUser, 'loginType'> }
-  /** A provider's virtual user (WeChat's snapshot-page mode): no account is created or linked. */
+  /** A provider's virtual user, one it will not identify (a preview mode): no account is created or linked. */
   | { status: 'snapshot' }
   | {
       status: 'failed'
