@@ -153,10 +153,14 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const query = new URL(callback, 'http://x').searchParams
       const kysely = h.app.getElement('databases.Default').kysely
       const state = parseState(query.get('state')!)!
-      // Another process has claimed the state and is exchanging the code.
+      // Another process has claimed the state and is exchanging the code, with a minute left on its claim.
       const claimed = await kysely
         .updateTable('jit_login_states')
-        .set({ status: 'consuming', code_hash: sha256Hex(query.get('code')!) })
+        .set({
+          status: 'consuming',
+          code_hash: sha256Hex(query.get('code')!),
+          claim_deadline_ms: h.clock.now() + 60_000,
+        })
         .where('secret_hash', '=', sha256Hex(state.secret))
         .executeTakeFirst()
       expect(claimed.numUpdatedRows).toBe(1n)
