@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type ElementListing, type JitApp } from './app.ts'
 import { JitError } from './errors.ts'
 import { consoleLogger, silentLogger } from './log.ts'
+import { ownValue } from './own.ts'
 
 const USAGE = `Usage: jit <command> [options]
 
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return name ? 0 : 1
   }
-  const command = commands[name]
+  const command = ownValue(commands, name)
   if (!command) {
     console.error(`jit: unknown command "${name}"\n\n${USAGE}`)
     return 1

@@ -46,6 +46,8 @@ export const ErrorCodes = {
   JIT_MODEL_CONSTRAINT_VIOLATION: 'a write would repeat a unique key or leave a required column empty',
   JIT_MODEL_SYNC_FAILED: 'the table could not be brought in line with the model; the cause says why',
   JIT_DB_QUERY_FAILED: 'the database failed a query for a reason other than bad input; the cause says why',
+  JIT_DB_UNAVAILABLE:
+    'the database cannot be written or read (disk full, read-only or damaged file, I/O error, a lock held too long); requests that need it answer 503 until it recovers',
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',

@@ -3,6 +3,7 @@
  * database. The SQLite driver is `jitlite/db/sqlite`, imported only by what opens one.
  */
 export type { Database, DialectName, ModelDialect } from '../db/database.ts'
+export { DATABASE_RETRY_AFTER_SECONDS, type StorageFault, storageFaultOf } from '../db/database-errors.ts'
 export type { DataTypeName } from '../db/datatypes.ts'
 export {
   createExpiringTable,

@@ -39,7 +39,7 @@ function acquire(ctx: PrepareContext<SqliteConfig>): Database {
   }
   return ctx.resources.acquire(
     `databases.sqlite:${file}`,
-    () => openSqliteDatabaseSync({ file, busyTimeoutMs: ctx.config.busyTimeoutMs }),
+    () => openSqliteDatabaseSync({ file, busyTimeoutMs: ctx.config.busyTimeoutMs, log: ctx.log }),
     (db) => db.close(),
   )
 }
