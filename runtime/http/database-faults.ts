@@ -22,7 +22,7 @@ export function answerStorageFault(error: unknown, reply: FastifyReply): boolean
 }
 
 export interface DatabaseHealthReport {
-  /** `none` when the app has no `databases.Default`. */
+  /** `none` when the app has no `databases.Default`, or uses not the framework's (nothing names it in `uses`). */
   database: 'ok' | 'failing' | 'none'
   /** While failing: the driver's code, what is wrong, and since when. Never a path or a value. */
   databaseFault?: { code: string; reason: string; since?: string }
@@ -35,8 +35,10 @@ export async function databaseHealth(app: JitApp): Promise<DatabaseHealthReport>
   try {
     database = app.getElement<Database>(HEALTH_DATABASE)
   } catch (error) {
-    // It did not open (JIT_DB_OPEN_FAILED) or failed to load: as unusable as a full disk.
     const code = (error as { code?: unknown }).code
+    // The framework's database in an app that stores nothing: not opened, so nothing can fail.
+    if (code === 'JIT_ELEMENT_NOT_IN_USE') return { database: 'none' }
+    // It did not open (JIT_DB_OPEN_FAILED) or failed to load: as unusable as a full disk.
     return {
       database: 'failing',
       databaseFault: { code: typeof code === 'string' ? code : 'unknown', reason: 'it could not be opened' },

@@ -85,8 +85,10 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     if (answerStorageFault(error, reply)) return reply
     if (error instanceof JitError) {
       const status = STATUS_BY_CODE[error.code] ?? 500
-      if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.format()}`)
-      return reply.code(status).send({ errcode: status, errmsg: error.message, code: error.code })
+      if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.message}`)
+      // A file by its name only: an answer shows where to look without the server's folders.
+      const errmsg = error.located((file) => path.basename(file))
+      return reply.code(status).send({ errcode: status, errmsg, code: error.code })
     }
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500

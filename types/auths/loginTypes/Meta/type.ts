@@ -19,6 +19,8 @@ import { answeringStorageFaults, finishLogin, startLogin } from './flow.ts'
  * })
  */
 export default defineType({
+  // Login states (flow.ts) and sessions live in the default database.
+  uses: ['databases.Default'],
   routes: {
     login: { method: 'GET', handler: answeringStorageFaults(startLogin) },
     callback: { method: 'GET', handler: answeringStorageFaults(finishLogin) },
