@@ -4,6 +4,7 @@ import { isTypeDefinition, type PrepareContext, type TypeDefinition } from '../d
 import { JitError, redact } from '../errors.ts'
 import type { ElementState } from './element-state.ts'
 import { importOnce } from './import-once.ts'
+import { mergeTypeChain } from './merge-type-chain.ts'
 import type { RegisteredElement, Registry } from './resolve.ts'
 import { type ScanFileSystem, TYPE_ENTRY } from './scan.ts'
 
@@ -173,17 +174,12 @@ function mergeChains(states: ReadonlyMap<string, ElementState>): void {
   }
 }
 
-/** The Type definition of a chain: each member's own definition over those of the members above it. */
+/** The Type definition of a chain (merge-type-chain.ts says how members combine). */
 function mergeChain(
   chain: readonly string[],
   states: ReadonlyMap<string, ElementState>,
 ): TypeDefinition<any, any> {
-  const merged: Record<string, unknown> = {}
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const own = states.get(chain[i])?.ownType
-    if (own) Object.assign(merged, own)
-  }
-  return Object.freeze(merged) as TypeDefinition<any, any>
+  return mergeTypeChain(chain.map((name) => states.get(name)?.ownType))
 }
 
 async function readInstances(

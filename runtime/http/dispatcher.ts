@@ -6,7 +6,7 @@ import type { ResolvedElement } from '../elements/element-state.ts'
 import { JitError } from '../errors.ts'
 import { inheritedFromObject, ownValue } from '../own.ts'
 import { elementApiPath } from './api-path.ts'
-import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import type { HttpAction, RouteContext } from './contract.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
 import type { SessionStore } from './sessions.ts'
 
@@ -67,8 +67,7 @@ export class Dispatcher {
         .code(503)
         .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
     }
-    const type = resolved.type as (HttpTypeMembers & object) | undefined
-    const route: HttpAction | undefined = ownValue(type?.routes, action)
+    const route: HttpAction | undefined = ownValue(resolved.type?.routes, action)
     if (route) {
       if (request.method !== route.method) return methodNotAllowed(reply, route.method)
       const result = await route.handler(this.routeContext(resolved, request, reply))

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
+import type { TypeDefinition } from '../define.ts'
 import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import type { ResolvedElement } from '../elements/element-state.ts'
 import type { AppDefinition } from '../elements/generation.ts'
@@ -12,7 +13,6 @@ import { JitError } from '../errors.ts'
 import type { AppMetadata, ElementMetadata } from '../frontend/contract.ts'
 import { apiBase, elementApiPath } from './api-path.ts'
 import { type BrowserBundle, BrowserBundler, RUNTIME_URL } from './bundler.ts'
-import type { HttpTypeMembers } from './contract.ts'
 import { findPage, pageContext } from './pages.ts'
 import { sandboxBaseUrl } from './sandboxes.ts'
 
@@ -147,7 +147,7 @@ function elementMetadata(
   bundle: { url: string } | undefined,
 ): ElementMetadata {
   const { element, fullName } = resolved
-  const type = resolved.type as HttpTypeMembers | undefined
+  const type = resolved.type
   return {
     fullName,
     title: element.define.title,
@@ -168,7 +168,7 @@ function elementMetadata(
  */
 function sandboxOf(
   resolved: ResolvedElement,
-  type: HttpTypeMembers | undefined,
+  type: TypeDefinition<any, any> | undefined,
   publicUrl: string,
 ): string | undefined {
   const sandbox = type?.sandbox
@@ -184,7 +184,7 @@ function sandboxOf(
  * secret fields. */
 function publicConfig(
   resolved: ResolvedElement,
-  type: HttpTypeMembers | undefined,
+  type: TypeDefinition<any, any> | undefined,
 ): Readonly<Record<string, unknown>> {
   if (type?.browserConfig) return type.browserConfig(resolved.object())
   return resolved.publicConfig ?? {}

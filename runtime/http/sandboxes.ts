@@ -3,7 +3,7 @@ import { type ConfigOverride, createApp, type JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
 import type { AppDefinition } from '../elements/generation.ts'
 import { silentLogger } from '../log.ts'
-import type { HttpTypeMembers, SandboxDefinition } from './contract.ts'
+import type { SandboxDefinition } from './contract.ts'
 
 /** Where `jit dev` serves a sandbox: `<publicUrl>/__sandbox/<name>`. */
 export function sandboxBaseUrl(publicUrl: string, name: string): string {
@@ -16,7 +16,7 @@ export function sandboxBaseUrl(publicUrl: string, name: string): string {
  */
 export function sandboxOverrides(publicUrl: string): ConfigOverride {
   return (_element, type, written, env) => {
-    const sandbox = (type as HttpTypeMembers).sandbox
+    const sandbox = type.sandbox
     if (!sandbox) return undefined
     return sandbox.instanceConfig(written, sandboxBaseUrl(publicUrl, sandbox.name), env)
   }
@@ -27,7 +27,7 @@ export function sandboxesOf(definition: AppDefinition): SandboxDefinition[] {
   const found = new Map<string, SandboxDefinition>()
   for (const { element, type } of definition.records()) {
     if (element.layer === 'Instance') continue
-    const sandbox = (type as HttpTypeMembers | undefined)?.sandbox
+    const sandbox = type?.sandbox
     if (sandbox && !found.has(sandbox.name)) found.set(sandbox.name, sandbox)
   }
   return [...found.values()]

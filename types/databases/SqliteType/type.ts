@@ -1,12 +1,8 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { defineType, JitError, type PrepareContext, z } from 'jitlite'
-import type { Database } from '../../../runtime/db/database.ts'
-import {
-  DEFAULT_BUSY_TIMEOUT_MS,
-  MEMORY_DATABASE,
-  openSqliteDatabaseSync,
-} from '../../../runtime/db/sqlite.ts'
+import type { Database } from 'jitlite/db'
+import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_DATABASE, openSqliteDatabaseSync } from 'jitlite/db/sqlite'
 
 const sqliteConfig = z.object({
   /** Relative to the app root; default `data/<fullName>.sqlite`. `:memory:` keeps nothing on disk. */
