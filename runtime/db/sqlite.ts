@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import { JitError } from '../errors.ts'
-import { type Checkpointer, startCheckpointer } from './checkpointer.ts'
+import { type Checkpointer, DEFAULT_WAL_LIMIT_BYTES, startCheckpointer } from './checkpointer.ts'
 import type { CompiledRunResult, Database } from './database.ts'
 import { GroupCommit, WRITE_STATEMENT } from './group-commit.ts'
 import { createSqliteModelDialect } from './sqlite-columns.ts'
@@ -24,6 +24,11 @@ export interface SqliteDatabaseOptions {
   file: string
   /** How long a write waits for another connection's write lock before failing. */
   busyTimeoutMs?: number
+  /**
+   * The size the WAL file is kept under (default 64 MB): past it, commits wait a moment while the WAL
+   * is emptied. 0 turns the bound off (checkpoints then never reset a WAL that writes keep busy).
+   */
+  walLimitBytes?: number
 }
 
 const CACHEABLE = /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i
@@ -125,7 +130,7 @@ function openFailed(location: string, error: unknown): JitError {
   )
 }
 
-function connect(location: string, busyTimeoutMs: number): Database {
+function connect(location: string, busyTimeoutMs: number, walLimitBytes: number): Database {
   let raw: BetterSqlite3.Database
   try {
     raw = openFile(location, busyTimeoutMs)
@@ -139,8 +144,12 @@ function connect(location: string, busyTimeoutMs: number): Database {
   let checkpointer: Checkpointer | undefined
   if (location !== MEMORY_DATABASE) {
     raw.pragma('wal_autocheckpoint = 0')
-    checkpointer = startCheckpointer(location, busyTimeoutMs, () => {
-      if (raw.open) raw.pragma('wal_autocheckpoint = 1000')
+    checkpointer = startCheckpointer(location, busyTimeoutMs, {
+      walLimitBytes,
+      canHold: () => !raw.inTransaction && !statements.streaming,
+      onFailure: () => {
+        if (raw.open) raw.pragma('wal_autocheckpoint = 1000')
+      },
     })
   }
 
@@ -159,6 +168,7 @@ function connect(location: string, busyTimeoutMs: number): Database {
     prepare: (sqlText) => statements.prepare(sqlText),
     busy: () => raw.inTransaction || statements.streaming,
     queue,
+    hold: () => checkpointer?.holdCommits(),
   })
 
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
@@ -197,7 +207,7 @@ function connect(location: string, busyTimeoutMs: number): Database {
 
 /**
  * Opens (creating if missing) a SQLite database and returns it as a `Database`. Opening a file this
- * process already has open shares that connection (the first open's busy timeout applies); each
+ * process already has open shares that connection (the first open's busy timeout and WAL limit apply); each
  * handle's `close()` releases its share, and the last one closes the file.
  *
  * @example
@@ -221,11 +231,12 @@ export function openSqliteDatabaseSync(options: SqliteDatabaseOptions): Database
     throw openFailed(resolve(options.file), error)
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
-  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs)
+  const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES
+  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs, walLimitBytes)
 
   let entry = openFiles.get(location)
   if (!entry) {
-    entry = { database: connect(location, busyTimeoutMs), handles: 0 }
+    entry = { database: connect(location, busyTimeoutMs, walLimitBytes), handles: 0 }
     openFiles.set(location, entry)
   }
   entry.handles++
