@@ -26,7 +26,8 @@
  * BENCH_ONLY=jitlite|bare|bareStart (run one variant, for profiling: no ratio then), BENCH_SETTING=128/20 or
  * 32/0 (one setting), BENCH_PROFILE=<folder> (a CPU profile of the serving process for each measured
  * run, `<variant>-<concurrency>-<latency>-<n>.cpuprofile`, for Chrome DevTools or `node --cpu-prof`
- * readers; the profiler costs a few percent).
+ * readers; the profiler costs a few percent). wal.bench.ts drives jitlite through the same testbed
+ * (`startTestbed`, `startJitlite`), with a rate (`ratePerSecond`) for sustained load.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
