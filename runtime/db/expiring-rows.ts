@@ -82,8 +82,9 @@ export class RowSelectors {
 
 /**
  * Creates (if missing) a table of expiring rows: `id` (the selector a client holds), `secret_hash`,
- * the caller's columns, `created_at_ms` and `expires_at_ms`. A table of an earlier layout, without
- * `id`, is replaced first (see `dropIfWithoutColumn`).
+ * the caller's columns, `created_at_ms` and `expires_at_ms`. A table of an earlier layout (one that
+ * lacks any of these columns) is replaced first (see `dropEarlierLayout`): a new column is the whole
+ * migration.
  *
  * @example
  * await createExpiringTable(db, 'jit_sessions', (t) => t.addColumn('user_json', 'text', (c) => c.notNull()))
@@ -93,16 +94,17 @@ export async function createExpiringTable(
   table: string,
   columns: (builder: CreateTableBuilder<string, string>) => CreateTableBuilder<string, string>,
 ): Promise<void> {
-  await dropIfWithoutColumn(db, table, 'id')
   const start = db.schema
     .createTable(table)
     .ifNotExists()
     .addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
-  await columns(start)
+  const create = columns(start)
     .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-    .execute()
+  const names = create.toOperationNode().columns.map((definition) => definition.column.column.name)
+  await dropEarlierLayout(db, table, names)
+  await create.execute()
 }
 
 /**
@@ -130,11 +132,16 @@ export async function deleteExpiredPrefix(db: Kysely<any>, table: string, cutoff
 }
 
 /**
- * Drops `table` if it exists without `column`: the layout of an earlier version, whose rows the current
- * code cannot find. Only for tables of short-lived rows, where starting empty is the whole migration.
+ * Drops `table` if it exists without one of `columns`: the layout of an earlier version, whose rows the
+ * current code cannot find or use. Only for tables of short-lived rows, where starting empty is the
+ * whole migration.
  */
-export async function dropIfWithoutColumn(db: Kysely<any>, table: string, column: string): Promise<void> {
+export async function dropEarlierLayout(
+  db: Kysely<any>,
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
   const existing = (await db.introspection.getTables()).find((t) => t.name === table)
-  if (existing && !existing.columns.some((c) => c.name === column))
+  if (existing && !columns.every((column) => existing.columns.some((c) => c.name === column)))
     await db.schema.dropTable(table).ifExists().execute()
 }

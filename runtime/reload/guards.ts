@@ -7,8 +7,8 @@ import { JitError } from '../errors.ts'
  * Problems a rebuilt registry has only in comparison with the running one, which the rebuild alone
  * cannot see. Today one: an Instance whose business config file is gone while its folder stays.
  * Its Type's defaults might validate, but a deleted file is far more often a step of an editor's save
- * or a slip than a wish for defaults, so the last good config stays (SECURITY.md: a deleted config
- * never replaces the last good one).
+ * or a slip than a wish for defaults, so the last good config stays (a deleted config never replaces
+ * the last good one: docs/security.md#config-and-hot-reload).
  */
 export function problemsAgainst(running: Generation, next: Generation): JitError[] {
   const problems: JitError[] = []

@@ -1,6 +1,11 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { deleteExpiredPrefix, dropIfWithoutColumn, RowSelectors } from '../../runtime/db/expiring-rows.ts'
+import {
+  createExpiringTable,
+  deleteExpiredPrefix,
+  dropEarlierLayout,
+  RowSelectors,
+} from '../../runtime/db/expiring-rows.ts'
 import { type Database, openSqliteDatabase } from '../../runtime/db/index.ts'
 import { cleanupTempDirs, tempDir } from './db-helpers.ts'
 
@@ -46,7 +51,7 @@ describe('deleteExpiredPrefix', () => {
   })
 })
 
-describe('dropIfWithoutColumn', () => {
+describe('dropEarlierLayout', () => {
   it('drops a table of an earlier layout and keeps one of the current layout', async () => {
     const db = await openSqliteDatabase({ file: join(tempDir(), 'layout.sqlite') })
     try {
@@ -59,12 +64,41 @@ describe('dropIfWithoutColumn', () => {
         .addColumn('id', 'integer', (c) => c.primaryKey())
         .execute()
       await db.kysely.insertInto('current').values({ id: 7 }).execute()
-      await dropIfWithoutColumn(db.kysely, 'old', 'id')
-      await dropIfWithoutColumn(db.kysely, 'current', 'id')
-      await dropIfWithoutColumn(db.kysely, 'missing', 'id')
+      await dropEarlierLayout(db.kysely, 'old', ['id'])
+      await dropEarlierLayout(db.kysely, 'current', ['id'])
+      await dropEarlierLayout(db.kysely, 'missing', ['id'])
       const names = (await db.kysely.introspection.getTables()).map((t) => t.name)
       expect(names).toEqual(['current'])
       expect(await db.kysely.selectFrom('current').selectAll().execute()).toEqual([{ id: 7 }])
+    } finally {
+      await db.close()
+    }
+  })
+})
+
+describe('createExpiringTable', () => {
+  const layout = (withNote: boolean) => (table: Parameters<Parameters<typeof createExpiringTable>[2]>[0]) => {
+    const withColor = table.addColumn('color', 'text')
+    return withNote ? withColor.addColumn('note', 'text') : withColor
+  }
+
+  it('replaces a table that lacks a column of the layout, and keeps the rows of a table that has them all', async () => {
+    const db = await openSqliteDatabase({ file: join(tempDir(), 'expiring.sqlite') })
+    try {
+      const row = { secret_hash: 'h', color: 'red', created_at_ms: 1, expires_at_ms: 2 }
+      await createExpiringTable(db.kysely, 't', layout(false))
+      await db.kysely.insertInto('t').values(row).execute()
+      // Opened again by the same version: the row stays.
+      await createExpiringTable(db.kysely, 't', layout(false))
+      expect(await db.kysely.selectFrom('t').select('color').execute()).toEqual([{ color: 'red' }])
+      // A version whose layout has one more column: the table starts again, with that column.
+      await createExpiringTable(db.kysely, 't', layout(true))
+      expect(await db.kysely.selectFrom('t').selectAll().execute()).toEqual([])
+      await db.kysely
+        .insertInto('t')
+        .values({ ...row, note: 'n' })
+        .execute()
+      expect(await db.kysely.selectFrom('t').select('note').execute()).toEqual([{ note: 'n' }])
     } finally {
       await db.close()
     }

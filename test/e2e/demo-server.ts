@@ -22,7 +22,7 @@ export const SCREENSHOTS_DIR = path.resolve(
   process.env.JIT_SCREENSHOTS_DIR || path.join('test', '.tmp', 'screenshots'),
 )
 
-/** Real User-Agents (WECHAT.md section 9). */
+/** Real User-Agents (docs/wechat-protocol.md#browsers). */
 export const USER_AGENTS = {
   wechatIos:
     'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.42(0x18002a2d) NetType/WIFI Language/en',

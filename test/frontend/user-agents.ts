@@ -1,6 +1,6 @@
 import type { BrowserEnvironment } from '../../types/auths/loginTypes/WechatPublicType/frontend.ts'
 
-/** Real User-Agent strings (WECHAT.md section 9), each with the environment it is. */
+/** Real User-Agent strings (docs/wechat-protocol.md#browsers), each with the environment it is. */
 export const REAL_USER_AGENTS: ReadonlyArray<{ name: string; ua: string; environment: BrowserEnvironment }> =
   [
     {

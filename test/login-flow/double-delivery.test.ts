@@ -1,7 +1,8 @@
 /**
- * SECURITY.md case 3 and WECHAT.md's double redirect: one callback delivered again, concurrently or
- * later, by the same browser or another one, in the same process or a second one on the same database.
- * The code is exchanged once; the same browser ends logged in; another browser is refused.
+ * docs/security.md#case-3 and docs/wechat-protocol.md#double-redirect: one callback delivered again,
+ * concurrently or later, by the same browser or another one, in the same process or a second one on
+ * the same database. The code is exchanged once; the same browser ends logged in; another browser is
+ * refused.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -152,10 +153,14 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       const query = new URL(callback, 'http://x').searchParams
       const kysely = h.app.getElement('databases.Default').kysely
       const state = parseState(query.get('state')!)!
-      // Another process has claimed the state and is exchanging the code.
+      // Another process has claimed the state and is exchanging the code, with a minute left on its claim.
       const claimed = await kysely
         .updateTable('jit_login_states')
-        .set({ status: 'consuming', code_hash: sha256Hex(query.get('code')!) })
+        .set({
+          status: 'consuming',
+          code_hash: sha256Hex(query.get('code')!),
+          claim_deadline_ms: h.clock.now() + 60_000,
+        })
         .where('secret_hash', '=', sha256Hex(state.secret))
         .executeTakeFirst()
       expect(claimed.numUpdatedRows).toBe(1n)

@@ -1,6 +1,6 @@
 /**
- * How a login ends: logged in (session, cookie flags, redirect target), or on a page (SECURITY.md
- * cases 6, 8, 9, 10, 12), with the calls that reached WeChat counted each time.
+ * How a login ends: logged in (session, cookie flags, redirect target), or on a page
+ * (docs/security.md#test-cases 6, 8, 9, 10, 12), with the calls that reached WeChat counted each time.
  */
 import fs from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -215,7 +215,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
     })
   })
 
-  /** Section 7 of WECHAT.md, as the token endpoint can answer them. */
+  /** docs/wechat-protocol.md#error-moves, as the token endpoint can answer them. */
   const SECTION_7 = [
     -1, 45011, 45009, 40029, 40163, 42003, 41008, 42001, 40001, 40014, 40030, 42002, 42007, 40013, 40125,
     41002, 41004, 48001, 40003,

@@ -1,5 +1,5 @@
 /**
- * SECURITY.md case 14 and the crawl: over a successful login and every failure path, neither the app's
+ * docs/security.md#case-14 and the crawl: over a successful login and every failure path, neither the app's
  * log nor the server's request log holds the app secret, a code, a state, a token, a login nonce or a
  * session id; and no route of the app (API, pages, browser runtime and bundles, element metadata)
  * answers with the app secret, a token or a code.

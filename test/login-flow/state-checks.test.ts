@@ -1,5 +1,5 @@
 /**
- * SECURITY.md cases 1, 2, 4, 5 and 7: every check of the state happens before any call to WeChat.
+ * docs/security.md#test-cases 1, 2, 4, 5 and 7: every check of the state happens before any call to WeChat.
  * Each test counts the calls that reached the sandbox's token and userinfo endpoints.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -30,7 +30,7 @@ function atomicSave(watched: WatchedApp, relative: string, text: string): void {
   fs.renameSync(temp, watched.file(relative))
 }
 
-// SECURITY.md case 16, and the slips around it.
+// docs/security.md#case-16, and the slips around it.
 const badEdits: BadEdit[] = [
   {
     name: 'truncated JSON',
@@ -80,7 +80,7 @@ const badEdits: BadEdit[] = [
   },
 ]
 
-describe('a refused change keeps the last good definition (SECURITY.md case 16)', () => {
+describe('a refused change keeps the last good definition (docs/security.md case 16)', () => {
   for (const bad of badEdits) {
     it(`${bad.name}: requests keep working, the refusal is reported, the next valid write applies once`, async () => {
       const watched = await openWatchedApp()

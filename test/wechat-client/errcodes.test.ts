@@ -18,7 +18,7 @@ import {
 
 const CODE = '061Ab2Ga1Lx9ZF0xYyJa1RrbAC4Ab2GK'
 
-// WECHAT.md section 7, row by row, on the endpoint where each code occurs, written out here
+// docs/wechat-protocol.md#error-moves, row by row, on the endpoint where each code occurs, written out here
 // independently of the client's own table: [errcode, endpoint, action, calls WeChat sees].
 const SECTION_7: [number, EndpointPath, WechatErrorAction, number][] = [
   [-1, '/sns/userinfo', 'retry', 3],
@@ -55,7 +55,7 @@ const SETTING_NAMED: Record<number, RegExp> = {
   48001: /scope/,
 }
 
-describe('every errcode of WECHAT.md section 7 maps to its move', () => {
+describe('every errcode in docs/wechat-protocol.md#error-moves maps to its move', () => {
   let wechat: FakeWechat
   let client: WechatOAuthClient
 

@@ -1,7 +1,7 @@
 /**
- * WECHAT.md section 7, row by row, on the endpoint where each errcode occurs: what the service throws,
- * the move it asks of the caller, how many calls reached each endpoint, and that nothing was stored
- * from a failed exchange.
+ * docs/wechat-protocol.md#error-moves, row by row, on the endpoint where each errcode occurs: what the
+ * service throws, the move it asks of the caller, how many calls reached each endpoint, and that
+ * nothing was stored from a failed exchange.
  */
 import { describe, expect, it } from 'vitest'
 import {

@@ -95,7 +95,8 @@ describe('log capture', () => {
     secrets.add(state)
     surfaced.push(provider.createLoginUrl({ state, callbackUrl: CALLBACK }).replace(state, ''))
 
-    // Failure paths: every errcode of WECHAT.md section 7 where it occurs, and transport failures.
+    // Failure paths: every errcode of docs/wechat-protocol.md#error-moves where it occurs, and transport
+    // failures.
     for (const errcode of [40029, 40163, 42003, 41008, 41002, 41004, 40013, 45009]) {
       sandbox.setFault('access_token', {
         kind: 'errcode',

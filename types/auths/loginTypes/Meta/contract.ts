@@ -30,6 +30,13 @@ export interface LoginProvider {
    * outcomes are results, not throws.
    */
   completeLogin(params: { code: string; callbackUrl: string }): Promise<LoginResult>
+  /**
+   * The longest `completeLogin` can take, in ms: its calls to the provider with their retries and
+   * timeouts. The flow's claim on a state lasts this plus a margin (for the database writes around it);
+   * a state still being finished after that is given up as abandoned (its process died), and the next
+   * delivery of its callback is offered a fresh login at once. Default: 30 s (flow.ts).
+   */
+  attemptDeadlineMs?(): number
 }
 
 export type CallbackParams =

@@ -16,6 +16,7 @@ import { readQuery } from './query.ts'
 import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'
 import {
   type FailedOutcome,
+  isAbandoned,
   LoginStateStore,
   STATE_TTL_MS,
   type StateRef,
@@ -40,9 +41,15 @@ export const LOGIN_COOKIE = 'jit_login'
  * Back button on a shared phone) logs nobody in. Later deliveries are told the link was used.
  */
 export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
-/** How long a second delivery waits for the first one to finish. */
-const REPEAT_DELIVERY_WAIT_MS = 20_000
 const REPEAT_DELIVERY_POLL_MS = 50
+/** How long `completeLogin` may take when its provider does not say (`LoginProvider.attemptDeadlineMs`). */
+export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
+/**
+ * How long a claim outlasts its provider's attempt deadline: the database writes around the exchange
+ * (the user, the session, the outcome; each may wait out SQLite's 5 s busy timeout) and the clock
+ * differences between nodes. Past it, a claim still unfinished is abandoned.
+ */
+export const CLAIM_MARGIN_MS = 10_000
 
 type LoginContext = RouteContext<LoginProvider>
 
@@ -136,7 +143,7 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
     loginType,
     browserHash,
     nowMs,
-    next: { status: 'consuming', codeHash },
+    next: { status: 'consuming', codeHash, deadlineMs: nowMs + claimLifetimeMs(ctx.instance) },
   })
   if (!claimed) return explainUnclaimed(ctx, stateRef, browserHash, codeHash)
   return exchange(ctx, states, stateRef, params.code, claimed.redirectTarget)
@@ -207,7 +214,18 @@ async function explainUnclaimed(
   const sameCode = codeHash !== undefined && stored.codeHash !== null && sameHash(stored.codeHash, codeHash)
   if (!sameCode) return refuse(ctx, 'used', 'state already used', { retryTarget })
   if (stored.status === 'consuming') {
-    stored = await states.waitForOutcome(stateRef, REPEAT_DELIVERY_WAIT_MS, REPEAT_DELIVERY_POLL_MS)
+    // A live claim is waited for until its deadline, which bounds the wait (the attempt deadline and a
+    // margin); one past it (its process died) is answered at once with the fresh-login page.
+    stored = await states.waitForOutcome(stateRef, {
+      timeoutMs: Math.max(0, (stored.claimDeadlineMs ?? nowMs) - nowMs),
+      pollMs: REPEAT_DELIVERY_POLL_MS,
+      nowMs: () => ctx.now(),
+    })
+    if (stored && isAbandoned(stored, ctx.now())) {
+      return refuse(ctx, 'interrupted', 'the delivery that claimed the state stopped before finishing', {
+        retryTarget,
+      })
+    }
     if (stored?.status !== 'done' && stored?.status !== 'failed') {
       return refuse(ctx, 'pending', 'repeated delivery still waiting for the first', { retryTarget })
     }
@@ -229,6 +247,13 @@ async function explainUnclaimed(
   ctx.log.info(`login ${ctx.element.fullName}: repeated delivery of a finished login, no second exchange`)
   await openSession(ctx, stored.user)
   return redirectAfterLogin(ctx, stored.redirectTarget)
+}
+
+/** How long a claim to consume a state lasts: the provider's attempt deadline and a margin. */
+function claimLifetimeMs(provider: LoginProvider): number {
+  const attemptMs = provider.attemptDeadlineMs?.()
+  const valid = typeof attemptMs === 'number' && Number.isFinite(attemptMs) && attemptMs > 0
+  return (valid ? attemptMs : DEFAULT_ATTEMPT_DEADLINE_MS) + CLAIM_MARGIN_MS
 }
 
 function openSession(ctx: LoginContext, user: NonNullable<StoredState['user']>) {

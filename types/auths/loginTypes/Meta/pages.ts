@@ -30,6 +30,8 @@ export const LOGIN_PAGE_STATUS = {
   misconfigured: 503,
   /** Another delivery of the same callback is still being finished. */
   pending: 503,
+  /** The delivery that was finishing this login stopped before it did (its server went down). */
+  interrupted: 400,
 } as const
 
 export type LoginPageKind = keyof typeof LOGIN_PAGE_STATUS
@@ -129,6 +131,13 @@ function textOf(input: LoginPageInput): PageText {
         lead: `This site's settings for ${provider} are wrong, so nobody can sign in with it at the moment.`,
         hint: 'The problem has been logged for the site team. Please try again later.',
         retry: false,
+      }
+    case 'interrupted':
+      return {
+        title: 'This sign-in was interrupted',
+        lead: 'It stopped before it finished, so you are not signed in, and this link cannot finish it now.',
+        hint: 'Start again: it only takes a moment.',
+        retry: true,
       }
     case 'pending':
       return {

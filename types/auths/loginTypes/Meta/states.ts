@@ -8,7 +8,9 @@
  *   pending --claim as denied--> failed
  *
  * Claiming is one conditional UPDATE, so of two deliveries of one callback, even in two processes,
- * exactly one exchanges the code.
+ * exactly one exchanges the code. A claim to consume carries its owner's deadline, in the row: the
+ * delivery that won it finishes by then or not at all (its process died), so a state still consuming
+ * after it is abandoned, whichever process or node reads it.
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
@@ -24,7 +26,7 @@ import type { LoginPageKind } from './pages.ts'
 import { sha256Hex } from './tokens.ts'
 
 const TABLE = 'jit_login_states'
-/** A state lives 10 minutes (SECURITY.md). */
+/** A state lives 10 minutes (docs/security.md#state). */
 export const STATE_TTL_MS = 10 * 60 * 1000
 /** Expired rows are kept this long, so that a late callback is told "expired" rather than "unknown". */
 const EXPIRED_ROW_RETENTION_MS = 60 * 60 * 1000
@@ -58,8 +60,13 @@ export interface ClaimRequest {
   loginType: string
   browserHash: string
   nowMs: number
-  /** `consuming` to exchange `codeHash`; a failed outcome to consume the state without one (denied). */
-  next: { status: 'consuming'; codeHash: string } | { status: 'failed'; outcome: FailedOutcome }
+  /**
+   * `consuming` to exchange `codeHash`, finished by `deadlineMs` (else abandoned); a failed outcome to
+   * consume the state without one (denied).
+   */
+  next:
+    | { status: 'consuming'; codeHash: string; deadlineMs: number }
+    | { status: 'failed'; outcome: FailedOutcome }
 }
 
 /** A stored state as the flow reads it when a claim did not succeed. */
@@ -70,6 +77,8 @@ export interface StoredState {
   status: StateStatus
   codeHash: string | null
   expiresAtMs: number
+  /** For a claimed state: when its claim ends unless finished (null for a state never claimed to consume). */
+  claimDeadlineMs: number | null
   finishedAtMs: number | null
   user: Omit<SessionUser, 'loginType'> | null
   /** For a done state: the reference (`SessionStore#open`) of the session the login opened. */
@@ -88,6 +97,7 @@ interface Row {
   outcome_json: string | null
   created_at_ms: number | bigint
   expires_at_ms: number | bigint
+  claim_deadline_ms: number | bigint | null
   finished_at_ms: number | bigint | null
 }
 
@@ -100,7 +110,7 @@ interface Row {
  * const states = LoginStateStore.of(app.getElement('databases.Default'))
  * const selector = await states.create({ secretHash: sha256Hex(secret), loginType: 'auths.loginTypes.MyWechatLogin', browserHash, redirectTarget: '/', nowMs: Date.now() })
  * const state = await states.refOf({ secret, selector }) // from the callback's state
- * const claimed = await states.claim({ state, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash } })
+ * const claimed = await states.claim({ state, loginType, browserHash, nowMs, next: { status: 'consuming', codeHash, deadlineMs: nowMs + 30_000 } })
  */
 export class LoginStateStore {
   static readonly #stores = new WeakMap<Kysely<any>, LoginStateStore>()
@@ -171,7 +181,7 @@ export class LoginStateStore {
     ]
     const { rows } =
       next.status === 'consuming'
-        ? await this.#run(this.#statements.claimToConsume, [next.codeHash, ...key])
+        ? await this.#run(this.#statements.claimToConsume, [next.codeHash, next.deadlineMs, ...key])
         : await this.#run(this.#statements.claimAsFailed, [
             JSON.stringify(next.outcome),
             request.nowMs,
@@ -238,20 +248,26 @@ export class LoginStateStore {
 
   /**
    * Waits until a state being consumed (here or in another process) is done or failed, up to
-   * `timeoutMs`, and returns it; a state still consuming after that is returned as it is.
+   * `timeoutMs` and never past its claim's deadline (by `nowMs`, the server's clock), and returns it;
+   * a state still consuming after that is returned as it is (`isAbandoned` tells the two apart).
    */
-  async waitForOutcome(ref: StateRef, timeoutMs: number, pollMs: number): Promise<StoredState | undefined> {
-    const deadline = performance.now() + timeoutMs
+  async waitForOutcome(
+    ref: StateRef,
+    options: { timeoutMs: number; pollMs: number; nowMs: () => number },
+  ): Promise<StoredState | undefined> {
+    const waitEnd = performance.now() + options.timeoutMs
     for (;;) {
-      const local = this.#finishing.get(ref.rowId)
-      if (local) await raceTimeout(local, deadline - performance.now())
+      // An outcome being committed here is waited for whatever the deadline: its login has finished.
       const recording = this.#recording.get(ref.rowId)
-      if (recording) await raceTimeout(recording, deadline - performance.now())
+      if (recording) await raceTimeout(recording, waitEnd - performance.now())
       const state = await this.read(ref)
       if (state?.status !== 'consuming') return state
-      const leftMs = deadline - performance.now()
+      const claimLeftMs = (state.claimDeadlineMs ?? Number.NEGATIVE_INFINITY) - options.nowMs()
+      const leftMs = Math.min(waitEnd - performance.now(), claimLeftMs)
       if (leftMs <= 0) return state
-      await sleep(Math.min(pollMs, leftMs))
+      const local = this.#finishing.get(ref.rowId)
+      if (local) await raceTimeout(local, leftMs)
+      else await sleep(Math.min(options.pollMs, leftMs))
     }
   }
 
@@ -272,6 +288,7 @@ export class LoginStateStore {
 /** The store's statements, with `v(i)` standing for the i-th value a call passes. */
 function compileStatements(db: Kysely<any>) {
   const v = (index: number) => slot(index) as string
+  // The key's values, in the order of this chain: the state, its secret, its Instance, its browser, now.
   const claimable = (offset: number) =>
     db
       .updateTable(TABLE)
@@ -297,8 +314,8 @@ function compileStatements(db: Kysely<any>) {
         .returning('id'),
     ),
     claimToConsume: compileShape(
-      claimable(1)
-        .set({ status: 'consuming', code_hash: v(0) })
+      claimable(2)
+        .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
         .returning('redirect_target'),
     ),
     claimAsFailed: compileShape(
@@ -326,6 +343,14 @@ export function sameHash(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
+/**
+ * Whether a state is still consuming after its claim's deadline: the delivery that claimed it stopped
+ * (its process died) and will never finish it. A claim without a deadline has no owner to wait for.
+ */
+export function isAbandoned(state: StoredState, nowMs: number): boolean {
+  return state.status === 'consuming' && (state.claimDeadlineMs === null || nowMs >= state.claimDeadlineMs)
+}
+
 function toStoredState(row: Row): StoredState {
   const outcome = row.outcome_json === null ? null : JSON.parse(row.outcome_json)
   return {
@@ -335,6 +360,7 @@ function toStoredState(row: Row): StoredState {
     status: row.status,
     codeHash: row.code_hash,
     expiresAtMs: Number(row.expires_at_ms),
+    claimDeadlineMs: row.claim_deadline_ms === null ? null : Number(row.claim_deadline_ms),
     finishedAtMs: row.finished_at_ms === null ? null : Number(row.finished_at_ms),
     user: row.status === 'done' ? (outcome?.user ?? null) : null,
     sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
@@ -343,8 +369,8 @@ function toStoredState(row: Row): StoredState {
 }
 
 async function createTable(db: Kysely<any>): Promise<void> {
-  // Pending states are minutes old: a table of the earlier layout (keyed by the state's hash) is
-  // replaced rather than migrated; a login in flight across the upgrade starts again.
+  // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
+  // claim deadlines) is replaced rather than migrated; a login in flight across the upgrade starts again.
   await createExpiringTable(db, TABLE, (table) =>
     table
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
@@ -352,6 +378,7 @@ async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('redirect_target', 'text', (c) => c.notNull())
       .addColumn('status', 'varchar(16)', (c) => c.notNull())
       .addColumn('code_hash', 'varchar(64)')
+      .addColumn('claim_deadline_ms', 'bigint')
       .addColumn('outcome_json', 'text')
       .addColumn('finished_at_ms', 'bigint'),
   )

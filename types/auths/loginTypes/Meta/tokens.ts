@@ -13,7 +13,7 @@ import { SELECTOR_PATTERN } from '../../../../runtime/db/expiring-rows.ts'
 import { randomBytesPooled } from '../../../../runtime/random.ts'
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-/** 43 characters of 62 carry 256 bits, well above the 160 SECURITY.md asks for, under WeChat's 128 bytes. */
+/** 43 characters of 62 carry 256 bits, well above docs/security.md#state's 160, under WeChat's 128 bytes. */
 export const STATE_LENGTH = 43
 /** What a state this flow minted looks like: the secret, then its row's selector (32 hex digits). */
 export const STATE_PATTERN = new RegExp(`^[A-Za-z0-9]{43}${SELECTOR_PATTERN}$`)

@@ -66,6 +66,11 @@ export class WechatLoginProvider implements LoginProvider {
     return { kind: 'code', code }
   }
 
+  /** A login makes at most two WeChat calls (the exchange, then userinfo), each within its total deadline. */
+  attemptDeadlineMs(): number {
+    return 2 * this.#auth.config.totalDeadlineMs
+  }
+
   async completeLogin(params: { code: string; callbackUrl: string }): Promise<LoginResult> {
     let outcome: LoginOutcome
     try {

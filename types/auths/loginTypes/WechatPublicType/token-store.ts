@@ -40,8 +40,8 @@ export interface StoredLogin {
 }
 
 /**
- * Stored expiry = the time the request was sent + expires_in - this margin (WECHAT.md section 8), so
- * a token is refreshed a little before WeChat would refuse it.
+ * Stored expiry = the time the request was sent + expires_in - this margin
+ * (docs/wechat-protocol.md#lifetimes), so a token is refreshed a little before WeChat would refuse it.
  */
 export const EXPIRY_MARGIN_SECONDS = 120
 

@@ -1,6 +1,6 @@
 /**
- * Which browser a page runs in, from its User-Agent (WECHAT.md section 9). Pure and total: any input,
- * including none, gives an answer and never throws.
+ * Which browser a page runs in, from its User-Agent (docs/wechat-protocol.md#browsers). Pure and
+ * total: any input, including none, gives an answer and never throws.
  */
 
 /**

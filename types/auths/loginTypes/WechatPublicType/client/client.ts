@@ -1,5 +1,5 @@
 /**
- * The WeChat Official Account web-authorization client (WECHAT.md): one method per endpoint.
+ * The WeChat Official Account web-authorization client (docs/wechat-protocol.md): one method per endpoint.
  * Transport, timeouts and retries live in transport.ts; errors and what they ask of the caller in errors.ts.
  */
 import { WechatApiError, WechatInputError } from './errors.ts'

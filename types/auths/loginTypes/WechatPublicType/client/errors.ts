@@ -1,6 +1,7 @@
 /**
- * The errors the WeChat OAuth client throws, and WECHAT.md section 7 ("what each error asks of the
- * client") as data. Messages name the endpoint path only: never a query string, secret, code or token.
+ * The errors the WeChat OAuth client throws, and docs/wechat-protocol.md#error-moves ("what each
+ * error asks of the client") as data. Messages name the endpoint path only: never a query string,
+ * secret, code or token.
  */
 
 /** What the caller should do about a failed call. */
@@ -40,7 +41,7 @@ const REFRESH = 'Refresh the access token with the stored refresh token, then re
 const CLEAR = 'Clear the stored tokens for this user and send them through authorization again.'
 const CLIENT_BUG = 'The client sent an incomplete request; this is a bug in jitlite, please report it.'
 
-/** WECHAT.md section 7, plus the neighbouring codes the endpoints document. */
+/** docs/wechat-protocol.md#error-moves, plus the neighbouring codes the endpoints document. */
 export const WECHAT_ERRCODES: Readonly<Record<number, ErrcodeRow>> = Object.freeze({
   [-1]: { meaning: 'system busy', action: 'retry', advice: 'WeChat is busy; try again in a few seconds.' },
   45011: {

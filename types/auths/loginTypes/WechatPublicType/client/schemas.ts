@@ -1,6 +1,7 @@
 /**
- * The success bodies of WeChat's web-authorization endpoints (WECHAT.md sections 3 to 6). Every answer
- * is checked against one of these before anyone uses it: a body that lacks a field is a failure.
+ * The success bodies of WeChat's web-authorization endpoints (docs/wechat-protocol.md#code-exchange
+ * to #validate). Every answer is checked against one of these before anyone uses it: a body that
+ * lacks a field is a failure.
  */
 import { z } from 'zod'
 

@@ -1,7 +1,8 @@
 /**
  * GETs to WeChat's API host over a keep-alive pool, with a per-attempt timeout, a total deadline, and
- * bounded retries with backoff and jitter for the failures WECHAT.md section 7 and SECURITY.md allow:
- * errcode -1 and 45011, HTTP 5xx, connection resets, and connections that never opened.
+ * bounded retries with backoff and jitter for the failures docs/wechat-protocol.md#error-moves and
+ * docs/security.md#outbound-calls allow: errcode -1 and 45011, HTTP 5xx, connection resets, and
+ * connections that never opened.
  */
 import { type Dispatcher, Pool } from 'undici'
 import type { z } from 'zod'
@@ -20,10 +21,11 @@ import { parseWechatBody } from './parse.ts'
  * How a call may be repeated.
  * - `idempotent`: refresh, userinfo, auth. Repeating them changes nothing at WeChat.
  * - `single_presentation`: the code exchange. WeChat consumes a code on its first presentation, even in
- *   a failed exchange (WECHAT.md section 3), and SECURITY.md forbids retrying after a response that may
- *   have consumed it. Two answers say WeChat did not take the request up: errcode -1 ("system busy")
- *   and 45011 (the minute quota), and WECHAT.md section 7 asks for a bounded retry of both; SECURITY.md
- *   case 10 ("-1 then success: one retry, login succeeds") is that rule on the token endpoint. So the
+ *   a failed exchange (docs/wechat-protocol.md#code-exchange), and docs/security.md#outbound-calls
+ *   forbids retrying after a response that may have consumed it. Two answers say WeChat did not take
+ *   the request up: errcode -1 ("system busy") and 45011 (the minute quota), and
+ *   docs/wechat-protocol.md#error-moves asks for a bounded retry of both; docs/security.md#case-10
+ *   ("-1 then success: one retry, login succeeds") is that rule on the token endpoint. So the
  *   exchange is repeated after those answers and when undici never began writing it (nothing was sent).
  *   A 5xx, a reset or a timeout may come after WeChat saw the code: they end the call with action
  *   `restart_authorization` (a fresh code), never with a second presentation of this one. Should a

@@ -2,8 +2,9 @@ import { type SandboxAppFixture, type SandboxUserFixture, SCOPES, type Scope } f
 import type { SandboxSwitches } from './switches.ts'
 
 /**
- * The checks WeChat's authorize page makes before it shows a consent sheet or redirects (WECHAT.md
- * section 1). A refusal is only ever shown to the user as a page: nothing reaches the client's server.
+ * The checks WeChat's authorize page makes before it shows a consent sheet or redirects
+ * (docs/wechat-protocol.md#authorize-url and #authorize-page-errors). A refusal is only ever shown to
+ * the user as a page: nothing reaches the client's server.
  */
 
 export interface AuthorizeRequest {
@@ -185,8 +186,8 @@ export function hostMatchesDomain(url: URL, domain: string): boolean {
 
 /**
  * The URL WeChat sends the browser to: `code` and `state` appended with `?` or `&` as needed, before
- * any fragment. The state goes back verbatim, not re-encoded (WECHAT.md section 1). No code: a denial
- * in the legacy mode.
+ * any fragment. The state goes back verbatim, not re-encoded (docs/wechat-protocol.md#authorize-url).
+ * No code: a denial in the legacy mode.
  */
 export function redirectTarget(redirectUri: string, state: string, code?: string): string {
   const hashAt = redirectUri.indexOf('#')

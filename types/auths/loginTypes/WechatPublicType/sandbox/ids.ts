@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 // Identifiers shaped like WeChat's, so that clients that validate lengths and alphabets are exercised
-// by the sandbox exactly as by WeChat (WECHAT.md sections 1 and 3).
+// by the sandbox exactly as by WeChat (docs/wechat-protocol.md#identifiers).
 
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const TOKEN_ALPHABET = `${ALNUM}-_`

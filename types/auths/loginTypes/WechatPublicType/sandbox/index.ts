@@ -1,6 +1,6 @@
 /**
  * The WeChat Official Account OAuth sandbox: a local emulator of open.weixin.qq.com's authorize page
- * and api.weixin.qq.com's /sns endpoints, faithful to WECHAT.md, with switches for uncertain
+ * and api.weixin.qq.com's /sns endpoints, faithful to docs/wechat-protocol.md, with switches for uncertain
  * behaviours, fault injection, call counters and a movable clock.
  *
  * @example

@@ -6,9 +6,9 @@ import { ACCESS_TOKEN_LIFETIME_SECONDS, type Grant } from './store.ts'
 import { errorBody, type WireValue } from './wire.ts'
 
 /**
- * What WeChat's /sns endpoints answer (WECHAT.md sections 3 to 6), as ordered objects ready for
- * `encodeWechatJson`. The checks run in the order a client meets them: missing parameters, then the
- * account, then the quota, then the credential itself.
+ * What WeChat's /sns endpoints answer (docs/wechat-protocol.md#code-exchange to #validate), as
+ * ordered objects ready for `encodeWechatJson`. The checks run in the order a client meets them:
+ * missing parameters, then the account, then the quota, then the credential itself.
  */
 
 export type Query = Readonly<Record<string, string | undefined>>
@@ -26,7 +26,8 @@ export function exchangeCode(sandbox: WechatSandbox, query: Query): Body {
   if (!app) return fail(40013)
   if (!sandbox.takeQuota(appid, 'access_token')) return fail(45011)
   if (!sameSecret(secret, app.secret)) {
-    // The presentation spends the code even though the exchange fails (WECHAT.md section 3).
+    // The presentation spends the code even though the exchange fails
+    // (docs/wechat-protocol.md#code-exchange).
     sandbox.grants.spendCode(code, appid)
     return fail(sandbox.switches.badSecretErrcode)
   }

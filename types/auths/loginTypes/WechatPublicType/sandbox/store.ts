@@ -2,7 +2,7 @@ import type { SandboxClock } from './clock.ts'
 import type { Scope } from './fixtures.ts'
 import { newCode, newToken } from './ids.ts'
 
-/** Lifetimes WeChat documents (WECHAT.md sections 1, 3 and 4). */
+/** Lifetimes WeChat documents (docs/wechat-protocol.md#lifetimes). */
 export const CODE_LIFETIME_SECONDS = 5 * 60
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 7200
 export const REFRESH_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
@@ -74,7 +74,8 @@ export class GrantStore {
 
   /**
    * Presents a code for `appid`. A code of this app is consumed by its first presentation, whatever
-   * the outcome of the exchange (WECHAT.md section 3), so `consume` is applied before answering.
+   * the outcome of the exchange (docs/wechat-protocol.md#code-exchange), so `consume` is applied
+   * before answering.
    */
   presentCode(code: string, appid: string, options: { consume: boolean }): CodeLookup {
     const entry = this.#codes.get(code)

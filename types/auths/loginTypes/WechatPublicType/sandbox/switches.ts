@@ -1,8 +1,8 @@
 import { z } from 'zod'
 
 /**
- * Switches for the behaviours WECHAT.md marks uncertain, so that a client can be tested against each
- * variant. The defaults are what today's WeChat is believed to do.
+ * Switches for the behaviours docs/wechat-protocol.md#uncertain-behaviour lists, so that a client
+ * can be tested against each variant. The defaults are what today's WeChat is believed to do.
  */
 export const switchesSchema = z.strictObject({
   /** Deny on the consent sheet: "stay" = no redirect at all (today); "legacyRedirect" = back with `state=` and no code. */
