@@ -6,12 +6,13 @@
 // PASSIVE checkpoints never wait for anyone, but they never reset the WAL either: SQLite starts the
 // WAL over only when a writer begins after a checkpoint has copied every frame, and with commits
 // arriving every turn of the event loop one always lands first, so the file grows without end. So,
-// with a bound set, the worker asks the connection's thread to hold its commits ('reset-wanted'),
-// and once they are held ('reset') it runs a TRUNCATE checkpoint, which empties the WAL file, and
-// answers 'reset-done' ('reset-failed' when another process held it up). It asks when the WAL
-// passes `resetBytes`, and when the WAL has stopped changing for `idleMs` (so that it shrinks back
-// after a burst). The thread also asks by itself, before a commit, when the WAL has reached the
-// hard limit (checkpointer.ts).
+// with a bound set, the worker asks the connection's thread to hold its commits ('reset-wanted');
+// once they are held ('reset') it checkpoints what is left and answers 'reset-done' ('reset-failed'
+// when another process held it up). Past `resetBytes` of frames it runs a RESTART checkpoint: the next
+// commit writes the WAL from its start again, and the file keeps its size (truncating a large file
+// costs tens of ms, RESTART a few). When the WAL has not changed for `idleMs`, and when the thread asks
+// by itself (a commit found the file at the hard limit, checkpointer.ts), it runs TRUNCATE, which
+// empties the file.
 import { statSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
@@ -20,58 +21,63 @@ const { file, intervalMs, checkpointBytes, resetBytes, idleMs, resetWaitMs } = w
 const bounded = resetBytes > 0
 const db = new Database(file, { timeout: resetWaitMs })
 const walFile = `${file}-wal`
+/** A WAL frame: the page and its 24-byte header. */
+const frameBytes = db.pragma('page_size', { simple: true }) + 24
 
-/** Size and modification time of the WAL, or undefined when there is none. */
+/** Size and modification time of the WAL file, or undefined when there is none. */
 function walState() {
   const stat = statSync(walFile, { throwIfNoEntry: false })
   return stat && stat.size > 0 ? { size: stat.size, mtimeMs: stat.mtimeMs } : undefined
 }
 
+/** The checkpoint's result ({ busy, log, checkpointed }, in frames), or undefined if it failed. */
 function checkpoint(mode) {
   try {
-    db.pragma(`wal_checkpoint(${mode})`)
+    return db.pragma(`wal_checkpoint(${mode})`)[0]
   } catch {
     // Busy or closing: the next tick tries again.
+    return undefined
   }
 }
 
 let last
 let changedAt = Date.now()
-let resetAsked = false
+/** The checkpoint the next reset runs: set when the worker asks for one; TRUNCATE when the thread does. */
+let resetMode
+
+function askForReset(mode) {
+  resetMode = mode
+  parentPort.postMessage('reset-wanted')
+}
 
 const timer = setInterval(() => {
   const wal = walState()
   const now = Date.now()
   if (!wal || !last || wal.size !== last.size || wal.mtimeMs !== last.mtimeMs) changedAt = now
   last = wal
-  if (!wal) return
-  const idle = now - changedAt >= idleMs
-  if (bounded && !resetAsked && (wal.size >= resetBytes || idle)) {
-    // Copy the bulk now, while commits go on, so that they are held only for the frames added since.
-    checkpoint('PASSIVE')
-    resetAsked = true
+  if (!wal || resetMode) return
+  if (bounded && now - changedAt >= idleMs) {
     // An idle WAL that cannot be emptied (another process reads it) is tried again after idleMs.
     changedAt = now
-    parentPort.postMessage('reset-wanted')
+    askForReset('TRUNCATE')
     return
   }
-  if (wal.size >= checkpointBytes) checkpoint('PASSIVE')
+  if (wal.size < checkpointBytes) return
+  // The file keeps its size after a RESTART: the frames in use are what counts. This PASSIVE copied
+  // them, while commits went on; the reset, while they are held, copies only those added meanwhile.
+  const frames = checkpoint('PASSIVE')?.log ?? 0
+  if (bounded && frames * frameBytes >= resetBytes) askForReset('RESTART')
 }, intervalMs)
 
 parentPort.on('message', (message) => {
   if (message === 'reset') {
-    // Our own process's commits are held; another process's writer or reader is waited for up to
+    // This process's commits are held; another process's writer or readers are waited for up to
     // resetWaitMs, then this gives up until the next request.
-    let emptied = false
-    try {
-      emptied = db.pragma('wal_checkpoint(TRUNCATE)')[0].busy === 0
-    } catch {
-      // Busy or closing: the next request tries again.
-    }
-    resetAsked = false
-    parentPort.postMessage(emptied ? 'reset-done' : 'reset-failed')
+    const result = checkpoint(resetMode ?? 'TRUNCATE')
+    resetMode = undefined
+    parentPort.postMessage(result?.busy === 0 ? 'reset-done' : 'reset-failed')
   } else if (message === 'not-now') {
-    resetAsked = false
+    resetMode = undefined
   } else if (message === 'stop') {
     clearInterval(timer)
     db.close()

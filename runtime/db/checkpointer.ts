@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 
 /** SQLite's own automatic checkpoint runs at 1,000 pages of WAL: about this many bytes. */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024
-const INTERVAL_MS = 200
+const INTERVAL_MS = 100
 /** A WAL that stopped changing this long ago is emptied, so that it shrinks back after a burst. */
 const IDLE_MS = 1000
 /** How long a reset waits for another process's writer or readers before trying again later. */
@@ -22,8 +22,8 @@ export interface CheckpointerOptions {
 export interface Checkpointer {
   /**
    * Asked before each group commit: a promise when commits must wait for the WAL to be reset, else
-   * undefined. Commits wait when the worker resets the WAL, and when the WAL has reached the limit
-   * (then a reset starts at once). A reset another process's reader holds up ends without emptying
+   * undefined. Commits wait when the worker resets the WAL, and when the WAL file is near the limit
+   * (then a TRUNCATE starts at once). A reset another process's reader holds up ends without emptying
    * the WAL; commits then go on, past the limit, and the next reset is tried INTERVAL_MS later.
    */
   holdCommits(): Promise<void> | undefined
@@ -34,9 +34,9 @@ export interface Checkpointer {
 /**
  * Moves a database's WAL checkpoints off the event loop, and keeps the WAL under a bound: the caller
  * turns SQLite's automatic checkpoint off on its connection, and a worker thread checkpoints instead
- * (checkpoint-worker.mjs). Emptying the WAL needs a moment without commits from this process; the
+ * (checkpoint-worker.mjs). Resetting the WAL needs a moment without commits from this process; the
  * worker asks for it, the group commit holds its writes (the event loop goes on serving), and the
- * worker's TRUNCATE checkpoint then copies only the frames added since its last PASSIVE one.
+ * worker's RESTART or TRUNCATE checkpoint then copies only the frames added since its last PASSIVE one.
  */
 export function startCheckpointer(
   file: string,
@@ -45,6 +45,7 @@ export function startCheckpointer(
 ): Checkpointer {
   const limitBytes = options.walLimitBytes
   const walFile = `${file}-wal`
+  const hardResetBytes = (limitBytes * 7) / 8
   let stopping = false
   let held: { promise: Promise<void>; release: () => void } | undefined
   let nextHardResetAt = 0
@@ -103,8 +104,10 @@ export function startCheckpointer(
     holdCommits() {
       if (held) return held.promise
       if (limitBytes <= 0 || stopping) return undefined
-      // A stat per group commit (a few µs): the bound holds even when the worker's thread falls behind.
-      if ((statSync(walFile, { throwIfNoEntry: false })?.size ?? 0) < limitBytes) return undefined
+      // A stat per group commit (a few µs): the bound holds even when the worker's thread falls behind
+      // (under a write rate far above logins', or starved of CPU). An eighth of margin for the commits
+      // in flight.
+      if ((statSync(walFile, { throwIfNoEntry: false })?.size ?? 0) < hardResetBytes) return undefined
       if (Date.now() < nextHardResetAt) return undefined
       return hold()
     },
