@@ -25,8 +25,9 @@ export interface SqliteDatabaseOptions {
   /** How long a write waits for another connection's write lock before failing. */
   busyTimeoutMs?: number
   /**
-   * The size the WAL file is kept under (default 64 MB): past it, commits wait a moment while the WAL
-   * is emptied. 0 turns the bound off (checkpoints then never reset a WAL that writes keep busy).
+   * The size the WAL file is kept under (default 64 MB): this process's commits wait a few ms while
+   * the WAL is reset past a quarter of it, and a commit that finds the file near it waits for the file
+   * to be emptied. 0 turns the bound off (checkpoints then never reset a WAL that writes keep busy).
    */
   walLimitBytes?: number
 }
