@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createApp, type ElementListing, type JitApp } from './app.ts'
-import { JitError } from './errors.ts'
 import { consoleLogger, silentLogger } from './log.ts'
+import { ownValue } from './own.ts'
 
 const USAGE = `Usage: jit <command> [options]
 
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return name ? 0 : 1
   }
-  const command = commands[name]
+  const command = ownValue(commands, name)
   if (!command) {
     console.error(`jit: unknown command "${name}"\n\n${USAGE}`)
     return 1
@@ -43,18 +43,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(args)
   } catch (err) {
-    console.error(
-      err instanceof JitError
-        ? `jit ${name}: ${err.format(relative)}`
-        : `jit ${name}: ${(err as Error).message}`,
-    )
+    // A JitError's message is the line `jit check` prints: place, field, reason and code.
+    console.error(`jit ${name}: ${(err as Error).message}`)
     return 1
   }
-}
-
-function relative(file: string): string {
-  const rel = path.relative(process.cwd(), file)
-  return rel.startsWith('..') ? file : rel
 }
 
 async function checkCommand(args: string[]): Promise<number> {
@@ -63,7 +55,7 @@ async function checkCommand(args: string[]): Promise<number> {
   const app = await createApp({ appDir, logger: silentLogger, importEveryType: true, dryRun: true })
   try {
     const problems = app.problems
-    for (const problem of problems) console.log(problem.format(relative))
+    for (const problem of problems) console.log(problem.message)
     const count = app.listElements().length
     if (problems.length > 0) {
       console.log(`\n${problems.length} problem${problems.length === 1 ? '' : 's'} in ${count} elements`)

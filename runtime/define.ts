@@ -88,6 +88,12 @@ export interface TypeDefinition<Config = Record<string, unknown>, Instance = unk
   load?(ctx: LoadContext<Config>): Instance
   /** Releases what `load` opened, once no call is in flight on the generation it belongs to. */
   dispose?(instance: Instance): void | Promise<void>
+  /**
+   * Elements this Type's Instances get with `getElement` by a fixed name, such as `databases.Default`.
+   * An Instance the framework app supplies is loaded only in an app where a Type in use names it here,
+   * so an app that stores nothing never imports a database driver. Joined along the type chain.
+   */
+  uses?: readonly string[]
   /** Anything further a family defines for its Types (HTTP routes, a browser entry, a sandbox). */
   readonly [extension: string]: unknown
 }

@@ -3,12 +3,14 @@
  * it, and where known the file and field it concerns. Messages never carry a secret value: callers
  * pass secret values to `redact()` or build messages without them.
  */
+import path from 'node:path'
 
 export const ErrorCodes = {
   // Element folders and e.json
   JIT_EJSON_MALFORMED: 'e.json is not valid JSON',
   JIT_EJSON_INVALID: 'e.json misses a required field or has one of the wrong kind',
   JIT_ELEMENT_NAME_INVALID: 'an element folder name cannot be part of a fullName',
+  JIT_APP_DIR_NOT_FOUND: 'the app folder does not exist, or is not a folder',
   JIT_APP_JSON_INVALID: 'app.json is missing, malformed or incomplete',
   JIT_APP_EXTENDS_NOT_FOUND: 'an app named in "extends" was not found',
   // Type resolution
@@ -23,6 +25,8 @@ export const ErrorCodes = {
   JIT_ELEMENT_NOT_FOUND: 'no visible element has this fullName',
   JIT_ELEMENT_NEEDS_INSTANCE: "the element is a Type's child and is reached through an Instance",
   JIT_ELEMENT_BROKEN: 'the element failed to load; the cause says why',
+  JIT_ELEMENT_NOT_IN_USE:
+    'a framework Instance (databases.Default) is loaded only where a Type in use names it; declare it to use it directly',
   // Business config
   JIT_CONFIG_MALFORMED: 'the business config file is not valid JSON',
   JIT_CONFIG_INVALID: "the business config does not match the Type's schema",
@@ -46,6 +50,8 @@ export const ErrorCodes = {
   JIT_MODEL_CONSTRAINT_VIOLATION: 'a write would repeat a unique key or leave a required column empty',
   JIT_MODEL_SYNC_FAILED: 'the table could not be brought in line with the model; the cause says why',
   JIT_DB_QUERY_FAILED: 'the database failed a query for a reason other than bad input; the cause says why',
+  JIT_DB_UNAVAILABLE:
+    'the database cannot be written or read (disk full, read-only or damaged file, I/O error, a lock held too long); requests that need it answer 503 until it recovers',
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
@@ -92,41 +98,65 @@ export function portInUse(host: string, port: number, cause: unknown): JitError 
   )
 }
 
+/**
+ * A file as `jit check` prints it: relative to the working directory when it is under it, else as
+ * given.
+ */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file)
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative
+}
+
+/**
+ * An error a user can meet. Its `message` is the line `jit check` prints, place first
+ * (`app/auths/loginTypes/Bad/Bad.json: scope: Invalid option: ... (JIT_CONFIG_INVALID)`), so that an
+ * uncaught one points at what to fix; `reason` is the same without place and code.
+ */
 export class JitError extends Error {
   readonly code: ErrorCode
+  /** What is wrong and how to fix it, without file, field or code. */
+  readonly reason: string
   readonly file?: string
   readonly field?: string
   readonly element?: string
   readonly line?: number
   readonly column?: number
 
-  constructor(code: ErrorCode, message: string, where: ErrorLocation = {}, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ErrorCode, reason: string, where: ErrorLocation = {}, options?: { cause?: unknown }) {
+    super(reason, options)
     this.name = 'JitError'
     this.code = code
+    this.reason = reason
     this.file = where.file
     this.field = where.field
     this.element = where.element
     this.line = where.line
     this.column = where.column
+    this.message = this.format()
   }
 
-  /** `file:line:column: field: message (CODE)`, the line `jit check` prints. */
-  format(relativeTo?: (file: string) => string): string {
+  /** `file:line:column: field: reason`; files shown by `relativeTo` (default: as `jit check` does). */
+  located(relativeTo: (file: string) => string = displayPath): string {
     const parts: string[] = []
     if (this.file) {
-      const file = relativeTo ? relativeTo(this.file) : this.file
+      const file = relativeTo(this.file)
       parts.push(this.line ? `${file}:${this.line}:${this.column ?? 1}` : file)
     }
     if (this.field) parts.push(this.field)
-    parts.push(`${this.message} (${this.code})`)
+    parts.push(this.reason)
     return parts.join(': ')
+  }
+
+  /** `file:line:column: field: reason (CODE)`, the line `jit check` prints. */
+  format(relativeTo?: (file: string) => string): string {
+    return `${this.located(relativeTo)} (${this.code})`
   }
 
   toJSON() {
     return {
       code: this.code,
       message: this.message,
+      reason: this.reason,
       file: this.file,
       field: this.field,
       element: this.element,

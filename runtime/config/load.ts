@@ -4,6 +4,7 @@ import { fieldPath } from '../elements/define-schema.ts'
 import { parseJsonFile } from '../elements/json.ts'
 import type { ScanFileSystem } from '../elements/scan.ts'
 import { JitError, redact } from '../errors.ts'
+import { ownValue } from '../own.ts'
 import { isPlaceholderSecret, secretPaths, valueAt } from './secrets.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -140,7 +141,7 @@ function substituteEnv(
   if (typeof node === 'string') {
     if (!node.includes('${')) return node
     return node.replace(PLACEHOLDER, (_, variable: string, fallback: string | undefined) => {
-      const value = env[variable]
+      const value = ownValue(env, variable)
       if (value !== undefined) return value
       if (fallback !== undefined) return fallback
       onMissing(fieldPath(at), variable)

@@ -1,6 +1,94 @@
 import { JitError } from '../errors.ts'
 import type { ConstraintViolation } from './database.ts'
 
+/** What an answer 503 tells a client about when to come back, in seconds (`Retry-After`). */
+export const DATABASE_RETRY_AFTER_SECONDS = 30
+
+/**
+ * A failure of the database itself rather than of a query: the file or disk cannot take a write (or a
+ * read), whatever the request. Requests that meet one answer 503; the database's health tracks it.
+ */
+export interface StorageFault {
+  /** The driver's code: `SQLITE_FULL`, `SQLITE_READONLY`, `SQLITE_IOERR_WRITE`, ... */
+  readonly code: string
+  /** What is wrong, for an operator: "the disk is full". */
+  readonly reason: string
+  /** What to do about it. */
+  readonly fix: string
+}
+
+// By the primary result code (the part before any extended suffix), as SQLite reports them.
+const STORAGE_FAULTS: ReadonlyMap<string, Omit<StorageFault, 'code'>> = new Map([
+  ['SQLITE_FULL', { reason: 'the disk is full', fix: 'Free space on the disk that holds the database' }],
+  [
+    'SQLITE_READONLY',
+    {
+      reason: 'the database file is read-only',
+      fix: 'Make the database file, its -wal and -shm files and their folder writable by this process',
+    },
+  ],
+  [
+    'SQLITE_IOERR',
+    {
+      reason: 'the disk reported an I/O error',
+      fix: 'Check the disk, and that the database file and its -wal file are writable (not immutable)',
+    },
+  ],
+  [
+    'SQLITE_CANTOPEN',
+    {
+      reason: 'a file of the database cannot be opened',
+      fix: 'Check that the database folder exists and this process may write to it',
+    },
+  ],
+  [
+    'SQLITE_BUSY',
+    {
+      reason: 'another connection held the write lock longer than the busy timeout',
+      fix: 'Look for a stuck writer (another process with a long transaction on the same file)',
+    },
+  ],
+  [
+    'SQLITE_CORRUPT',
+    { reason: 'the database file is damaged', fix: 'Restore the database file from a backup' },
+  ],
+  [
+    'SQLITE_NOTADB',
+    { reason: 'the database file is not a SQLite database', fix: 'Restore the database file from a backup' },
+  ],
+])
+
+/**
+ * The storage fault behind `error` (a driver error, or a JitError caused by one), or undefined when
+ * the error is the query's own (a constraint, bad SQL) or not the database's at all.
+ *
+ * @example
+ * const fault = storageFaultOf(error)
+ * if (fault) reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+ */
+export function storageFaultOf(error: unknown): StorageFault | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; depth++) {
+    const code = (cause as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+      const known = STORAGE_FAULTS.get(code.split('_').slice(0, 2).join('_'))
+      return known && { code, ...known }
+    }
+    cause = cause.cause
+  }
+  return undefined
+}
+
+/** The coded error a caller of the database meets when `fault` stops it. */
+export function databaseUnavailable(fault: StorageFault, label: string, cause: unknown): JitError {
+  return new JitError(
+    'JIT_DB_UNAVAILABLE',
+    `${label}: the database cannot be used: ${fault.reason} (${fault.code}). ${fault.fix}; ` +
+      'requests that need it answer 503 until it recovers.',
+    {},
+    { cause },
+  )
+}
+
 /**
  * A database error met by a model call, as the coded error its user sees: a constraint the write broke
  * (naming columns, never values), or a failure that is not the input's fault.
@@ -13,6 +101,8 @@ export function translateDatabaseError(
   violation: ConstraintViolation | null,
   label: string,
 ): JitError {
+  const fault = storageFaultOf(error)
+  if (fault) return databaseUnavailable(fault, label, error)
   if (violation?.kind === 'unique') {
     return new JitError(
       'JIT_MODEL_CONSTRAINT_VIOLATION',

@@ -4,7 +4,9 @@
  * (its own open function and `ModelDialect`), with no change to models or schema sync.
  */
 import type { ColumnDataType, Kysely } from 'kysely'
+import type { Logger } from '../log.ts'
 import type { DataTypeName } from './datatypes.ts'
+import type { DatabaseHealthState } from './health.ts'
 import type { FieldDefinition } from './model-config.ts'
 
 export type DialectName = 'sqlite'
@@ -85,6 +87,15 @@ export interface Database {
    * `kysely.executeQuery(CompiledQuery.raw(sql, parameters))`, by the shortest safe path the driver has.
    */
   runCompiled(sql: string, parameters: readonly unknown[]): Promise<CompiledRunResult>
+  /** Whether the database works, as its last statements found (a full disk, a read-only file). */
+  health?(): DatabaseHealthState
+  /**
+   * Finds out whether the database takes a write now (one small write, at most about once a second;
+   * callers in between share the last answer), for `/healthz`.
+   */
+  checkWritable?(): Promise<DatabaseHealthState>
+  /** Where health transitions are logged, when the connection was opened without a logger. */
+  useLogger?(log: Logger): void
   /** Finishes pending work (for SQLite, checkpoints the WAL into the file) and closes. Idempotent. */
   close(): Promise<void>
 }

@@ -18,6 +18,10 @@ interface Connection {
   queue(sql: string, parameters: readonly unknown[]): Promise<CompiledRunResult>
   /** A promise while commits must wait (the WAL is being reset), else undefined. */
   hold?(): Promise<void> | undefined
+  /** Hears BEGIN and COMMIT failures (statements report their own), for the connection's health. */
+  failed?(error: unknown): void
+  /** A commit of writes that all succeeded: the database takes writes. */
+  committed?(): void
 }
 
 /**
@@ -96,6 +100,7 @@ export class GroupCommit {
     try {
       this.#begin.run()
     } catch (error) {
+      this.#connection.failed?.(error)
       for (const write of writes) write.reject(error)
       return
     }
@@ -118,12 +123,17 @@ export class GroupCommit {
     try {
       this.#commit.run()
     } catch (error) {
+      this.#connection.failed?.(error)
       try {
         if (raw.inTransaction) this.#rollback.run()
       } catch {}
       for (const write of writes) write.reject(error)
       return
     }
+    // Only a commit that wrote something shows the database takes writes (a commit of updates that
+    // matched no row writes nothing); and not when one of its writes failed, perhaps for a full disk.
+    if (outcomes.every((outcome) => outcome.ok) && outcomes.some((outcome) => wroteSomething(outcome.result)))
+      this.#connection.committed?.()
     writes.forEach((write, i) => {
       const outcome = outcomes[i]
       if (outcome.ok) write.resolve(outcome.result)
@@ -140,6 +150,7 @@ export class GroupCommit {
       write.reject(error)
       return
     }
+    if (wroteSomething(result)) this.#connection.committed?.()
     write.resolve(result)
   }
 
@@ -148,6 +159,10 @@ export class GroupCommit {
     if (statement.reader) return { rows: statement.all(write.parameters) }
     return { rows: [], numAffectedRows: BigInt(statement.run(write.parameters).changes) }
   }
+}
+
+function wroteSomething(result: CompiledRunResult): boolean {
+  return result.rows.length > 0 || (result.numAffectedRows ?? 0n) > 0n
 }
 
 /** Statements that change data; those go through group commit. */

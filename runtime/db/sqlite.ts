@@ -9,10 +9,13 @@ import { basename, dirname, join, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import { JitError } from '../errors.ts'
+import type { Logger } from '../log.ts'
 import { type Checkpointer, DEFAULT_WAL_LIMIT_BYTES, startCheckpointer } from './checkpointer.ts'
 import type { CompiledRunResult, Database } from './database.ts'
 import { GroupCommit, WRITE_STATEMENT } from './group-commit.ts'
+import { DatabaseHealth } from './health.ts'
 import { createSqliteModelDialect } from './sqlite-columns.ts'
+import { writeProbe } from './write-probe.ts'
 
 export const MEMORY_DATABASE = ':memory:'
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -30,6 +33,8 @@ export interface SqliteDatabaseOptions {
    * to be emptied. 0 turns the bound off (checkpoints then never reset a WAL that writes keep busy).
    */
   walLimitBytes?: number
+  /** Where a storage fault (disk full, read-only file) is logged when it starts and when it ends. */
+  log?: Logger
 }
 
 const CACHEABLE = /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i
@@ -45,10 +50,13 @@ const SCHEMA_CHANGE = /^\s*(create|alter|drop)\b/i
 class StatementCachingDatabase implements SqliteDatabase {
   readonly #raw: BetterSqlite3.Database
   readonly #statements = new Map<string, SqliteStatement>()
+  readonly #failed: (error: unknown) => void
   #openStreams = 0
 
-  constructor(raw: BetterSqlite3.Database) {
+  /** `failed` hears every error a statement throws (the connection's health sorts out storage faults). */
+  constructor(raw: BetterSqlite3.Database, failed: (error: unknown) => void) {
     this.#raw = raw
+    this.#failed = failed
   }
 
   /** Whether a `stream()` is part-way through its rows. */
@@ -60,11 +68,31 @@ class StatementCachingDatabase implements SqliteDatabase {
     const cached = this.#statements.get(sqlText)
     if (cached) return cached
     if (SCHEMA_CHANGE.test(sqlText)) this.#statements.clear()
-    const raw = this.#raw.prepare(sqlText)
+    let raw: BetterSqlite3.Statement
+    try {
+      raw = this.#raw.prepare(sqlText)
+    } catch (error) {
+      this.#failed(error)
+      throw error
+    }
     const statement: SqliteStatement = {
       reader: raw.reader,
-      all: (parameters) => raw.all(parameters),
-      run: (parameters) => raw.run(parameters),
+      all: (parameters) => {
+        try {
+          return raw.all(parameters)
+        } catch (error) {
+          this.#failed(error)
+          throw error
+        }
+      },
+      run: (parameters) => {
+        try {
+          return raw.run(parameters)
+        } catch (error) {
+          this.#failed(error)
+          throw error
+        }
+      },
       iterate: (parameters) => this.#counted(raw.iterate(parameters)),
     }
     if (CACHEABLE.test(sqlText)) {
@@ -85,6 +113,9 @@ class StatementCachingDatabase implements SqliteDatabase {
     this.#openStreams++
     try {
       yield* rows
+    } catch (error) {
+      this.#failed(error)
+      throw error
     } finally {
       this.#openStreams--
     }
@@ -131,14 +162,21 @@ function openFailed(location: string, error: unknown): JitError {
   )
 }
 
-function connect(location: string, busyTimeoutMs: number, walLimitBytes: number): Database {
+function connect(
+  location: string,
+  busyTimeoutMs: number,
+  walLimitBytes: number,
+  log: Logger | undefined,
+): Database {
   let raw: BetterSqlite3.Database
   try {
     raw = openFile(location, busyTimeoutMs)
   } catch (error) {
     throw openFailed(location, error)
   }
-  const statements = new StatementCachingDatabase(raw)
+  const health = new DatabaseHealth(location, log)
+  const failed = (error: unknown) => health.failed(error)
+  const statements = new StatementCachingDatabase(raw, failed)
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: statements }) })
   let closing: Promise<void> | undefined
   // Checkpoints fsync; a worker thread runs them, so that no commit of this thread waits for one.
@@ -170,6 +208,8 @@ function connect(location: string, busyTimeoutMs: number, walLimitBytes: number)
     busy: () => raw.inTransaction || statements.streaming,
     queue,
     hold: () => checkpointer?.holdCommits(),
+    failed,
+    committed: () => health.committed(),
   })
 
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
@@ -180,12 +220,17 @@ function connect(location: string, busyTimeoutMs: number, walLimitBytes: number)
     return { rows: [], numAffectedRows: BigInt(statement.run(parameters).changes) }
   }
 
+  const checkWritable = writeProbe(runCompiled, health)
+
   return {
     dialect: 'sqlite',
     location,
     kysely,
     models: createSqliteModelDialect(kysely),
     runCompiled,
+    health: () => health.state,
+    checkWritable,
+    useLogger: (log) => health.useLogger(log),
     close() {
       closing ??= (async () => {
         // Writes issued this turn and not awaited (a login records its outcome after answering) commit first.
@@ -233,12 +278,14 @@ export function openSqliteDatabaseSync(options: SqliteDatabaseOptions): Database
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
   const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES
-  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs, walLimitBytes)
+  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs, walLimitBytes, options.log)
 
   let entry = openFiles.get(location)
   if (!entry) {
-    entry = { database: connect(location, busyTimeoutMs, walLimitBytes), handles: 0 }
+    entry = { database: connect(location, busyTimeoutMs, walLimitBytes, options.log), handles: 0 }
     openFiles.set(location, entry)
+  } else if (options.log) {
+    entry.database.useLogger?.(options.log)
   }
   entry.handles++
   const shared = entry

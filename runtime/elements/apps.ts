@@ -39,6 +39,7 @@ export function loadAppStack(
       )
     }
     if (seen.has(resolved)) return
+    if (chain.length === 0) checkAppFolder(resolved, fs)
     const manifest = readAppJson(resolved, fs)
     const parents = manifest.json.extends === undefined ? [] : [manifest.json.extends].flat()
     if (resolved !== frameworkRoot) visit(frameworkRoot, [...chain, resolved])
@@ -61,6 +62,26 @@ export function loadAppStack(
   }
   visit(appDir, [])
   return stack
+}
+
+/** The app folder itself, before its app.json: a mistyped folder says so, not that app.json is missing. */
+function checkAppFolder(root: string, fs: ScanFileSystem): void {
+  try {
+    fs.readdirSync(root, { withFileTypes: true })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const what =
+      code === 'ENOENT'
+        ? 'the app folder does not exist'
+        : code === 'ENOTDIR'
+          ? 'is a file, not an app folder'
+          : `the app folder cannot be read (${code ?? (err as Error).message})`
+    throw new JitError(
+      'JIT_APP_DIR_NOT_FOUND',
+      `${what}: name the folder that holds app.json (jit check <appDir>, createApp({ appDir }))`,
+      { file: root },
+    )
+  }
 }
 
 function readAppJson(root: string, fs: ScanFileSystem): AppManifest {

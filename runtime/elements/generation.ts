@@ -143,6 +143,15 @@ export class Generation {
     }
     const problem = (owner && this.errors.get(owner.fullName)) || this.errors.get(element.fullName)
     if (problem) throw problem
+    if (element.layer === 'Instance' && !element.scopedTo && !this.live.has(element.fullName)) {
+      const folder = element.fullName.split('.').join('/')
+      throw new JitError(
+        'JIT_ELEMENT_NOT_IN_USE',
+        `${fullName} comes from the framework and is loaded only in an app whose Types name it in \`uses\` ` +
+          `(a model, a login type); nothing in this app does. To use it directly, declare it in the app: ${folder}/e.json`,
+        { element: fullName },
+      )
+    }
     return located
   }
 
@@ -254,7 +263,7 @@ export class Generation {
    * framework's unused Types are skipped: importing all of them (database drivers, the WeChat client)
    * would cost an app that uses none of them most of its start.
    */
-  private typesToImport(): Set<string> {
+  private typesToImport(used: ReadonlySet<string>): Set<string> {
     const wanted = new Set<string>()
     const add = (element: RegisteredElement) => {
       for (const name of element.chain ?? []) wanted.add(name)
@@ -263,6 +272,11 @@ export class Generation {
     for (const element of this.registry.elements.values()) {
       if (!element.chain) continue
       const fromUser = element.appIndex > 0 || this.registry.apps.length === 1
+      if (!fromUser && element.layer === 'Instance' && !element.scopedTo && !used.has(element.fullName)) {
+        // A framework Instance (databases.Default) nothing uses: not read, not prepared, no file made.
+        if (this.options.importEveryType) for (const name of element.chain.slice(1)) wanted.add(name)
+        continue
+      }
       if (this.options.importEveryType || fromUser) add(element)
       else if (element.layer === 'Instance' && element.scopedTo) scopedInstances.push(element)
       else if (element.layer === 'Instance') add(element)
@@ -281,12 +295,42 @@ export class Generation {
   }
 
   private async importTypes(): Promise<void> {
-    const pending: Promise<void>[] = []
-    const wanted = this.typesToImport()
+    const used = new Set<string>()
+    let wanted = this.typesToImport(used)
+    await this.importTypeModules(wanted)
+    // The Types in use name the elements they get by name (`uses`); a framework Instance among them
+    // is live too, and brings in its own Types.
+    while (this.addUses(wanted, used)) {
+      wanted = this.typesToImport(used)
+      await this.importTypeModules(wanted)
+    }
     this.live = wanted
     for (const element of this.registry.elements.values()) {
+      if (!element.chain || this.errors.has(element.fullName) || !wanted.has(element.fullName)) continue
+      const brokenType = element.chain.slice(1).find((name) => this.errors.has(name))
+      if (brokenType) {
+        const cause = this.errors.get(brokenType)!
+        this.fail(
+          element,
+          new JitError('JIT_TYPE_CHAIN_BROKEN', `its type ${brokenType} cannot be used: ${cause.message}`, {
+            file: path.join(element.dir, 'e.json'),
+            field: 'type',
+            element: element.fullName,
+          }),
+        )
+        continue
+      }
+      this.effectiveTypes.set(element.fullName, this.mergeChain(element.chain))
+    }
+  }
+
+  /** Imports the type.ts of each wanted Type not imported yet. */
+  private async importTypeModules(wanted: ReadonlySet<string>): Promise<void> {
+    const pending: Promise<void>[] = []
+    for (const element of this.registry.elements.values()) {
       if (element.problem || element.layer === 'Instance' || !element.files.includes(TYPE_ENTRY)) continue
-      if (!wanted.has(element.fullName)) continue
+      if (!wanted.has(element.fullName) || this.typeModules.has(element.fullName)) continue
+      if (this.errors.has(element.fullName)) continue
       pending.push(
         this.importModule(element, TYPE_ENTRY).then((module) => {
           if (!module) return
@@ -306,27 +350,17 @@ export class Generation {
       )
     }
     await Promise.all(pending)
+  }
+
+  /** Adds to `used` what the Types of live Instances name in `uses`; whether it grew. */
+  private addUses(wanted: ReadonlySet<string>, used: Set<string>): boolean {
+    const before = used.size
     for (const element of this.registry.elements.values()) {
-      if (!element.chain || this.errors.has(element.fullName) || !wanted.has(element.fullName)) continue
-      const brokenType = element.chain.slice(1).find((name) => this.errors.has(name))
-      if (brokenType) {
-        const cause = this.errors.get(brokenType)!
-        this.fail(
-          element,
-          new JitError(
-            'JIT_TYPE_CHAIN_BROKEN',
-            `its type ${brokenType} cannot be used: ${cause.message} (${cause.code})`,
-            {
-              file: path.join(element.dir, 'e.json'),
-              field: 'type',
-              element: element.fullName,
-            },
-          ),
-        )
-        continue
-      }
-      this.effectiveTypes.set(element.fullName, this.mergeChain(element.chain))
+      if (element.layer !== 'Instance' || !wanted.has(element.fullName)) continue
+      for (const name of element.chain ?? [])
+        for (const target of this.typeModules.get(name)?.uses ?? []) used.add(target)
     }
+    return used.size > before
   }
 
   /** The Type definition of a chain: each member's own definition over those of the members above it. */

@@ -172,7 +172,7 @@ class ChainResolver {
         problem: problemAt(
           element,
           'JIT_TYPE_CHAIN_BROKEN',
-          `its type ${typeName} cannot be used: ${parent.problem.message} (${parent.problem.code})`,
+          `its type ${typeName} cannot be used: ${parent.problem.message}`,
         ),
       })
     }

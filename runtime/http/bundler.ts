@@ -159,18 +159,14 @@ function changedSince(cached: CachedBuild): boolean {
 function buildError(entryFile: string, failure: BuildFailure): JitError {
   const first: Message | undefined = failure.errors?.[0]
   if (!first) {
-    return new JitError('JIT_FRONTEND_BUILD_FAILED', `${path.basename(entryFile)}: ${failure.message}`, {
-      file: entryFile,
-    })
+    return new JitError('JIT_FRONTEND_BUILD_FAILED', failure.message, { file: entryFile })
   }
   const where = first.location
   const file = where ? path.resolve(where.file) : entryFile
   const more = (failure.errors?.length ?? 1) > 1 ? ` (and ${failure.errors.length - 1} more)` : ''
-  // The place goes into the message too: an HTTP answer carries the message only.
-  const place = where ? `${path.basename(file)}:${where.line}:${where.column + 1}` : path.basename(file)
   return new JitError(
     'JIT_FRONTEND_BUILD_FAILED',
-    `${place}: ${first.text}${more}`,
+    `${first.text}${more}`,
     where ? { file, line: where.line, column: where.column + 1 } : { file },
   )
 }

@@ -272,7 +272,7 @@ function locateOrAnswer(generation: Generation, fullName: string, reply: Fastify
     if (!(err instanceof JitError)) throw err
     const missing = err.code === 'JIT_ELEMENT_NOT_FOUND' || err.code === 'JIT_ELEMENT_NEEDS_INSTANCE'
     const status = missing ? 404 : 503
-    const errmsg = missing ? err.message : `${fullName} is unavailable (${err.code})`
+    const errmsg = missing ? err.reason : `${fullName} is unavailable (${err.code})`
     reply.code(status).send({ errcode: status, errmsg, code: err.code })
     return undefined
   }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { FunctionDecl } from '../elements/define-schema.ts'
 import { JitError } from '../errors.ts'
+import { ownValue } from '../own.ts'
 import type { Session } from './sessions.ts'
 
 const requestScope = new AsyncLocalStorage<{ session: Session | null }>()
@@ -52,7 +53,7 @@ export function argumentsFor(decl: FunctionDecl, body: unknown): unknown[] {
     const unknown = Object.keys(given).filter((key) => !declared.some((arg) => arg.name === key))
     if (unknown.length > 0)
       throw bad(`${decl.name} takes no argument named ${unknown.map((k) => `"${k}"`).join(', ')}`)
-    values = declared.map((arg) => given[arg.name])
+    values = declared.map((arg) => ownValue(given, arg.name))
   } else throw bad('the body must be a JSON array of arguments or an object keyed by argument name')
   if (values.length > declared.length)
     throw bad(`${decl.name} takes ${declared.length} argument(s), got ${values.length}`)
@@ -62,7 +63,7 @@ export function argumentsFor(decl: FunctionDecl, body: unknown): unknown[] {
       if (arg.required) throw bad(`argument "${arg.name}" of ${decl.name} is required`)
       return
     }
-    const check = arg.dataType ? ARG_CHECKS[arg.dataType] : undefined
+    const check = arg.dataType ? ownValue(ARG_CHECKS, arg.dataType) : undefined
     if (check && !check(value)) throw bad(`argument "${arg.name}" of ${decl.name} must be ${arg.dataType}`)
   })
   return values

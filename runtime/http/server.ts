@@ -6,7 +6,9 @@ import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import { elementInfo } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import { inheritedFromObject, ownValue } from '../own.ts'
 import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import { answerStorageFault, databaseHealth } from './database-faults.ts'
 import { registerFrontend } from './frontend.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
 import { mountSandboxes } from './sandboxes.ts'
@@ -80,10 +82,13 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     })
   }
   fastify.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (answerStorageFault(error, reply)) return reply
     if (error instanceof JitError) {
       const status = STATUS_BY_CODE[error.code] ?? 500
-      if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.format()}`)
-      return reply.code(status).send({ errcode: status, errmsg: error.message, code: error.code })
+      if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.message}`)
+      // A file by its name only: an answer shows where to look without the server's folders.
+      const errmsg = error.located((file) => path.basename(file))
+      return reply.code(status).send({ errcode: status, errmsg, code: error.code })
     }
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
@@ -99,7 +104,12 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
       .send({ errcode: 404, errmsg: `no route for ${request.method} ${request.url.split('?')[0]}` })
   })
 
-  fastify.get('/healthz', async () => health(app))
+  fastify.get('/healthz', async (_request, reply) => {
+    const [body, database] = await Promise.all([health(app), databaseHealth(app)])
+    // A load balancer takes a node whose database fails out of service; a refused reload is not that.
+    const ok = database.database !== 'failing'
+    return reply.code(ok ? 200 : 503).send({ ok, ...body, status: ok ? body.status : 'failing', ...database })
+  })
   fastify.route({
     method: ['GET', 'POST'],
     url: '/api/:orgId/:name/*',
@@ -183,7 +193,7 @@ async function dispatch(
       .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
   }
   const type = generation.typeOf(located.element) as (HttpTypeMembers & object) | undefined
-  const route: HttpAction | undefined = type?.routes?.[action]
+  const route: HttpAction | undefined = ownValue(type?.routes, action)
   if (route) {
     if (request.method !== route.method) return methodNotAllowed(reply, route.method)
     const ctx = routeContext(app, sessions, publicUrl, now, fullName, request, reply)
@@ -200,7 +210,8 @@ async function dispatch(
   }
   const args = argumentsFor(decl, request.body)
   const element = app.getElement(fullName)
-  if (typeof element[action] !== 'function') {
+  // A function the element only inherits from Object (declared as "toString", say) is not one it defines.
+  if (typeof element[action] !== 'function' || inheritedFromObject(generation.load(fullName), action)) {
     throw new JitError(
       'JIT_FUNCTION_NOT_FOUND',
       `${fullName} declares ${action} in functionList but does not define it`,

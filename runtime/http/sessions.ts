@@ -9,6 +9,7 @@ import {
   SELECTOR_PATTERN,
 } from '../db/expiring-rows.ts'
 import { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'
+import { JitError } from '../errors.ts'
 import { randomBytesPooled } from '../random.ts'
 
 /** Who a session belongs to: what a login Type hands over when a login finishes. Never tokens. */
@@ -115,7 +116,9 @@ export class SessionStore {
   async current(request: FastifyRequest): Promise<Session | null> {
     const cookie = request.cookies[SESSION_COOKIE]
     if (cookie === undefined) return null
-    const { statements, selectors, run } = await this.db()
+    const database = await this.dbIfInUse()
+    if (!database) return null
+    const { statements, selectors, run } = database
     const id = parseSessionId(cookie, selectors)
     if (!id) return null
     const { rows } = await run(statements.select, [id.rowId, id.secretHash, this.now()])
@@ -131,8 +134,9 @@ export class SessionStore {
   /** Ends this request's session, if any, and clears its cookie. */
   async close(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const cookie = request.cookies[SESSION_COOKIE]
-    if (cookie !== undefined) {
-      const { statements, selectors, run } = await this.db()
+    const database = cookie === undefined ? undefined : await this.dbIfInUse()
+    if (database) {
+      const { statements, selectors, run } = database
       const id = parseSessionId(cookie, selectors)
       if (id) await run(statements.delete, [id.rowId, id.secretHash])
     }
@@ -153,6 +157,19 @@ export class SessionStore {
 
   private now(): number {
     return this.options.now?.() ?? Date.now()
+  }
+
+  /**
+   * The database, or undefined in an app whose Types use none (`uses`): nobody can have logged in
+   * there, and a cookie left by another app on the same host is no session.
+   */
+  private async dbIfInUse() {
+    try {
+      return await this.db()
+    } catch (error) {
+      if (error instanceof JitError && error.code === 'JIT_ELEMENT_NOT_IN_USE') return undefined
+      throw error
+    }
   }
 
   /** The database, its table created and its statements compiled on first use. */

@@ -92,6 +92,68 @@ describe('databases.SqliteType and models.NormalType elements', () => {
     expect(fs.existsSync(path.join(inMemory.dir, 'data'))).toBe(false)
   })
 
+  it('an app that declares no database gets the framework one: data/app.sqlite, made on first use', async () => {
+    const {
+      [`databases/Default/e.json`]: _e,
+      [`databases/Default/Default.json`]: _c,
+      ...tree
+    } = notesApp('unused')
+    const { app, dir } = await start(tree)
+    expect(app.problems).toEqual([])
+    const file = path.join(dir, 'data', 'app.sqlite')
+    // The model's table is made at start: its prepare is the database's first use.
+    expect(inspect(file, 'select count(*) as n from Note')).toEqual([{ n: 0 }])
+    await app.getElement('models.Note').create({ body: 'zero config' })
+    expect(inspect(file, 'select body from Note')).toEqual([{ body: 'zero config' }])
+    expect(app.getElement('databases.Default')).toMatchObject({ location: file })
+    expect(app.listElements().find((e) => e.fullName === 'databases.Default')).toMatchObject({
+      app: 'jit.framework',
+    })
+  })
+
+  it('createApp({ database }) moves the framework database as it moves an app own', async () => {
+    const {
+      [`databases/Default/e.json`]: _e,
+      [`databases/Default/Default.json`]: _c,
+      ...tree
+    } = notesApp('unused')
+    const elsewhere = path.join(tempDir(), 'elsewhere.sqlite')
+    const { app, dir } = await start(tree, { database: elsewhere })
+    await app.getElement('models.Note').create({ body: 'moved' })
+    expect(inspect(elsewhere, 'select body from Note')).toEqual([{ body: 'moved' }])
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
+  })
+
+  it('an app own databases/Default overrides the framework one: no data/app.sqlite', async () => {
+    const { app, dir } = await start(notesApp('data/notes.sqlite'))
+    await app.getElement('models.Note').create({ body: 'mine' })
+    expect(fs.readdirSync(path.join(dir, 'data')).filter((f) => f.endsWith('.sqlite'))).toEqual([
+      'notes.sqlite',
+    ])
+    expect(app.listElements().find((e) => e.fullName === 'databases.Default')).toMatchObject({
+      app: 'tests.testapp',
+      overrides: 'jit.framework',
+    })
+  })
+
+  it('an app that stores nothing opens no database, and says how to use the framework one directly', async () => {
+    const { app, dir } = await start({
+      'app.json': appJson(),
+      'services/Hello/e.json': { title: 'Hello', type: 'services.NormalType' },
+      'services/Hello/index.ts':
+        "import { Service } from 'jitlite'\nexport default class Hello extends Service { hi() { return 'hi' } }\n",
+    })
+    expect(app.problems).toEqual([])
+    expect(app.getElement('services.Hello').hi()).toBe('hi')
+    expect(() => app.getElement('databases.Default')).toThrow(
+      expect.objectContaining({
+        code: 'JIT_ELEMENT_NOT_IN_USE',
+        message: expect.stringContaining('declare it in the app: databases/Default/e.json'),
+      }),
+    )
+    expect(fs.readdirSync(dir).sort()).toEqual(['app.json', 'services'])
+  })
+
   it('reports a model that names a missing database element with JIT_DB_NOT_FOUND', async () => {
     const { app, dir } = await start(
       notesApp('data/notes.sqlite', { db: 'databases.Archive', fields: noteFields }),

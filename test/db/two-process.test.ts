@@ -97,8 +97,11 @@ describe('a second process writing the same file', () => {
           () => null,
           (e: JitError) => e,
         )
-      expect(error?.code).toBe('JIT_DB_QUERY_FAILED')
+      // Not the query's fault: the database is unavailable for now (an HTTP request answers 503).
+      expect(error?.code).toBe('JIT_DB_UNAVAILABLE')
+      expect(error?.message).toContain('busy timeout')
       expect((error?.cause as { code?: string } | undefined)?.code).toBe('SQLITE_BUSY')
+      expect(db.health?.()).toMatchObject({ status: 'failing', fault: { code: 'SQLITE_BUSY' } })
       await writer.done
       expect(await writer.exited).toBe(0)
     } finally {

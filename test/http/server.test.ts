@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildServer } from '../../runtime/http/server.ts'
@@ -203,6 +205,65 @@ export default defineType({
   })
 })
 
+describe('sessions in an app that declares no database', () => {
+  it('a route Type that uses databases.Default keeps its sessions in the framework <app>/data/app.sqlite', async () => {
+    const { server, dir } = await open({
+      'signers/Meta/e.json': { title: 'Signers', type: '' },
+      'signers/TestType/e.json': { title: 'Test sign-in', type: 'signers.Meta' },
+      'signers/TestType/type.ts': `
+import { defineType } from 'jitlite'
+export default defineType({
+  uses: ['databases.Default'],
+  routes: {
+    signIn: {
+      method: 'POST',
+      handler: async (ctx: any) => {
+        await ctx.sessions.open(ctx.request, ctx.reply, { loginType: 'signers.Test', userKey: '7', displayName: 'Ann' })
+        return { ok: true }
+      },
+    },
+  },
+})
+`,
+      'signers/Test/e.json': { title: 'Test', type: 'signers.TestType' },
+    })
+    const signIn = await server.inject({ method: 'POST', url: '/api/tests/web/signers/Test/signIn' })
+    expect(signIn.statusCode).toBe(200)
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0]
+    const session = await server.inject({
+      method: 'GET',
+      url: '/api/tests/web/auths/session',
+      headers: { cookie },
+    })
+    expect(session.json().data.user).toMatchObject({ displayName: 'Ann' })
+    expect(fs.existsSync(path.join(dir, 'data', 'app.sqlite'))).toBe(true)
+  })
+
+  it('an app whose Types use no database has no sessions: a cookie from elsewhere is no login, not an error', async () => {
+    const { server, dir } = await open(helloService)
+    const cookie = 'jit_session=left-by-another-app-on-this-host'
+    const session = await server.inject({
+      method: 'GET',
+      url: '/api/tests/web/auths/session',
+      headers: { cookie },
+    })
+    expect(session.statusCode).toBe(401)
+    const guarded = await server.inject({
+      method: 'POST',
+      url: '/api/tests/web/services/HelloSvc/secretThing',
+      headers: { cookie },
+    })
+    expect(guarded.statusCode).toBe(401)
+    const logout = await server.inject({
+      method: 'POST',
+      url: '/api/tests/web/auths/logout',
+      headers: { cookie },
+    })
+    expect(logout.statusCode).toBe(200)
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
+  })
+})
+
 describe('Type routes', () => {
   it('serves an action declared by the Type, with URLs from the public URL (not the Host header)', async () => {
     const { server } = await open(pingType)
@@ -251,7 +312,10 @@ describe('/healthz', () => {
       status: 'ok',
       app: 'tests.web',
       reload: { refused: false },
+      // No Type of this app uses the framework's databases.Default: it is not opened, so not failing.
+      database: 'none',
     })
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
     writeTree(dir, { 'greeters/English/English.json': { greeting: 5, apiKey: 'sk_live_abcdef123456' } })
     await app.reload()
     const degraded = await server.inject('/healthz')

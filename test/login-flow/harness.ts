@@ -76,6 +76,10 @@ export interface HarnessOptions {
   config?: Record<string, unknown>
   /** More Instances of the test login Type. */
   moreInstances?: Record<string, Record<string, unknown>>
+  /** More files for the app (a service, say). */
+  moreFiles?: FileTree
+  /** The SQLite file; default `data/app.sqlite` in the app's folder. */
+  database?: string
 }
 
 /** The server's movable clock. */
@@ -114,10 +118,13 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
   if (!['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname)) sandbox.addDomain(DEMO.appId, host)
   const loginType = options.loginType ?? 'wechat'
   const dir = writeTempTree(
-    loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox, loginType),
+    {
+      ...loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox, loginType),
+      ...options.moreFiles,
+    },
     'jitlite-flow-',
   )
-  const database = path.join(dir, 'data', 'app.sqlite')
+  const database = options.database ?? path.join(dir, 'data', 'app.sqlite')
   const appLog = memoryLogger()
   const requestLog = memoryLogger()
   const clock = new TestClock()

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createApp, type JitApp, type JitError } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
@@ -110,7 +111,7 @@ describe('the business config', () => {
     expect(problem?.message).not.toContain(DEMO.appSecret)
   })
 
-  it('needs a database element for its users, and says how to add one', async () => {
+  it('needs no database element of its own: its users table is made in the framework data/app.sqlite', async () => {
     const dir = writeTempTree({
       'app.json': appJson('wechat'),
       'auths/loginTypes/Login/e.json': { title: 'Login', type: 'auths.loginTypes.WechatPublicType' },
@@ -118,9 +119,15 @@ describe('the business config', () => {
     })
     const app = await createApp({ appDir: dir, env: {}, logger: memoryLogger() })
     apps.push(app)
-    const problem = app.problems.find((p) => p.code === 'JIT_DB_NOT_FOUND')
-    expect(problem?.message).toContain('databases/Default/e.json')
-    expect(() => app.getElement('auths.loginTypes.Login')).toThrow(problem)
+    expect(app.problems).toEqual([])
+    const tables = new BetterSqlite3(path.join(dir, 'data', 'app.sqlite'), { readonly: true })
+    try {
+      expect(
+        tables.prepare("select name from sqlite_master where name = 'wechat_public_auth'").all(),
+      ).toHaveLength(1)
+    } finally {
+      tables.close()
+    }
   })
 
   it('normalises allowed redirect origins', async () => {
@@ -199,6 +206,27 @@ describe('WeChat hosts', () => {
     )
     expect(() => resolveWechatHosts({}, { WECHAT_API_BASE_URL: 'api.weixin.qq.com' })).toThrow(
       /WECHAT_API_BASE_URL/,
+    )
+  })
+
+  it('reports a malformed environment value at start on the Instance config file, where the override goes', async () => {
+    const dir = writeTempTree({
+      'app.json': appJson('wechat'),
+      'auths/loginTypes/Login/e.json': { title: 'Login', type: 'auths.loginTypes.WechatPublicType' },
+      'auths/loginTypes/Login/Login.json': { appId: DEMO.appId, appSecret: DEMO.appSecret },
+    })
+    const app = await createApp({
+      appDir: dir,
+      env: { WECHAT_API_BASE_URL: 'api.weixin.qq.com' },
+      logger: memoryLogger(),
+    })
+    apps.push(app)
+    const file = path.join(dir, 'auths/loginTypes/Login/Login.json')
+    expect(app.problems).toEqual([
+      expect.objectContaining({ code: 'JIT_CONFIG_INVALID', file, field: 'apiBaseUrl' }),
+    ])
+    expect(app.problems[0].message).toMatch(
+      /Login\.json: apiBaseUrl: WECHAT_API_BASE_URL is not an http\(s\) URL/,
     )
   })
 

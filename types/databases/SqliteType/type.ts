@@ -57,6 +57,7 @@ function acquire(ctx: PrepareContext<SqliteConfig>): Database {
         file,
         busyTimeoutMs: ctx.config.busyTimeoutMs,
         walLimitBytes: Math.round(ctx.config.walLimitMb * MB),
+        log: ctx.log,
       }),
     (db) => db.close(),
   )
@@ -81,7 +82,9 @@ function checkCreatable(file: string): void {
 }
 
 /**
- * A SQLite database Instance. `getElement('databases.Default')` returns its `Database`.
+ * A SQLite database Instance. `getElement('databases.Default')` returns its `Database`. The framework
+ * supplies `databases.Default` (types/databases/Default: `data/app.sqlite` under the app that runs); an
+ * app's own `databases/Default` overrides it.
  *
  * @example
  * // app/databases/Default/e.json: { "title": "Default database", "type": "databases.SqliteType" }
@@ -90,9 +93,12 @@ function checkCreatable(file: string): void {
  */
 export default defineType<SqliteConfig, Database>({
   config: sqliteConfig,
-  // Opening at start reports an unusable file (JIT_DB_OPEN_FAILED) before any request needs it.
+  // At start an unusable file (JIT_DB_OPEN_FAILED) is reported before any request needs it: an
+  // existing file is opened, a missing one only checked, so that it is created on first use.
   prepare(ctx) {
-    acquire(ctx)
+    const file = fileOf(ctx)
+    if (file !== MEMORY_DATABASE && !existsSync(file)) checkCreatable(file)
+    else acquire(ctx)
   },
   load: (ctx) => acquire(ctx),
 })

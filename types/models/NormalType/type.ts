@@ -100,6 +100,8 @@ async function syncAndReport(
 }
 
 export default defineType<Record<string, unknown>, ModelHandle>({
+  // A model that names no "db" stores its rows there: the framework's default is loaded when one is in use.
+  uses: [DEFAULT_DATABASE_ELEMENT],
   // At start, at each reload and in `jit check`: a malformed declaration, a missing database or a
   // change that would lose data is reported here, and a reload that brings one in is refused.
   async prepare(ctx) {

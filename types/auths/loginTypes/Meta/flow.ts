@@ -9,6 +9,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import type { Database } from '../../../../runtime/db/database.ts'
+import { DATABASE_RETRY_AFTER_SECONDS, storageFaultOf } from '../../../../runtime/db/database-errors.ts'
 import type { RouteContext } from '../../../../runtime/http/contract.ts'
 import type { LoginProvider, LoginResult } from './contract.ts'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
@@ -52,6 +53,26 @@ export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
 export const CLAIM_MARGIN_MS = 10_000
 
 type LoginContext = RouteContext<LoginProvider>
+
+/**
+ * A login action that answers a storage fault (the database cannot be written: a full disk, a
+ * read-only file) with the family's page, 503 and `Retry-After`, rather than the server's JSON. The
+ * database logs the fault once, so nothing is logged here per request.
+ */
+export function answeringStorageFaults(
+  action: (ctx: LoginContext) => Promise<FastifyReply>,
+): (ctx: LoginContext) => Promise<FastifyReply> {
+  return async (ctx) => {
+    try {
+      return await action(ctx)
+    } catch (error) {
+      if (ctx.reply.sent || !storageFaultOf(error)) throw error
+      // The actions set their cookies only after their writes, so a failed write left none to take back.
+      ctx.reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
+      return sendPage(ctx, 'storage_unavailable')
+    }
+  }
+}
 
 /** GET `<login Instance>/login?redirectUrl=`: start a login. */
 export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
@@ -163,6 +184,9 @@ async function exchange(
     try {
       outcome = await ctx.instance.completeLogin({ code, callbackUrl: ctx.actionUrl('callback') })
     } catch (error) {
+      // The database failing under the provider (storing the user) is not the provider's failure:
+      // the storage page answers it (answeringStorageFaults).
+      if (storageFaultOf(error)) throw error
       // A provider that throws broke its contract (outcomes are results); the message may not be
       // fit for a log line, so only the error's class and code are.
       ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`)

@@ -30,6 +30,8 @@ export const LOGIN_PAGE_STATUS = {
   misconfigured: 503,
   /** Another delivery of the same callback is still being finished. */
   pending: 503,
+  /** The app's database cannot be written (a full disk, a read-only file): nothing could be saved. */
+  storage_unavailable: 503,
   /** The delivery that was finishing this login stopped before it did (its server went down). */
   interrupted: 400,
 } as const
@@ -131,6 +133,13 @@ function textOf(input: LoginPageInput): PageText {
         lead: `This site's settings for ${provider} are wrong, so nobody can sign in with it at the moment.`,
         hint: 'The problem has been logged for the site team. Please try again later.',
         retry: false,
+      }
+    case 'storage_unavailable':
+      return {
+        title: 'Sign-in is unavailable right now',
+        lead: 'This site cannot save sign-ins at the moment, so it cannot sign you in.',
+        hint: 'The problem has been logged for the site team. Please try again in a minute.',
+        retry: true,
       }
     case 'interrupted':
       return {

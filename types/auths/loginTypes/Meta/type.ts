@@ -1,6 +1,6 @@
 import { defineType } from 'jitlite'
 import type { LoginProvider } from './contract.ts'
-import { finishLogin, startLogin } from './flow.ts'
+import { answeringStorageFaults, finishLogin, startLogin } from './flow.ts'
 
 /**
  * The login family's flow, inherited by every login Type: the `login` and `callback` actions of each
@@ -16,9 +16,11 @@ import { finishLogin, startLogin } from './flow.ts'
  * })
  */
 export default defineType({
+  // Login states (flow.ts) and sessions live in the default database.
+  uses: ['databases.Default'],
   routes: {
-    login: { method: 'GET', handler: startLogin },
-    callback: { method: 'GET', handler: finishLogin },
+    login: { method: 'GET', handler: answeringStorageFaults(startLogin) },
+    callback: { method: 'GET', handler: answeringStorageFaults(finishLogin) },
   },
   // A login Type decides what of its config is public (LoginProvider.getLoginConfig).
   browserConfig: (provider: LoginProvider) => provider.getLoginConfig(),

@@ -112,6 +112,8 @@ export function resolveWechatHosts(
   config: Pick<WechatPublicConfig, 'oauthBaseUrl' | 'apiBaseUrl'>,
   env: Readonly<Record<string, string | undefined>>,
   element?: string,
+  /** The Instance's config file, where the field that would override the variable goes. */
+  file?: string,
 ): WechatHosts {
   const pick = (own: string | undefined, variable: string, fallback: string, field: string) => {
     if (own !== undefined) return own
@@ -121,7 +123,7 @@ export function resolveWechatHosts(
       throw new JitError(
         'JIT_CONFIG_INVALID',
         `${variable} is not an http(s) URL without query, fragment or credentials; fix or unset it, or set ${field} in the login config`,
-        { element, field },
+        { file, element, field },
       )
     }
     return fromEnv

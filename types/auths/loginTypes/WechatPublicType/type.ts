@@ -29,8 +29,8 @@ export default defineType<WechatPublicConfig, LoginProvider>({
         },
       )
     }
-    resolveWechatHosts(config, env, element.fullName)
-    // The users' table: a missing database element or a change that would lose rows fails here.
+    resolveWechatHosts(config, env, element.fullName, element.configFile)
+    // The users' table: an unusable database or a change that would lose rows fails here.
     await getElement(`${element.fullName}.${AUTH_MODEL}`).ready()
     // Production needs JIT_SECRET_KEY before the first login; development creates a key file on first
     // use, so that `jit check` leaves no file behind.
@@ -42,7 +42,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
       if (!(error instanceof JitError)) throw error
       throw new JitError(
         error.code,
-        error.message,
+        error.reason,
         { file: error.file, element: element.fullName },
         { cause: error },
       )

@@ -18,10 +18,11 @@ export interface RouteContext {
  */
 export function firstValues(request: FastifyRequest): Query {
   const queryAt = request.raw.url?.indexOf('?') ?? -1
-  const query: Record<string, string> = {}
+  // No prototype: a parameter named "constructor" or "__proto__" is a parameter like any other.
+  const query: Record<string, string> = Object.create(null)
   if (queryAt < 0) return query
   for (const [key, value] of new URLSearchParams(request.raw.url!.slice(queryAt + 1))) {
-    if (!(key in query)) query[key] = value
+    if (!Object.hasOwn(query, key)) query[key] = value
   }
   return query
 }

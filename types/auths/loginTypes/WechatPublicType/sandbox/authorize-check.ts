@@ -32,6 +32,11 @@ export type AuthorizeCheck =
 /** The parameters that must open the query, in this order. */
 const ORDERED_PARAMS = ['appid', 'redirect_uri', 'response_type', 'scope', 'state'] as const
 const STATE_PATTERN = /^[A-Za-z0-9]{0,128}$/
+/**
+ * What a decoded redirect_uri cannot hold: U+FFFD stands for bytes that were not UTF-8 (the query's
+ * decoding replaced them), and control characters have no place in a URL or in a Location header.
+ */
+const UNREADABLE_REDIRECT_URI = /[\u0000-\u001f\u007f\ufffd]/
 
 const REFUSALS: Record<number, { message: string; hint: string }> = {
   10003: {
@@ -117,9 +122,12 @@ export function checkAuthorizeQuery(
   }
 
   const target = parseRedirectUri(redirectUri)
-  if (!target) {
+  if (!target || UNREADABLE_REDIRECT_URI.test(redirectUri)) {
     return fail(
-      parameterError('redirect_uri', 'redirect_uri must be an absolute http(s) URL, fully percent-encoded.'),
+      parameterError(
+        'redirect_uri',
+        'redirect_uri must be an absolute http(s) URL, fully percent-encoded as UTF-8.',
+      ),
     )
   }
   if (!app.domains.some((domain) => hostMatchesDomain(target, domain))) return fail(refusal(10003))
@@ -196,5 +204,18 @@ export function redirectTarget(redirectUri: string, state: string, code?: string
   let joiner = '?'
   if (beforeHash.includes('?')) joiner = beforeHash.endsWith('?') || beforeHash.endsWith('&') ? '' : '&'
   const added = `${code === undefined ? '' : `code=${code}&`}state=${state}`
-  return `${beforeHash}${joiner}${added}${fragment}`
+  return headerSafe(`${beforeHash}${joiner}${added}${fragment}`)
+}
+
+/**
+ * Percent-encodes (as UTF-8) what a Location header cannot carry: the non-ASCII characters of an
+ * otherwise valid redirect_uri, and of a state when the strict-state switch is off. A browser would
+ * encode them the same way when it follows the redirect; printable ASCII (a space included) is left exactly as it was.
+ */
+function headerSafe(url: string): string {
+  return url.replace(/[^\x20-\x7e]/gu, (character) =>
+    [...Buffer.from(character, 'utf8')]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  )
 }

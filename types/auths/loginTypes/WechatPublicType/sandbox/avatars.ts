@@ -7,7 +7,14 @@ import type { WechatSandbox } from './state.ts'
  * letters. URLs mimic WeChat's (`.../mmopen/<id>/132`, the last segment a size: 0 = 640 px, 46, 64, 96, 132).
  */
 
-const SIZES_PX: Readonly<Record<string, number>> = { '0': 640, '46': 46, '64': 64, '96': 96, '132': 132 }
+// A Map: the size comes from the URL, and an object would answer "constructor" with a function.
+const SIZES_PX: ReadonlyMap<string, number> = new Map([
+  ['0', 640],
+  ['46', 46],
+  ['64', 64],
+  ['96', 96],
+  ['132', 132],
+])
 
 interface AvatarSpec {
   background: string
@@ -58,7 +65,7 @@ export function registerAvatarRoutes(fastify: FastifyInstance, sandbox: WechatSa
     '/avatars/mmopen/:id/:size',
     { logLevel: 'warn' },
     async (request, reply) => {
-      const sizePx = SIZES_PX[request.params.size]
+      const sizePx = SIZES_PX.get(request.params.size)
       const user = sandbox.users().find((candidate) => avatarId(candidate.key) === request.params.id)
       if (!sizePx || !user?.avatar) return reply.code(404).type('text/plain').send('not found')
       return sendSvg(reply, renderAvatarSvg(user.avatar, sizePx))
