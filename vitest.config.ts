@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { packageAliases } from './bin/package-entries.mjs'
 
 export default defineConfig({
   resolve: {
-    // Element code (Types, services) imports the runtime as 'jitlite', also from temp app folders.
-    alias: [
-      { find: /^jitlite$/, replacement: fileURLToPath(new URL('./runtime/index.ts', import.meta.url)) },
-    ],
+    // Element code (Types, services) imports the runtime as 'jitlite' and its subpaths (package.json
+    // `exports`), also from temp app folders.
+    alias: packageAliases(),
   },
   test: {
     include: ['test/**/*.test.ts', 'types/**/*.test.ts', 'runtime/**/*.test.ts'],

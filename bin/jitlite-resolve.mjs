@@ -3,8 +3,8 @@
 // The rewritten specifier goes on down the chain, so that tsx still compiles the TypeScript it names.
 // Element code is ES modules whatever the nearest package.json says (an app folder often has none).
 // Each source file resolved outside node_modules is posted once to the port register.mjs passes in.
-const runtimeEntry = new URL('../runtime/index.ts', import.meta.url).href
-const packageRoot = new URL('../', import.meta.url).href
+// The subpaths are package.json's `exports` (package-entries.mjs); an unknown one fails as Node fails it.
+import { resolvePackageSpecifier } from './package-entries.mjs'
 
 let loaded
 const posted = new Set()
@@ -15,9 +15,17 @@ export function initialize(data) {
 
 export async function resolve(specifier, context, nextResolve) {
   let target = specifier
-  if (specifier === 'jitlite') target = runtimeEntry
-  else if (specifier.startsWith('jitlite/'))
-    target = new URL(specifier.slice('jitlite/'.length), packageRoot).href
+  if (specifier === 'jitlite' || specifier.startsWith('jitlite/')) {
+    target = resolvePackageSpecifier(specifier)
+    if (target === undefined) {
+      const error = new Error(
+        `Package subpath '.${specifier.slice('jitlite'.length)}' is not defined by "exports" in jitlite's package.json: ` +
+          `import 'jitlite' or one of its entry points (jitlite/http, jitlite/auth, jitlite/db, ...)`,
+      )
+      error.code = 'ERR_PACKAGE_PATH_NOT_EXPORTED'
+      throw error
+    }
+  }
   const resolved = await nextResolve(target, context)
   const isSource = resolved.url.startsWith('file:') && !resolved.url.includes('/node_modules/')
   if (isSource && loaded) {

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { ElementDefine } from './elements/define-schema.ts'
 import type { Layer } from './elements/scan.ts'
+import type { HttpAction, PageDefinition, SandboxDefinition } from './http/contract.ts'
 import type { Logger } from './log.ts'
 
 /** What a Type's code can know about an element. */
@@ -77,7 +78,9 @@ export interface LoadContext<Config> extends PrepareContext<Config> {
 
 /**
  * A Type's backend: the contract between a Type folder's `type.ts` and the runtime. Every member is
- * optional; members a Type leaves out are inherited along its type chain (Type -> ... -> Meta).
+ * optional. Members a Type leaves out are inherited along its type chain (Type -> ... -> Meta);
+ * `routes` merge action by action, so a Type that adds one keeps those of the Types above it. A
+ * member not declared here is a type error (a misspelt `rotues` would otherwise do nothing).
  */
 export interface TypeDefinition<Config = Record<string, unknown>, Instance = unknown> {
   /** Validates an Instance's business config and fills its defaults. Mark secrets with `secret()`. */
@@ -94,8 +97,17 @@ export interface TypeDefinition<Config = Record<string, unknown>, Instance = unk
    * so an app that stores nothing never imports a database driver. Joined along the type chain.
    */
   uses?: readonly string[]
-  /** Anything further a family defines for its Types (HTTP routes, a browser entry, a sandbox). */
-  readonly [extension: string]: unknown
+  /**
+   * HTTP actions of each Instance, by name: `/api/<orgId>/<name>/<element path>/<action>`. Merged
+   * per action along the type chain; a Type's action replaces an inherited one of the same name.
+   */
+  routes?: Readonly<Record<string, HttpAction<Instance, Config>>>
+  /** What an Instance shows a browser. Default: its business config without secret fields. */
+  browserConfig?(instance: Instance): Readonly<Record<string, unknown>>
+  /** Makes the Type's Instances pages, served at the path each one's config names. */
+  page?: PageDefinition<Config>
+  /** The emulator of the Type's external provider that `jit dev` mounts under `/__sandbox/<name>/`. */
+  sandbox?: SandboxDefinition
 }
 
 const TYPE_BRAND = Symbol.for('jitlite.type')

@@ -17,6 +17,7 @@ import { DatabaseHealth } from './health.ts'
 import { createSqliteModelDialect } from './sqlite-columns.ts'
 import { writeProbe } from './write-probe.ts'
 
+export { DEFAULT_WAL_LIMIT_BYTES }
 export const MEMORY_DATABASE = ':memory:'
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000
 /** Enough for every statement shape a few dozen models use; the oldest is dropped beyond it. */

@@ -14,6 +14,7 @@ import {
 import { ElementNotFoundError, JitError, redact } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { AppManifest } from './apps.ts'
+import { mergeTypeChain } from './merge-type-chain.ts'
 import { buildRegistry, type RegisteredElement, type Registry } from './resolve.ts'
 import { type ElementDefinition, type ScanFileSystem, TYPE_ENTRY } from './scan.ts'
 
@@ -363,14 +364,9 @@ export class Generation {
     return used.size > before
   }
 
-  /** The Type definition of a chain: each member's own definition over those of the members above it. */
+  /** The Type definition of a chain (merge-type-chain.ts says how members combine). */
   private mergeChain(chain: readonly string[]): TypeDefinition<any, any> {
-    const merged: Record<string, unknown> = {}
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const own = this.typeModules.get(chain[i])
-      if (own) Object.assign(merged, own)
-    }
-    return Object.freeze(merged) as TypeDefinition<any, any>
+    return mergeTypeChain(chain.map((name) => this.typeModules.get(name)))
   }
 
   private async readInstances(): Promise<void> {

@@ -59,12 +59,34 @@ export interface SandboxDefinition {
   runCli(args: string[]): Promise<number>
 }
 
-/** The HTTP members a Type definition may carry (inherited along the type chain like the others). */
-export interface HttpTypeMembers {
-  /** Actions of the Type's Instances. */
-  routes?: Record<string, HttpAction>
-  /** The provider sandbox `jit dev` mounts for this Type. */
-  sandbox?: SandboxDefinition
-  /** What an Instance shows a browser. Default: its business config without secret fields. */
-  browserConfig?(instance: any): Readonly<Record<string, unknown>>
+/** What a page Type's `render` receives for one request of one of its Instances. */
+export interface PageRenderContext<Config = Readonly<Record<string, unknown>>> {
+  readonly element: ElementInfo
+  readonly config: Readonly<Config>
+  readonly app: AppInfo
+  /**
+   * The tags that load the browser runtime and the page's own browser entry (its e.json
+   * `frontBundleEntry`, compiled): put them in the page's `<head>`.
+   */
+  readonly headTags: string
+}
+
+/**
+ * How a page Type serves its Instances: pages are elements, found at request time (so a page added
+ * or moved by hot reload is served at once).
+ *
+ * @example
+ * export default defineType({
+ *   config: z.object({ path: z.string() }),
+ *   page: {
+ *     pathOf: (config) => config.path,
+ *     render: ({ headTags, element }) => `<!doctype html><head>${headTags}</head><h1>${element.title}</h1>`,
+ *   },
+ * })
+ */
+export interface PageDefinition<Config = any> {
+  /** The URL path an Instance answers at: `/`, `/about`. */
+  pathOf(config: Readonly<Config>): string
+  /** The HTML of the page. */
+  render(context: PageRenderContext<Config>): string | Promise<string>
 }

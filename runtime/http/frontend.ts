@@ -3,13 +3,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { JitApp } from '../app.ts'
+import type { TypeDefinition } from '../define.ts'
 import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import type { Generation, Located } from '../elements/generation.ts'
 import type { RegisteredElement } from '../elements/resolve.ts'
 import { JitError } from '../errors.ts'
 import type { AppMetadata, ElementMetadata } from '../frontend/contract.ts'
 import { type BrowserBundle, BrowserBundler, RUNTIME_URL } from './bundler.ts'
-import type { HttpTypeMembers } from './contract.ts'
 import { findPage, pageContext } from './pages.ts'
 import { sandboxBaseUrl } from './sandboxes.ts'
 
@@ -147,7 +147,7 @@ function elementMetadata(
   fullName: string,
   bundle: { url: string } | undefined,
 ): ElementMetadata {
-  const type = generation.typeOf(element) as HttpTypeMembers | undefined
+  const type = generation.typeOf(element)
   return {
     fullName,
     title: element.define.title,
@@ -169,7 +169,7 @@ function elementMetadata(
 function sandboxOf(
   generation: Generation,
   element: RegisteredElement,
-  type: HttpTypeMembers | undefined,
+  type: TypeDefinition<any, any> | undefined,
   publicUrl: string,
 ): string | undefined {
   const sandbox = type?.sandbox
@@ -186,7 +186,7 @@ function sandboxOf(
 function publicConfig(
   generation: Generation,
   fullName: string,
-  type: HttpTypeMembers | undefined,
+  type: TypeDefinition<any, any> | undefined,
 ): Readonly<Record<string, unknown>> {
   if (type?.browserConfig) return type.browserConfig(generation.load(fullName))
   return generation.publicConfigOf(fullName) ?? {}

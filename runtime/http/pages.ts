@@ -1,44 +1,7 @@
-import type { AppInfo, ElementInfo } from '../define.ts'
 import { elementInfo, type Generation } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-
-/** What a page Type's `render` receives for one request of one of its Instances. */
-export interface PageRenderContext<Config = Readonly<Record<string, unknown>>> {
-  readonly element: ElementInfo
-  readonly config: Readonly<Config>
-  readonly app: AppInfo
-  /**
-   * The tags that load the browser runtime and the page's own browser entry (its e.json
-   * `frontBundleEntry`, compiled): put them in the page's `<head>`.
-   */
-  readonly headTags: string
-}
-
-/**
- * How a page Type serves its Instances: pages are elements, found at request time (so a page added
- * or moved by hot reload is served at once).
- *
- * @example
- * export default defineType({
- *   config: z.object({ path: z.string() }),
- *   page: {
- *     pathOf: (config) => config.path,
- *     render: ({ headTags, element }) => `<!doctype html><head>${headTags}</head><h1>${element.title}</h1>`,
- *   },
- * })
- */
-export interface PageDefinition<Config = any> {
-  /** The URL path an Instance answers at: `/`, `/about`. */
-  pathOf(config: Readonly<Config>): string
-  /** The HTML of the page. */
-  render(context: PageRenderContext<Config>): string | Promise<string>
-}
-
-/** The member a Type definition carries to make its Instances pages (inherited along the type chain). */
-export interface PageTypeMembers {
-  page?: PageDefinition
-}
+import type { PageDefinition, PageRenderContext } from './contract.ts'
 
 export interface PageMatch {
   readonly fullName: string
@@ -83,7 +46,7 @@ function indexPages(generation: Generation, log: Logger): Map<string, PageMatch>
     const element = generation.registry.get(fullName)
     if (element?.layer !== 'Instance' || element.scopedTo) continue
     if (generation.problemOf(fullName)) continue
-    const page = (generation.typeOf(element) as PageTypeMembers | undefined)?.page
+    const page = generation.typeOf(element)?.page
     const config = generation.configOf(fullName)?.value
     if (!page || !config) continue
     const urlPath = normalizePagePath(page.pathOf(config))

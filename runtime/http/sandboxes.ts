@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { type ConfigOverride, createApp, type JitApp } from '../app.ts'
 import type { Generation } from '../elements/generation.ts'
 import { silentLogger } from '../log.ts'
-import type { HttpTypeMembers, SandboxDefinition } from './contract.ts'
+import type { SandboxDefinition } from './contract.ts'
 
 /** Where `jit dev` serves a sandbox: `<publicUrl>/__sandbox/<name>`. */
 export function sandboxBaseUrl(publicUrl: string, name: string): string {
@@ -15,7 +15,7 @@ export function sandboxBaseUrl(publicUrl: string, name: string): string {
  */
 export function sandboxOverrides(publicUrl: string): ConfigOverride {
   return (_element, type, written, env) => {
-    const sandbox = (type as HttpTypeMembers).sandbox
+    const sandbox = type.sandbox
     if (!sandbox) return undefined
     return sandbox.instanceConfig(written, sandboxBaseUrl(publicUrl, sandbox.name), env)
   }
@@ -26,7 +26,7 @@ export function sandboxesOf(generation: Generation): SandboxDefinition[] {
   const found = new Map<string, SandboxDefinition>()
   for (const element of generation.registry.elements.values()) {
     if (element.layer === 'Instance') continue
-    const sandbox = (generation.typeOf(element) as HttpTypeMembers | undefined)?.sandbox
+    const sandbox = generation.typeOf(element)?.sandbox
     if (sandbox && !found.has(sandbox.name)) found.set(sandbox.name, sandbox)
   }
   return [...found.values()]

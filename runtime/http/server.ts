@@ -7,7 +7,7 @@ import { elementInfo } from '../elements/generation.ts'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import { inheritedFromObject, ownValue } from '../own.ts'
-import type { HttpAction, HttpTypeMembers, RouteContext } from './contract.ts'
+import type { HttpAction, RouteContext } from './contract.ts'
 import { answerStorageFault, databaseHealth } from './database-faults.ts'
 import { registerFrontend } from './frontend.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
@@ -192,8 +192,7 @@ async function dispatch(
       .code(503)
       .send({ errcode: 503, errmsg: `${fullName} is unavailable (${problem.code})`, code: problem.code })
   }
-  const type = generation.typeOf(located.element) as (HttpTypeMembers & object) | undefined
-  const route: HttpAction | undefined = ownValue(type?.routes, action)
+  const route: HttpAction | undefined = ownValue(generation.typeOf(located.element)?.routes, action)
   if (route) {
     if (request.method !== route.method) return methodNotAllowed(reply, route.method)
     const ctx = routeContext(app, sessions, publicUrl, now, fullName, request, reply)

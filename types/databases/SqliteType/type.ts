@@ -1,13 +1,13 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { defineType, JitError, type PrepareContext, z } from 'jitlite'
-import { DEFAULT_WAL_LIMIT_BYTES } from '../../../runtime/db/checkpointer.ts'
-import type { Database } from '../../../runtime/db/database.ts'
+import type { Database } from 'jitlite/db'
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_WAL_LIMIT_BYTES,
   MEMORY_DATABASE,
   openSqliteDatabaseSync,
-} from '../../../runtime/db/sqlite.ts'
+} from 'jitlite/db/sqlite'
 
 const MB = 1024 * 1024
 

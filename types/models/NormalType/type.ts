@@ -1,13 +1,13 @@
 import path from 'node:path'
 import { defineType, type ElementInfo, JitError, type PrepareContext } from 'jitlite'
-import type { Database } from '../../../runtime/db/database.ts'
-import { ModelHandle } from '../../../runtime/db/model.ts'
 import {
+  type Database,
   DEFAULT_DATABASE_ELEMENT,
   type ModelDefinition,
+  ModelHandle,
   parseModelConfig,
-} from '../../../runtime/db/model-config.ts'
-import { syncModelSchema } from '../../../runtime/db/schema-sync.ts'
+  syncModelSchema,
+} from 'jitlite/db'
 
 /** The business config file the runtime read the model's declaration from. */
 function configFileOf(element: ElementInfo): string {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { defineType, JitError, z } from 'jitlite'
-import type { PageDefinition } from '../../../runtime/http/pages.ts'
+import type { PageDefinition } from 'jitlite/http'
 
 /** The file a static page is written in, in its element folder. */
 export const PAGE_HTML = 'index.html'

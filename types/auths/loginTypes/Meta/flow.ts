@@ -8,10 +8,9 @@
  * `LoginProvider`.
  */
 import type { FastifyReply } from 'fastify'
-import type { Database } from '../../../../runtime/db/database.ts'
-import { DATABASE_RETRY_AFTER_SECONDS, storageFaultOf } from '../../../../runtime/db/database-errors.ts'
-import type { RouteContext } from '../../../../runtime/http/contract.ts'
-import type { LoginProvider, LoginResult } from './contract.ts'
+import type { LoginProvider, LoginResult } from 'jitlite/auth'
+import { DATABASE_RETRY_AFTER_SECONDS, type Database, storageFaultOf } from 'jitlite/db'
+import type { RouteContext } from 'jitlite/http'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
 import { readQuery } from './query.ts'
 import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'

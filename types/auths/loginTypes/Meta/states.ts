@@ -13,15 +13,18 @@
  * after it is abandoned, whichever process or node reads it.
  */
 import { timingSafeEqual } from 'node:crypto'
-import type { Kysely } from 'kysely'
-import type { Database } from '../../../../runtime/db/database.ts'
+import type { SessionUser } from 'jitlite/auth'
 import {
+  bindShape,
+  type CompiledShape,
+  compileShape,
   createExpiringTable,
+  type Database,
   deleteExpiredPrefix,
   RowSelectors,
-} from '../../../../runtime/db/expiring-rows.ts'
-import { bindShape, type CompiledShape, compileShape, slot } from '../../../../runtime/db/statement-shapes.ts'
-import type { SessionUser } from '../../../../runtime/http/sessions.ts'
+  slot,
+} from 'jitlite/db'
+import type { Kysely } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
 import { sha256Hex } from './tokens.ts'
 
@@ -271,7 +274,7 @@ export class LoginStateStore {
     }
   }
 
-  /** Writes among them go through the database's group commit (runtime/db/group-commit.ts). */
+  /** Writes among them go through the database's group commit. */
   async #run(statement: CompiledShape, values: readonly unknown[]) {
     await this.#ready
     return this.#database.runCompiled(statement.sql, bindShape(statement, values))

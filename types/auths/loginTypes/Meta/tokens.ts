@@ -9,8 +9,8 @@
  * where the logins of one commit share them; a random key would dirty a random index page per login.
  */
 import { hash } from 'node:crypto'
-import { SELECTOR_PATTERN } from '../../../../runtime/db/expiring-rows.ts'
-import { randomBytesPooled } from '../../../../runtime/random.ts'
+import { randomBytesPooled } from 'jitlite/crypto'
+import { SELECTOR_PATTERN } from 'jitlite/db'
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 /** 43 characters of 62 carry 256 bits, well above docs/security.md#state's 160, under WeChat's 128 bytes. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { AppInfo, Logger, SharedResources } from 'jitlite'
-import { type FieldCipher, loadFieldCipher } from '../../../../runtime/crypto.ts'
+import { type FieldCipher, loadFieldCipher } from 'jitlite/crypto'
 import { type WechatAttemptEvent, WechatOAuthClient } from './client/index.ts'
 import type { WechatHosts, WechatPublicConfig } from './config.ts'
 

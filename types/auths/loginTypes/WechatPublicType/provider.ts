@@ -3,7 +3,7 @@
  * Meta's flow owns state, sessions and pages; this turns a callback's code into a user or an outcome.
  */
 import type { Logger } from 'jitlite'
-import type { CallbackParams, LoginProvider, LoginResult } from '../Meta/contract.ts'
+import type { CallbackParams, LoginProvider, LoginResult } from 'jitlite/auth'
 import type { LoginOutcome, WechatAuth } from './auth.ts'
 import { WechatApiError, WechatInputError, WechatNetworkError, WechatProtocolError } from './client/index.ts'
 import { WechatAuthError } from './errors.ts'

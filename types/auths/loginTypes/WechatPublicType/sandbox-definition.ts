@@ -4,7 +4,7 @@
  * `jit sandbox wechat` runs it alone. The sandbox's code is imported only when it is used, so that
  * `jit start` never loads it.
  */
-import type { SandboxDefinition } from '../../../../runtime/http/contract.ts'
+import type { SandboxDefinition } from 'jitlite/http'
 import { WECHAT_SANDBOX_NAME, wechatSandboxInstanceConfig } from './sandbox/demo.ts'
 
 export const wechatSandboxDefinition: SandboxDefinition = {

@@ -4,8 +4,8 @@
  * (AES-256-GCM; the row identity and column are the additional data, so a value copied to another
  * row or column fails to decrypt).
  */
-import type { FieldCipher } from '../../../../runtime/crypto.ts'
-import type { ModelHandle } from '../../../../runtime/db/index.ts'
+import type { FieldCipher } from 'jitlite/crypto'
+import type { ModelHandle } from 'jitlite/db'
 import type { WechatTokenResponse, WechatUserInfo } from './client/index.ts'
 
 /** A row of WechatPublicAuthModel as stored (tokens still encrypted). */

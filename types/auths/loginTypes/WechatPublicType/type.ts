@@ -4,7 +4,7 @@
  * `services.WechatPublicAuthSvc` and the model `models.WechatPublicAuthModel`.
  */
 import { defineType, JitError } from 'jitlite'
-import type { LoginProvider } from '../Meta/contract.ts'
+import type { LoginProvider } from 'jitlite/auth'
 import { AUTH_MODEL, wechatAuthFor } from './auth.ts'
 import { resolveWechatHosts, type WechatPublicConfig, wechatPublicConfigSchema } from './config.ts'
 import { fieldCipher } from './connection.ts'

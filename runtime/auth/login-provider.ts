@@ -1,9 +1,11 @@
-import type { SessionUser } from '../../../../runtime/http/sessions.ts'
+import type { SessionUser } from '../http/sessions.ts'
 
 /**
- * The contract between the login family's flow (this Meta's type.ts: the `login` and `callback`
- * actions, state, sessions, pages) and each login Type. An Instance of a login Type loads to an object
- * implementing `LoginProvider`; the flow does the rest, so a second login Type is one more folder.
+ * The login family's contract (public as `jitlite/auth`), between the family's flow (the
+ * `auths.loginTypes.Meta` Type: the `login` and `callback` actions, state, sessions, pages) and each
+ * login Type. An Instance of a login Type loads to an object implementing `LoginProvider`; the flow
+ * does the rest, so a second login Type is one more folder, written outside this package if need be.
+ * Nothing here is specific to one provider.
  */
 export interface LoginProvider {
   /** The Instance's public config, safe to send to a browser (never a secret). */
@@ -47,7 +49,7 @@ export type CallbackParams =
 /** What a login attempt came to, as the flow renders it. */
 export type LoginResult =
   | { status: 'success'; user: Omit<SessionUser, 'loginType'> }
-  /** A provider's virtual user (WeChat's snapshot-page mode): no account is created or linked. */
+  /** A provider's virtual user, one it will not identify (a preview mode): no account is created or linked. */
   | { status: 'snapshot' }
   | {
       status: 'failed'

@@ -1,0 +1,67 @@
+/**
+ * The entry points of package.json `exports` as `jit` resolves them for element code outside the
+ * package (bin/jitlite-resolve.mjs): each subpath leads to the runtime, and a path it does not name is
+ * refused with a message saying what to import instead.
+ */
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { appJson, writeTempTree } from './helpers/temp-app.ts'
+
+const jitBin = fileURLToPath(new URL('../bin/jit.mjs', import.meta.url))
+
+function jit(args: string[], cwd: string) {
+  const run = spawnSync(process.execPath, [jitBin, ...args], { cwd, encoding: 'utf8', timeout: 60_000 })
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr }
+}
+
+const family = {
+  'app.json': appJson('entries'),
+  'greeters/Meta/e.json': { title: 'Greeters', type: '' },
+  'greeters/EchoType/e.json': { title: 'Echo', type: 'greeters.Meta' },
+  'greeters/Hi/e.json': { title: 'Hi', type: 'greeters.EchoType' },
+  'greeters/EchoType/type.ts': `
+import { defineType } from 'jitlite'
+// Type-only entry points: imported for effect, since a type import is erased before it is resolved.
+import 'jitlite/auth'
+import 'jitlite/http'
+import { randomBytesPooled } from 'jitlite/crypto'
+import { SELECTOR_PATTERN } from 'jitlite/db'
+import { MEMORY_DATABASE } from 'jitlite/db/sqlite'
+
+export default defineType({
+  load: () => ({ selector: SELECTOR_PATTERN, memory: MEMORY_DATABASE, bytes: randomBytesPooled(4).length }),
+})
+`,
+  'scripts/show.ts': `console.log(JSON.stringify(app.getElement('greeters.Hi')))\n`,
+}
+
+describe('jitlite entry points under jit', () => {
+  it('resolve from an app folder outside the package to the runtime', () => {
+    const dir = writeTempTree(family, 'jitlite-entries-')
+    const result = jit(['run', 'scripts/show.ts', '.'], dir)
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual({ selector: '[0-9a-f]{32}', memory: ':memory:', bytes: 4 })
+    expect(result.code).toBe(0)
+  })
+
+  it('refuse a path package.json does not export, naming the entry points to use', () => {
+    const dir = writeTempTree(
+      {
+        ...family,
+        'greeters/EchoType/type.ts': `
+import { buildServer } from 'jitlite/runtime/http/server.ts'
+import { defineType } from 'jitlite'
+export default defineType({ load: () => ({ buildServer }) })
+`,
+      },
+      'jitlite-entries-',
+    )
+    const result = jit(['check', '.'], dir)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `${path.join('greeters', 'EchoType', 'type.ts')}: cannot import type.ts: Package subpath './runtime/http/server.ts' is not defined by "exports" in jitlite's package.json: import 'jitlite' or one of its entry points`,
+    )
+  })
+})
