@@ -1,4 +1,4 @@
-/// <reference path="../script-env.d.ts" />
+/// <reference path="../script-env.ts" />
 /**
  * The seed's usage example, runnable end to end against the WeChat sandbox: a test user allows the
  * login on the sandbox's consent sheet, and WechatPublicAuthSvc turns the code into the user.

@@ -1,3 +1,6 @@
+/// <reference types="@fastify/cookie" preserve="true" />
+// The server registers @fastify/cookie on every request, so a route sees request.cookies and reply.setCookie;
+// the reference carries that augmentation into the packed declarations.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppInfo, ElementInfo } from '../define.ts'
 import type { Logger } from '../log.ts'
