@@ -16,6 +16,8 @@ interface Connection {
   busy(): boolean
   /** Runs one statement behind whatever holds the connection. */
   queue(sql: string, parameters: readonly unknown[]): Promise<CompiledRunResult>
+  /** A promise while commits must wait (the WAL is being reset), else undefined. */
+  hold?(): Promise<void> | undefined
   /** Hears BEGIN and COMMIT failures (statements report their own), for the connection's health. */
   failed?(error: unknown): void
   /** A commit of writes that all succeeded: the database takes writes. */
@@ -34,7 +36,8 @@ interface Connection {
  * run before it too; those are then run again, one by one, each in its own commit. A write's promise
  * settles after the commit: what it reports is durable as far as the journal mode promises. While a
  * kysely transaction or stream holds the connection, writes queue behind it one by one instead, so none
- * ever lands inside someone else's transaction.
+ * ever lands inside someone else's transaction. While the connection asks commits to wait (`hold`), writes
+ * gather and commit together when it lets them go; the event loop serves on meanwhile.
  */
 export class GroupCommit {
   readonly #connection: Connection
@@ -42,6 +45,7 @@ export class GroupCommit {
   readonly #begin: BetterSqlite3.Statement
   readonly #commit: BetterSqlite3.Statement
   readonly #rollback: BetterSqlite3.Statement
+  #held = false
 
   constructor(connection: Connection) {
     this.#connection = connection
@@ -59,15 +63,28 @@ export class GroupCommit {
     })
   }
 
-  /** Commits the writes waiting for the end of this turn now (before the connection closes). */
+  /** Commits the writes waiting for the end of this turn now (before the connection closes), held or not. */
   flushNow(): void {
-    this.#flush()
+    this.#flush(true)
   }
 
-  #flush(): void {
+  #flush(now = false): void {
     const writes = this.#pending
     // Nothing left when flushNow ran before this turn's scheduled flush.
     if (writes.length === 0) return
+    if (!now) {
+      const hold = this.#connection.hold?.()
+      if (hold) {
+        if (!this.#held) {
+          this.#held = true
+          hold.then(() => {
+            this.#held = false
+            this.#flush()
+          })
+        }
+        return
+      }
+    }
     this.#pending = []
     const connection = this.#connection
     if (connection.busy() || !connection.raw.open) {

@@ -10,13 +10,14 @@ import BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely'
 import { JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
-import { type Checkpointer, startCheckpointer } from './checkpointer.ts'
+import { type Checkpointer, DEFAULT_WAL_LIMIT_BYTES, startCheckpointer } from './checkpointer.ts'
 import type { CompiledRunResult, Database } from './database.ts'
 import { GroupCommit, WRITE_STATEMENT } from './group-commit.ts'
 import { DatabaseHealth } from './health.ts'
 import { createSqliteModelDialect } from './sqlite-columns.ts'
 import { writeProbe } from './write-probe.ts'
 
+export { DEFAULT_WAL_LIMIT_BYTES }
 export const MEMORY_DATABASE = ':memory:'
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000
 /** Enough for every statement shape a few dozen models use; the oldest is dropped beyond it. */
@@ -27,6 +28,12 @@ export interface SqliteDatabaseOptions {
   file: string
   /** How long a write waits for another connection's write lock before failing. */
   busyTimeoutMs?: number
+  /**
+   * The size the WAL file is kept under (default 64 MB): this process's commits wait a few ms while
+   * the WAL is reset past a quarter of it, and a commit that finds the file near it waits for the file
+   * to be emptied. 0 turns the bound off (checkpoints then never reset a WAL that writes keep busy).
+   */
+  walLimitBytes?: number
   /** Where a storage fault (disk full, read-only file) is logged when it starts and when it ends. */
   log?: Logger
 }
@@ -156,7 +163,12 @@ function openFailed(location: string, error: unknown): JitError {
   )
 }
 
-function connect(location: string, busyTimeoutMs: number, log: Logger | undefined): Database {
+function connect(
+  location: string,
+  busyTimeoutMs: number,
+  walLimitBytes: number,
+  log: Logger | undefined,
+): Database {
   let raw: BetterSqlite3.Database
   try {
     raw = openFile(location, busyTimeoutMs)
@@ -172,8 +184,12 @@ function connect(location: string, busyTimeoutMs: number, log: Logger | undefine
   let checkpointer: Checkpointer | undefined
   if (location !== MEMORY_DATABASE) {
     raw.pragma('wal_autocheckpoint = 0')
-    checkpointer = startCheckpointer(location, busyTimeoutMs, () => {
-      if (raw.open) raw.pragma('wal_autocheckpoint = 1000')
+    checkpointer = startCheckpointer(location, busyTimeoutMs, {
+      walLimitBytes,
+      canHold: () => !raw.inTransaction && !statements.streaming,
+      onFailure: () => {
+        if (raw.open) raw.pragma('wal_autocheckpoint = 1000')
+      },
     })
   }
 
@@ -192,6 +208,7 @@ function connect(location: string, busyTimeoutMs: number, log: Logger | undefine
     prepare: (sqlText) => statements.prepare(sqlText),
     busy: () => raw.inTransaction || statements.streaming,
     queue,
+    hold: () => checkpointer?.holdCommits(),
     failed,
     committed: () => health.committed(),
   })
@@ -237,7 +254,7 @@ function connect(location: string, busyTimeoutMs: number, log: Logger | undefine
 
 /**
  * Opens (creating if missing) a SQLite database and returns it as a `Database`. Opening a file this
- * process already has open shares that connection (the first open's busy timeout applies); each
+ * process already has open shares that connection (the first open's busy timeout and WAL limit apply); each
  * handle's `close()` releases its share, and the last one closes the file.
  *
  * @example
@@ -261,11 +278,12 @@ export function openSqliteDatabaseSync(options: SqliteDatabaseOptions): Database
     throw openFailed(resolve(options.file), error)
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
-  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs, options.log)
+  const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES
+  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs, walLimitBytes, options.log)
 
   let entry = openFiles.get(location)
   if (!entry) {
-    entry = { database: connect(location, busyTimeoutMs, options.log), handles: 0 }
+    entry = { database: connect(location, busyTimeoutMs, walLimitBytes, options.log), handles: 0 }
     openFiles.set(location, entry)
   } else if (options.log) {
     entry.database.useLogger?.(options.log)

@@ -26,10 +26,12 @@
  * BENCH_ONLY=jitlite|bare|bareStart (run one variant, for profiling: no ratio then), BENCH_SETTING=128/20 or
  * 32/0 (one setting), BENCH_PROFILE=<folder> (a CPU profile of the serving process for each measured
  * run, `<variant>-<concurrency>-<latency>-<n>.cpuprofile`, for Chrome DevTools or `node --cpu-prof`
- * readers; the profiler costs a few percent).
+ * readers; the profiler costs a few percent). wal.bench.ts drives jitlite through the same testbed
+ * (`startTestbed`, `startJitlite`), with a rate (`ratePerSecond`) for sustained load.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
+import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -60,7 +62,7 @@ const LOGIN_PATHS = {
 
 type Variant = 'jitlite' | 'flow' | 'bare' | 'bareStart' | 'sandbox'
 
-interface RunRequest {
+export interface RunRequest {
   variant: Variant
   /** The server under test (unused for `sandbox`). */
   baseUrl: string
@@ -68,9 +70,11 @@ interface RunRequest {
   codesUrl: string
   concurrency: number
   seconds: number
+  /** Logins started per second at most (sustained load); unset: as fast as the loop goes. */
+  ratePerSecond?: number
 }
 
-interface RunResult {
+export interface RunResult {
   logins: number
   errors: number
   firstError?: string
@@ -131,7 +135,7 @@ async function runClientChild(): Promise<void> {
     const sandbox = new Pool(request.sandboxUrl, { connections: request.concurrency })
     const codes = new CodeSupply(new Pool(request.codesUrl, { connections: 1 }))
     const login = loginFor(request, server, sandbox, codes)
-    const result = await closedLoop(login, request.concurrency, request.seconds)
+    const result = await closedLoop(login, request.concurrency, request.seconds, request.ratePerSecond)
     await Promise.all([server.close(), sandbox.close(), codes.close()])
     process.send?.(result)
   })
@@ -236,6 +240,7 @@ async function closedLoop(
   login: () => Promise<void>,
   concurrency: number,
   seconds: number,
+  ratePerSecond?: number,
 ): Promise<RunResult> {
   const latenciesMs: number[] = []
   let errors = 0
@@ -243,8 +248,18 @@ async function closedLoop(
   const startedAt = performance.now()
   const endAt = startedAt + seconds * 1000
   const cpuBefore = process.cpuUsage()
+  // With a rate, logins start on a fixed schedule; a server that falls behind gets no catch-up burst.
+  let nextStart = startedAt
+  const paced = async () => {
+    if (!ratePerSecond) return
+    const now = performance.now()
+    nextStart = Math.max(nextStart + 1000 / ratePerSecond, now - 1000 / ratePerSecond)
+    if (nextStart > now) await new Promise((resolve) => setTimeout(resolve, nextStart - now))
+  }
   const worker = async () => {
     while (performance.now() < endAt) {
+      await paced()
+      if (performance.now() >= endAt) break
       const t0 = performance.now()
       try {
         await login()
@@ -270,12 +285,17 @@ async function closedLoop(
 // ---------------------------------------------------------------------------------------------------
 // This process: the servers under test.
 
-interface ServerUnderTest {
+export interface ServerUnderTest {
   baseUrl: string
   close(): Promise<void>
 }
 
-async function startJitlite(sandboxUrl: string, dir: string): Promise<ServerUnderTest> {
+/** `walLimitMb` for the database element (the WAL bench); unset: the default. */
+export async function startJitlite(
+  sandboxUrl: string,
+  dir: string,
+  walLimitMb?: number,
+): Promise<ServerUnderTest> {
   const { writeTree } = await import('../helpers/temp-app.ts')
   const { createApp } = await import('../../runtime/index.ts')
   const { buildServer } = await import('../../runtime/http/server.ts')
@@ -283,7 +303,10 @@ async function startJitlite(sandboxUrl: string, dir: string): Promise<ServerUnde
   writeTree(dir, {
     'app.json': { orgId: 'bench', name: 'site', title: 'Bench site', version: '1.0.0' },
     'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'databases/Default/Default.json': { file: 'data/app.sqlite' },
+    'databases/Default/Default.json': {
+      file: 'data/app.sqlite',
+      ...(walLimitMb === undefined ? {} : { walLimitMb }),
+    },
     'auths/loginTypes/WechatLogin/e.json': { title: 'WeChat', type: 'auths.loginTypes.WechatPublicType' },
     'auths/loginTypes/WechatLogin/WechatLogin.json': {
       appId: APP_ID,
@@ -298,7 +321,8 @@ async function startJitlite(sandboxUrl: string, dir: string): Promise<ServerUnde
     'auths/loginTypes/InstantLogin/e.json': { title: 'Instant', type: 'auths.loginTypes.InstantType' },
   })
   const { generateSecretKey } = await import('../../runtime/crypto.ts')
-  process.env.JIT_SECRET_KEY = generateSecretKey()
+  // One key for every server of this process (the WAL bench runs two).
+  process.env.JIT_SECRET_KEY ??= generateSecretKey()
   const app = await createApp({
     appDir: dir,
     mode: 'development',
@@ -389,21 +413,21 @@ async function startBare(sandboxUrl: string, dir: string): Promise<ServerUnderTe
   }
 }
 
-function portOf(address: ReturnType<import('node:net').Server['address']>): number {
+export function portOf(address: ReturnType<import('node:net').Server['address']>): number {
   return typeof address === 'object' && address ? address.port : 0
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Orchestration and report.
 
-function forkSelf(role: string): ChildProcess {
+export function forkSelf(role: string): ChildProcess {
   return fork(fileURLToPath(import.meta.url), [role], {
     execArgv: process.execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 }
 
-async function ask<T>(child: ChildProcess, message: object): Promise<T> {
+export async function ask<T>(child: ChildProcess, message: object): Promise<T> {
   const answer = once(child, 'message') as Promise<[T]>
   child.send(message)
   return (await answer)[0]
@@ -422,12 +446,7 @@ interface Measured extends RunResult {
 async function main(): Promise<void> {
   const os = await import('node:os')
   const fs = await import('node:fs')
-  const sandboxChild = forkSelf('sandbox')
-  const clientChild = forkSelf('client')
-  const [[{ url: sandboxUrl, codesUrl }]] = await Promise.all([
-    once(sandboxChild, 'message') as Promise<[{ url: string; codesUrl: string }]>,
-    once(clientChild, 'message'),
-  ])
+  const { sandboxChild, clientChild, sandboxUrl, codesUrl } = await startTestbed()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-bench-login-'))
   const servers: Record<'jitlite' | 'bare', ServerUnderTest> = {
     jitlite: await startJitlite(sandboxUrl, path.join(dir, 'app')),
@@ -599,7 +618,19 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
+/** The sandbox and browser children, ready: what the WAL bench shares with this one. */
+export async function startTestbed() {
+  const sandboxChild = forkSelf('sandbox')
+  const clientChild = forkSelf('client')
+  const [[{ url: sandboxUrl, codesUrl }]] = await Promise.all([
+    once(sandboxChild, 'message') as Promise<[{ url: string; codesUrl: string }]>,
+    once(clientChild, 'message'),
+  ])
+  return { sandboxChild, clientChild, sandboxUrl, codesUrl }
+}
+
 const role = process.argv[2]
 if (role === 'sandbox') await runSandboxChild()
 else if (role === 'client') await runClientChild()
-else await main()
+// Imported by another bench (wal.bench.ts): only its helpers.
+else if (realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

@@ -2,12 +2,25 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { defineType, JitError, type PrepareContext, z } from 'jitlite'
 import type { Database } from 'jitlite/db'
-import { DEFAULT_BUSY_TIMEOUT_MS, MEMORY_DATABASE, openSqliteDatabaseSync } from 'jitlite/db/sqlite'
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_WAL_LIMIT_BYTES,
+  MEMORY_DATABASE,
+  openSqliteDatabaseSync,
+} from 'jitlite/db/sqlite'
+
+const MB = 1024 * 1024
 
 const sqliteConfig = z.object({
   /** Relative to the app root; default `data/<fullName>.sqlite`. `:memory:` keeps nothing on disk. */
   file: z.string().min(1).optional(),
   busyTimeoutMs: z.number().int().min(0).max(600_000).default(DEFAULT_BUSY_TIMEOUT_MS),
+  /** The WAL file is kept under this many MB (commits wait a moment while it is emptied); 0: no bound. */
+  walLimitMb: z
+    .number()
+    .min(0)
+    .max(1_000_000)
+    .default(DEFAULT_WAL_LIMIT_BYTES / MB),
 })
 
 type SqliteConfig = z.infer<typeof sqliteConfig>
@@ -39,7 +52,13 @@ function acquire(ctx: PrepareContext<SqliteConfig>): Database {
   }
   return ctx.resources.acquire(
     `databases.sqlite:${file}`,
-    () => openSqliteDatabaseSync({ file, busyTimeoutMs: ctx.config.busyTimeoutMs, log: ctx.log }),
+    () =>
+      openSqliteDatabaseSync({
+        file,
+        busyTimeoutMs: ctx.config.busyTimeoutMs,
+        walLimitBytes: Math.round(ctx.config.walLimitMb * MB),
+        log: ctx.log,
+      }),
     (db) => db.close(),
   )
 }
