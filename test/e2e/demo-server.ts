@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,6 +9,7 @@ import { sandboxOverrides } from '../../runtime/http/sandboxes.ts'
 import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
+import { freePort } from '../helpers/free-port.ts'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /**
@@ -130,16 +130,4 @@ async function listenOnFreePort(appDir: string, options: DemoServerOptions) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw error
     }
   }
-}
-
-/** A port that was free a moment ago: the app's public URL must be known before it listens. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
 }

@@ -1,77 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REPO_ROOT } from './demo-server.ts'
+import { REPO_ROOT } from '../helpers/jit-process.ts'
+import { ExitedEarly, spawnGroup, startOnFreePort, stopGroup, waitForOutput } from '../helpers/processes.ts'
 
 /** `npm start` exactly as a user types it, and `jit start`, on free ports instead of 3000 (tests share the machine). */
 
 const STARTUP_TIMEOUT_MS = 60_000
 const LOGIN = '/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin/login'
+/** The process a test started; kept here so that it is stopped even when the test fails or times out. */
 let child: ChildProcess | undefined
 
 afterEach(async () => {
-  if (!child || child.exitCode !== null) return
-  const exited = new Promise((resolve) => child!.once('exit', resolve))
-  // npm runs jit in a shell of its own, and jit dev its app in a child: end the whole process group.
-  process.kill(-child.pid!, 'SIGTERM')
-  await exited
+  if (child) await stopGroup(child)
   child = undefined
 })
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
-class ExitedEarly extends Error {
-  constructor(
-    readonly code: number | null,
-    readonly output: string,
-  ) {
-    super(`the server exited with ${code} before serving:\n${output}`)
-  }
-}
-
-/** Resolves with everything printed once `pattern` appears; rejects if the process ends first. */
-function waitForOutput(process: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (pattern.test(output)) resolve(output)
-    }
-    process.stdout!.on('data', onData)
-    process.stderr!.on('data', onData)
-    process.once('exit', (code) => reject(new ExitedEarly(code, output)))
-  })
-}
-
-/**
- * Starts a server on a port that was free a moment ago, and again on another one if some other process
- * took it in between (it then stops with JIT_PORT_IN_USE). Resolves with its URL once `ready` is printed.
- */
-async function startOnFreePort(
-  start: (port: number) => ChildProcess,
-  ready: (escapedUrl: string) => RegExp,
-): Promise<{ url: string; output: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    child = start(port)
-    try {
-      return { url, output: await waitForOutput(child, ready(url.replace(/\./g, '\\.'))) }
-    } catch (error) {
-      const portTaken = error instanceof ExitedEarly && error.output.includes('JIT_PORT_IN_USE')
-      if (!portTaken || attempt === 3) throw error
-    }
-  }
-}
+/** `at <url>` as a whole word, so that port 3000 is not taken for 30001. */
+const printsUrl = (url: string, before = '') => new RegExp(`${before}at ${url.replace(/\./g, '\\.')}\\b`)
 
 describe('npm start', () => {
   it(
@@ -80,13 +26,8 @@ describe('npm start', () => {
       const { HOST: _host, PUBLIC_URL: _publicUrl, ...env } = process.env
       const { url, output } = await startOnFreePort(
         (port) =>
-          spawn('npm', ['start'], {
-            cwd: REPO_ROOT,
-            env: { ...env, PORT: String(port) },
-            detached: true,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          }),
-        (escapedUrl) => new RegExp(`at ${escapedUrl}\\b`),
+          (child = spawnGroup('npm', ['start'], { cwd: REPO_ROOT, env: { ...env, PORT: String(port) } })),
+        (url) => printsUrl(url),
       )
       expect(output).toContain(`at ${url}`)
 
@@ -126,7 +67,7 @@ describe('jit start', () => {
       } = process.env
       const { url } = await startOnFreePort(
         (port) =>
-          spawn(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
+          (child = spawnGroup(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
             cwd: REPO_ROOT,
             env: {
               ...env,
@@ -134,10 +75,8 @@ describe('jit start', () => {
               JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
               WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
             },
-            detached: true,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          }),
-        (escapedUrl) => new RegExp(`\\(production\\) at ${escapedUrl}\\b`),
+          })),
+        (url) => printsUrl(url, '\\(production\\) '),
       )
       const sandbox = await fetch(`${url}/__sandbox/wechat/connect/oauth2/authorize?appid=x`)
       expect(sandbox.status).toBe(404)
@@ -157,7 +96,7 @@ describe('jit start', () => {
       await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
       const { port } = taken.address() as net.AddressInfo
       try {
-        child = spawn(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
+        child = spawnGroup(process.execPath, [`${REPO_ROOT}/bin/jit.mjs`, 'start', 'app'], {
           cwd: REPO_ROOT,
           env: {
             ...process.env,
@@ -166,8 +105,6 @@ describe('jit start', () => {
             JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
             WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
           },
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
         })
         const exit = await waitForOutput(child, /never printed/).catch((error: unknown) => error)
         expect(exit).toBeInstanceOf(ExitedEarly)

@@ -7,7 +7,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
-import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
@@ -18,6 +17,7 @@ import {
   type RunningWechatSandbox,
   startWechatSandbox,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+import { freePort } from '../helpers/free-port.ts'
 import { appJson, writeTempTree } from '../helpers/temp-app.ts'
 
 // A fixture account of the sandbox other than the demo one: production refuses the demo secret.
@@ -33,14 +33,6 @@ afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL')
   await sandbox.close()
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address ? address.port : 0
-}
 
 /** Resolves when the child's output has a line containing `text`. */
 function lineContaining(output: { text: string; waiters: Array<() => void> }, text: string): Promise<void> {

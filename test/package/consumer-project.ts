@@ -4,16 +4,15 @@
  * names are taken from the repository's own install (hard links, so nothing is downloaded and
  * better-sqlite3 is not compiled again); npm itself puts jitlite in place from the tarball.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { REPO_ROOT } from '../helpers/jit-process.ts'
+import { type Served, spawnGroup, startOnFreePort } from '../helpers/processes.ts'
 import { type FileTree, writeTree } from '../helpers/temp-app.ts'
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const run = promisify(execFile)
 
 export interface PackedFile {
@@ -99,100 +98,20 @@ export async function createConsumerProject(tarball: string, files: FileTree): P
   return project
 }
 
-export interface Exited {
-  readonly code: number
-  readonly output: string
-}
-
-/** Runs a command to its end; resolves with its exit code and everything it printed. */
-export function runToEnd(command: string, args: string[], cwd: string, env = process.env): Promise<Exited> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code: code ?? -1, output }))
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
-class ExitedEarly extends Error {
-  constructor(readonly output: string) {
-    super(`the server exited before serving:\n${output}`)
-  }
-}
-
-export interface Served {
-  readonly url: string
-  stop(): Promise<void>
-}
-
 /**
  * Starts `node_modules/.bin/jit <command> app` in `project` on a port that was free a moment ago (again
  * on another if something took it in between), and resolves once it prints the URL it serves.
  */
-export async function serveWithJit(
+export function serveWithJit(
   project: string,
   command: 'dev' | 'start',
   env: Record<string, string> = {},
 ): Promise<Served> {
   const { HOST: _host, PUBLIC_URL: _publicUrl, ...inherited } = process.env
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    const child = spawn(path.join(project, 'node_modules', '.bin', 'jit'), [command, 'app'], {
+  return startOnFreePort((port) =>
+    spawnGroup(path.join(project, 'node_modules', '.bin', 'jit'), [command, 'app'], {
       cwd: project,
       env: { ...inherited, ...env, PORT: String(port) },
-      // jit dev runs the app in a child of its own: the whole group is stopped.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    try {
-      await printed(child, `at ${url}`)
-      return { url, stop: () => stopGroup(child) }
-    } catch (error) {
-      await stopGroup(child)
-      if (!(error instanceof ExitedEarly && error.output.includes('JIT_PORT_IN_USE')) || attempt === 3)
-        throw error
-    }
-  }
-}
-
-function printed(child: ChildProcess, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = ''
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes(text)) resolve(output)
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.once('exit', () => reject(new ExitedEarly(output)))
-  })
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  try {
-    process.kill(-child.pid!, 'SIGTERM')
-  } catch {
-    return
-  }
-  await exited
+    }),
+  )
 }

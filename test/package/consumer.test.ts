@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runToEnd, type Served } from '../helpers/processes.ts'
 import { writeTree } from '../helpers/temp-app.ts'
 import {
   APP,
@@ -20,14 +21,7 @@ import {
   PROVIDER_USER_COOKIE,
   SCRIPT_SAYS,
 } from './consumer-files.ts'
-import {
-  createConsumerProject,
-  type Packed,
-  packRepository,
-  runToEnd,
-  type Served,
-  serveWithJit,
-} from './consumer-project.ts'
+import { createConsumerProject, type Packed, packRepository, serveWithJit } from './consumer-project.ts'
 
 // Packing compiles the declarations and the consumer compiles against them: minutes on a busy machine.
 const SETUP_TIMEOUT_MS = 300_000
@@ -85,7 +79,9 @@ describe('a TypeScript project that depends on jitlite', () => {
     'compiles under a plain strict tsconfig with no error inside jitlite, and refuses a misspelt member',
     async () => {
       const tsc = path.join(project, 'node_modules/typescript/bin/tsc')
-      const { code, output } = await runToEnd(process.execPath, [tsc, '--noEmit', '-p', '.'], project)
+      const { code, output } = await runToEnd(process.execPath, [tsc, '--noEmit', '-p', '.'], {
+        cwd: project,
+      })
       const errors = output
         .split('\n')
         .map((line) => /^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/.exec(line))
@@ -116,7 +112,7 @@ describe('the installed jit', () => {
     'checks the app',
     async () => {
       const jit = path.join(project, 'node_modules/.bin/jit')
-      const { code, output } = await runToEnd(jit, ['check', 'app'], project)
+      const { code, output } = await runToEnd(jit, ['check', 'app'], { cwd: project })
       expect(output).toMatch(/^\d+ elements, no problems$/m)
       expect(code).toBe(0)
     },
@@ -127,7 +123,7 @@ describe('the installed jit', () => {
     'runs a script',
     async () => {
       const jit = path.join(project, 'node_modules/.bin/jit')
-      const { code, output } = await runToEnd(jit, ['run', 'list-elements.ts', 'app'], project)
+      const { code, output } = await runToEnd(jit, ['run', 'list-elements.ts', 'app'], { cwd: project })
       expect(output).toContain(SCRIPT_SAYS)
       expect(code).toBe(0)
     },

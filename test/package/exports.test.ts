@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { REPO_ROOT } from './consumer-project.ts'
+import { REPO_ROOT } from '../helpers/jit-process.ts'
 
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'))
 const readTsconfig = (name: string) => ts.readConfigFile(path.join(REPO_ROOT, name), ts.sys.readFile).config

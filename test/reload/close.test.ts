@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { greeterFamily } from '../helpers/greeters.ts'
+import { runToEnd } from '../helpers/processes.ts'
 import { appJson, writeTempTree } from '../helpers/temp-app.ts'
 
 const register = fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))
@@ -17,27 +17,12 @@ describe('close()', () => {
       'greeters/English/e.json': { title: 'English', type: 'greeters.FriendlyType' },
       'greeters/English/English.json': { greeting: 'Hello' },
     })
-    const proc = spawn(process.execPath, ['--import', register, child, dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    proc.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    const exit = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => {
-        proc.kill('SIGKILL')
-        resolve('still running')
-      }, EXIT_TIMEOUT_MS)
-      proc.on('exit', (code) => {
-        clearTimeout(timer)
-        resolve(code ?? 'killed')
-      })
-    })
+    const { timedOut, code, stdout, stderr } = await runToEnd(
+      process.execPath,
+      ['--import', register, child, dir],
+      { timeoutMs: EXIT_TIMEOUT_MS },
+    )
+    const exit = timedOut ? 'still running' : (code ?? 'killed')
     expect({ exit, stdout, stderr }).toEqual({ exit: 0, stdout: 'closed\n', stderr: '' })
   }, 60_000)
 })

@@ -2,7 +2,6 @@
  * Under `jit dev`: the Type's sandbox member is mounted under /__sandbox/wechat/ and Instances that
  * name no WeChat hosts are pointed at it.
  */
-import net from 'node:net'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,21 +10,11 @@ import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
 import { wechatSandboxDefinition } from '../../types/auths/loginTypes/WechatPublicType/sandbox-definition.ts'
+import { freePort } from '../helpers/free-port.ts'
 import { appJson, writeTempTree } from '../helpers/temp-app.ts'
 import { DATABASE, DEMO, SVC, useTestKey } from './helpers.ts'
 
 useTestKey()
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.on('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 let app: JitApp
 let server: FastifyInstance

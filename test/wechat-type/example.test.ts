@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningWechatSandbox } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+import { type Finished, REPO_ROOT, runJit } from '../helpers/jit-process.ts'
 import { startWechatSandbox, TEST_KEY } from './helpers.ts'
-
-const root = path.resolve(import.meta.dirname, '../..')
 
 let sandbox: RunningWechatSandbox
 let appDir: string
@@ -14,7 +12,7 @@ beforeAll(async () => {
   sandbox = await startWechatSandbox()
   // A copy of the demo app, so that its database and key file land in a temp folder, not the checkout.
   appDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-example-')), 'app')
-  fs.cpSync(path.join(root, 'app'), appDir, {
+  fs.cpSync(path.join(REPO_ROOT, 'app'), appDir, {
     recursive: true,
     filter: (source) => !/[\\/](data|\.jitlite)$/.test(source),
   })
@@ -23,25 +21,9 @@ afterAll(async () => {
   await sandbox.close()
 })
 
-function jitRun(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(root, 'bin/jit.mjs'), 'run', 'scripts/wechat-login-example.ts', appDir],
-      { cwd: root, env: { ...process.env, JIT_SECRET_KEY: TEST_KEY, ...env } },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
+function jitRun(env: Record<string, string>): Promise<Finished> {
+  return runJit(['run', 'scripts/wechat-login-example.ts', appDir], {
+    env: { ...process.env, JIT_SECRET_KEY: TEST_KEY, ...env },
   })
 }
 
