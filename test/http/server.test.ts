@@ -66,6 +66,33 @@ export default defineType({
   'pingers/Local/Local.json': { reply: 'pong' },
 }
 
+/**
+ * A route Type whose `signIn` action opens a session for Ann, and its Instance signers.Test. `uses`
+ * is what the Type declares it uses.
+ */
+function signerFamily(uses: string[] = []): FileTree {
+  return {
+    'signers/Meta/e.json': { title: 'Signers', type: '' },
+    'signers/TestType/e.json': { title: 'Test sign-in', type: 'signers.Meta' },
+    'signers/TestType/type.ts': `
+import { defineType } from 'jitlite'
+export default defineType({
+  uses: ${JSON.stringify(uses)},
+  routes: {
+    signIn: {
+      method: 'POST',
+      handler: async (ctx: any) => {
+        await ctx.sessions.open(ctx.request, ctx.reply, { loginType: 'signers.Test', userKey: '7', displayName: 'Ann' })
+        return { ok: true }
+      },
+    },
+  },
+})
+`,
+    'signers/Test/e.json': { title: 'Test', type: 'signers.TestType' },
+  }
+}
+
 async function open(tree: FileTree, logger = silentLogger) {
   const dir = writeTempTree({ 'app.json': appJson('web'), ...tree })
   const app = await createApp({
@@ -173,23 +200,7 @@ export default class WhoSvc extends Service {
   who() { return currentSession()?.user.displayName ?? null }
 }
 `,
-    'signers/Meta/e.json': { title: 'Signers', type: '' },
-    'signers/TestType/e.json': { title: 'Test sign-in', type: 'signers.Meta' },
-    'signers/TestType/type.ts': `
-import { defineType } from 'jitlite'
-export default defineType({
-  routes: {
-    signIn: {
-      method: 'POST',
-      handler: async (ctx: any) => {
-        await ctx.sessions.open(ctx.request, ctx.reply, { loginType: 'signers.Test', userKey: '7', displayName: 'Ann' })
-        return { ok: true }
-      },
-    },
-  },
-})
-`,
-    'signers/Test/e.json': { title: 'Test', type: 'signers.TestType' },
+    ...signerFamily(),
   }
 
   it('is the session of the HTTP request the function serves', async () => {
@@ -207,26 +218,7 @@ export default defineType({
 
 describe('sessions in an app that declares no database', () => {
   it('a route Type that uses databases.Default keeps its sessions in the framework <app>/data/app.sqlite', async () => {
-    const { server, dir } = await open({
-      'signers/Meta/e.json': { title: 'Signers', type: '' },
-      'signers/TestType/e.json': { title: 'Test sign-in', type: 'signers.Meta' },
-      'signers/TestType/type.ts': `
-import { defineType } from 'jitlite'
-export default defineType({
-  uses: ['databases.Default'],
-  routes: {
-    signIn: {
-      method: 'POST',
-      handler: async (ctx: any) => {
-        await ctx.sessions.open(ctx.request, ctx.reply, { loginType: 'signers.Test', userKey: '7', displayName: 'Ann' })
-        return { ok: true }
-      },
-    },
-  },
-})
-`,
-      'signers/Test/e.json': { title: 'Test', type: 'signers.TestType' },
-    })
+    const { server, dir } = await open(signerFamily(['databases.Default']))
     const signIn = await server.inject({ method: 'POST', url: '/api/tests/web/signers/Test/signIn' })
     expect(signIn.statusCode).toBe(200)
     const cookie = String(signIn.headers['set-cookie']).split(';')[0]
