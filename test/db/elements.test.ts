@@ -28,6 +28,12 @@ const notesApp = (dbFile: string, noteConfig: object = { fields: noteFields }): 
   'models/Note/Note.json': noteConfig,
 })
 
+/** The notes app with no databases/Default of its own: it gets the framework database. */
+function notesAppWithoutDatabase(): FileTree {
+  const { 'databases/Default/e.json': _e, 'databases/Default/Default.json': _c, ...tree } = notesApp('unused')
+  return tree
+}
+
 async function start(
   tree: FileTree,
   options: { database?: string; logger?: ReturnType<typeof memoryLogger> } = {},
@@ -93,12 +99,7 @@ describe('databases.SqliteType and models.NormalType elements', () => {
   })
 
   it('an app that declares no database gets the framework one: data/app.sqlite, made on first use', async () => {
-    const {
-      [`databases/Default/e.json`]: _e,
-      [`databases/Default/Default.json`]: _c,
-      ...tree
-    } = notesApp('unused')
-    const { app, dir } = await start(tree)
+    const { app, dir } = await start(notesAppWithoutDatabase())
     expect(app.problems).toEqual([])
     const file = path.join(dir, 'data', 'app.sqlite')
     // The model's table is made at start: its prepare is the database's first use.
@@ -112,13 +113,8 @@ describe('databases.SqliteType and models.NormalType elements', () => {
   })
 
   it('createApp({ database }) moves the framework database as it moves an app own', async () => {
-    const {
-      [`databases/Default/e.json`]: _e,
-      [`databases/Default/Default.json`]: _c,
-      ...tree
-    } = notesApp('unused')
     const elsewhere = path.join(tempDir(), 'elsewhere.sqlite')
-    const { app, dir } = await start(tree, { database: elsewhere })
+    const { app, dir } = await start(notesAppWithoutDatabase(), { database: elsewhere })
     await app.getElement('models.Note').create({ body: 'moved' })
     expect(inspect(elsewhere, 'select body from Note')).toEqual([{ body: 'moved' }])
     expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)

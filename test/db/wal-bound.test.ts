@@ -1,6 +1,7 @@
 import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Database } from '../../runtime/db/database.ts'
 import { openSqliteDatabase } from '../../runtime/db/sqlite.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { silentLogger } from '../../runtime/log.ts'
@@ -18,24 +19,33 @@ afterEach(async () => {
 
 const walSize = (file: string) => statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0
 
+/**
+ * Writes `commits` commits of 100 rows of 1 KB into a new table t, with no pause between commits (what
+ * sustained logins do); resolves with the largest size the WAL reached after a commit.
+ */
+async function writeWithoutPause(db: Database, file: string, commits: number): Promise<number> {
+  await db.runCompiled('create table t (id integer primary key, body text)', [])
+  const body = 'x'.repeat(1000)
+  let peak = 0
+  for (let batch = 0; batch < commits; batch++) {
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        db.runCompiled('insert into t (id, body) values (?, ?)', [batch * 100 + i, body]),
+      ),
+    )
+    peak = Math.max(peak, walSize(file))
+  }
+  return peak
+}
+
 describe('the WAL bound', () => {
   it('keeps the WAL under its limit through sustained writes, and empties it once they stop', async () => {
     const file = join(tempDir(), 'bounded.sqlite')
     const limit = 1024 * 1024
     const db = await openSqliteDatabase({ file, walLimitBytes: limit })
-    let peak = 0
     try {
-      await db.runCompiled('create table t (id integer primary key, body text)', [])
-      const body = 'x'.repeat(1000)
-      // About 16 MB of rows, 100 to a commit, with no pause between commits: what sustained logins do.
-      for (let batch = 0; batch < 160; batch++) {
-        await Promise.all(
-          Array.from({ length: 100 }, (_, i) =>
-            db.runCompiled('insert into t (id, body) values (?, ?)', [batch * 100 + i, body]),
-          ),
-        )
-        peak = Math.max(peak, walSize(file))
-      }
+      // About 16 MB of rows.
+      const peak = await writeWithoutPause(db, file, 160)
       // The limit, plus the one commit that may cross it.
       expect(peak).toBeLessThan(2 * limit)
       // Once writes stop, the WAL is emptied into the file.
@@ -49,18 +59,8 @@ describe('the WAL bound', () => {
   it('with the bound off, lets the WAL grow while writes never pause (as SQLite does by itself)', async () => {
     const file = join(tempDir(), 'unbounded.sqlite')
     const db = await openSqliteDatabase({ file, walLimitBytes: 0 })
-    let peak = 0
     try {
-      await db.runCompiled('create table t (id integer primary key, body text)', [])
-      const body = 'x'.repeat(1000)
-      for (let batch = 0; batch < 30; batch++) {
-        await Promise.all(
-          Array.from({ length: 100 }, (_, i) =>
-            db.runCompiled('insert into t (id, body) values (?, ?)', [batch * 100 + i, body]),
-          ),
-        )
-        peak = Math.max(peak, walSize(file))
-      }
+      const peak = await writeWithoutPause(db, file, 30)
       // Below the 4 MB at which even the unbounded worker checkpoints: nothing empties it.
       expect(peak).toBeGreaterThan(2 * 1024 * 1024)
     } finally {
