@@ -41,13 +41,25 @@ try {
 }
 
 function runBenches(tree) {
-  const run = spawnSync(process.execPath, [path.join(tree, 'bin/jit-bench.mjs'), ...benches], {
-    cwd: tree,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  })
-  if (run.status !== 0) throw new Error(`the bench failed in ${tree}:\n${run.stdout}\n${run.stderr}`)
-  return run.stdout
+  // Each bench file as jit-bench runs it, named exactly: the ref's own runner may pick files otherwise.
+  let output = ''
+  for (const bench of benches) {
+    const file = path.join(tree, 'test/bench', `${bench}.bench.ts`)
+    if (!fs.existsSync(file)) throw new Error(`no bench ${bench} in ${tree}`)
+    const run = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', path.join(tree, 'bin/register.mjs'), file],
+      {
+        cwd: tree,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    )
+    if (run.status !== 0) throw new Error(`${bench} failed in ${tree}:\n${run.stdout}\n${run.stderr}`)
+    output += `${run.stdout}\n`
+  }
+  return output
 }
 
 /** Every number of every markdown table row, keyed "row label / column header". */

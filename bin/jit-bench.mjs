@@ -7,10 +7,12 @@ import { fileURLToPath } from 'node:url'
 
 const benchDir = fileURLToPath(new URL('../test/bench/', import.meta.url))
 const wanted = process.argv.slice(2)
-const files = readdirSync(benchDir)
+const all = readdirSync(benchDir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
   .sort()
+// A name picks its own bench (`load` is not also `reload`); a part of a name picks every bench it is in.
+const picks = (w) => (all.includes(`${w}.bench.ts`) ? [`${w}.bench.ts`] : all.filter((f) => f.includes(w)))
+const files = wanted.length === 0 ? all : all.filter((f) => wanted.some((w) => picks(w).includes(f)))
 
 let failed = 0
 for (const file of files) {
