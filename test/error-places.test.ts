@@ -62,6 +62,42 @@ describe('an error a script meets', () => {
     expect(run.stderr).toContain(`jit run: ${BAD_LINE}\n`)
   })
 
+  it("points at the line of a Type's own code that threw, in jit check and in a script", async () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-places-'))
+    writeTree(project, {
+      'app/app.json': appJson('shop'),
+      'app/greeters/Meta/e.json': { title: 'Greeters', type: '' },
+      'app/greeters/LoudType/e.json': { title: 'Loud', type: 'greeters.Meta' },
+      'app/greeters/LoudType/type.ts': [
+        "import { defineType } from 'jitlite'",
+        '',
+        'export default defineType({',
+        '  load() {',
+        "    throw new Error('no voice left')",
+        '  },',
+        '})',
+      ].join('\n'),
+      'app/greeters/Shout/e.json': { title: 'Shout', type: 'greeters.LoudType' },
+      'scripts/shout.ts': "app.getElement('greeters.Shout')\n",
+    })
+    const run = await runJit(['run', 'scripts/shout.ts', 'app'], { cwd: project })
+    expect(run.code).toBe(1)
+    // Line 5, column 11 of the TypeScript source (not of what it compiled to).
+    expect(run.stderr).toContain(
+      'jit run: app/greeters/LoudType/type.ts:5:11: loading greeters.Shout failed: no voice left (JIT_ELEMENT_BROKEN)\n',
+    )
+
+    fs.writeFileSync(
+      path.join(project, 'app/greeters/LoudType/type.ts'),
+      "import { defineType } from 'jitlite'\nexport default defineType({ prepare() { throw new Error('hoarse') } })\n",
+    )
+    const check = await runJit(['check', 'app'], { cwd: project })
+    expect(check.code).toBe(1)
+    expect(check.stdout).toMatch(
+      /^app\/greeters\/LoudType\/type\.ts:2:\d+: preparing greeters\.Shout failed: hoarse \(JIT_ELEMENT_BROKEN\)$/m,
+    )
+  })
+
   it('keeps the reason apart, and puts only a file name in an HTTP answer', async () => {
     const project = projectWithBadScope()
     writeTree(project, {

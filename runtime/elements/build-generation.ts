@@ -2,6 +2,7 @@ import path from 'node:path'
 import { type Env, loadBusinessConfig } from '../config/load.ts'
 import { isTypeDefinition, type PrepareContext, type TypeDefinition } from '../define.ts'
 import { JitError, redact } from '../errors.ts'
+import { codeLocationOf } from './code-location.ts'
 import type { ElementState } from './element-state.ts'
 import { importOnce } from './import-once.ts'
 import { mergeTypeChain } from './merge-type-chain.ts'
@@ -50,7 +51,10 @@ export async function buildElementStates(
   return collectProblems(registry, states)
 }
 
-/** The error an element's own code caused, as the element's problem (secret values redacted). */
+/**
+ * The error an element's own code caused, as the element's problem (secret values redacted), placed at
+ * the line of that code which threw.
+ */
 export function asElementError(state: ElementState, err: unknown, doing: string): JitError {
   if (err instanceof JitError) return err
   const fullName = state.element.fullName
@@ -58,10 +62,8 @@ export function asElementError(state: ElementState, err: unknown, doing: string)
   return new JitError(
     'JIT_ELEMENT_BROKEN',
     `${doing} ${fullName} failed: ${reason}`,
-    { element: fullName },
-    {
-      cause: err,
-    },
+    { element: fullName, ...codeLocationOf(err) },
+    { cause: err },
   )
 }
 
