@@ -116,6 +116,18 @@ export class Dispatcher {
     return { errcode: 0, errmsg: 'ok', data: data ?? null }
   }
 
+  /** Each element's API path, made once: a login makes two or three action URLs. */
+  private readonly apiPaths = new Map<string, string>()
+
+  private apiPathOf(fullName: string): string {
+    let apiPath = this.apiPaths.get(fullName)
+    if (apiPath === undefined) {
+      apiPath = elementApiPath(this.app.info, fullName)
+      this.apiPaths.set(fullName, apiPath)
+    }
+    return apiPath
+  }
+
   private routeContext(
     resolved: ResolvedElement,
     request: FastifyRequest,
@@ -124,7 +136,7 @@ export class Dispatcher {
     const app = this.app
     const fullName = resolved.fullName
     const publicUrl = this.publicUrl
-    const actionPath = (action: string) => `${elementApiPath(app.info, fullName)}/${action}`
+    const actionPath = (action: string) => `${this.apiPathOf(fullName)}/${action}`
     return {
       request,
       reply,
