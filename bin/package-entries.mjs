@@ -24,7 +24,7 @@ const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** The same entry points as vite aliases (vitest), `./prefix/*` patterns as regular expressions. */
 export function packageAliases() {
   return PACKAGE_ENTRIES.map(({ key, target }) => {
-    // './types/*' is the specifier 'jitlite/types/' + anything.
+    // './types/*/type.ts' is the specifier 'jitlite/types/' + anything + '/type.ts'.
     const [before, after] = `jitlite${key.slice(1)}`.split('*')
     if (after === undefined)
       return { find: new RegExp(`^${escapeRegExp(before)}$`), replacement: filePath(target) }

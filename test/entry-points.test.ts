@@ -46,6 +46,42 @@ describe('jitlite entry points under jit', () => {
     expect(result.code).toBe(0)
   })
 
+  it("lead to an official Type's face (type.ts, frontend.ts, sandbox/index.ts), not to the inside of its folder", () => {
+    const official = 'jitlite/types/auths/loginTypes/WechatPublicType'
+    const dir = writeTempTree(
+      {
+        ...family,
+        'greeters/EchoType/type.ts': `
+import wechat from '${official}/type.ts'
+import { WECHAT_SANDBOX_DEMO_APP } from '${official}/sandbox/index.ts'
+import { defineType } from 'jitlite'
+export default defineType({ load: () => ({ config: typeof wechat.config, appId: WECHAT_SANDBOX_DEMO_APP.appId }) })
+`,
+      },
+      'jitlite-entries-',
+    )
+    const result = jit(['run', 'scripts/show.ts', '.'], dir)
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout)).toEqual({ config: 'object', appId: expect.stringMatching(/^wx/) })
+
+    const inside = writeTempTree(
+      {
+        ...family,
+        'greeters/EchoType/type.ts': `
+import { WechatOAuthClient } from '${official}/client/client.ts'
+import { defineType } from 'jitlite'
+export default defineType({ load: () => ({ WechatOAuthClient }) })
+`,
+      },
+      'jitlite-entries-',
+    )
+    const refused = jit(['check', '.'], inside)
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toContain(
+      'Package subpath \'./types/auths/loginTypes/WechatPublicType/client/client.ts\' is not defined by "exports"',
+    )
+  })
+
   it('refuse a path package.json does not export, naming the entry points to use', () => {
     const dir = writeTempTree(
       {
