@@ -37,6 +37,11 @@ export default defineType({
   'scripts/show.ts': `console.log(JSON.stringify(app.getElement('greeters.Hi')))\n`,
 }
 
+/** An app of the greeters family whose EchoType is `typeTs`, in a temp folder. */
+function appWithEchoType(typeTs: string): string {
+  return writeTempTree({ ...family, 'greeters/EchoType/type.ts': typeTs }, 'jitlite-entries-')
+}
+
 describe('jitlite entry points under jit', () => {
   it('resolve from an app folder outside the package to the runtime', () => {
     const dir = writeTempTree(family, 'jitlite-entries-')
@@ -48,33 +53,21 @@ describe('jitlite entry points under jit', () => {
 
   it("lead to an official Type's face (type.ts, frontend.ts, sandbox/index.ts), not to the inside of its folder", () => {
     const official = 'jitlite/types/auths/loginTypes/WechatPublicType'
-    const dir = writeTempTree(
-      {
-        ...family,
-        'greeters/EchoType/type.ts': `
+    const dir = appWithEchoType(`
 import wechat from '${official}/type.ts'
 import { WECHAT_SANDBOX_DEMO_APP } from '${official}/sandbox/index.ts'
 import { defineType } from 'jitlite'
 export default defineType({ load: () => ({ config: typeof wechat.config, appId: WECHAT_SANDBOX_DEMO_APP.appId }) })
-`,
-      },
-      'jitlite-entries-',
-    )
+`)
     const result = jit(['run', 'scripts/show.ts', '.'], dir)
     expect(result.stderr).toBe('')
     expect(JSON.parse(result.stdout)).toEqual({ config: 'object', appId: expect.stringMatching(/^wx/) })
 
-    const inside = writeTempTree(
-      {
-        ...family,
-        'greeters/EchoType/type.ts': `
+    const inside = appWithEchoType(`
 import { WechatOAuthClient } from '${official}/client/client.ts'
 import { defineType } from 'jitlite'
 export default defineType({ load: () => ({ WechatOAuthClient }) })
-`,
-      },
-      'jitlite-entries-',
-    )
+`)
     const refused = jit(['check', '.'], inside)
     expect(refused.code).toBe(1)
     expect(refused.stdout).toContain(
@@ -83,17 +76,11 @@ export default defineType({ load: () => ({ WechatOAuthClient }) })
   })
 
   it('refuse a path package.json does not export, naming the entry points to use', () => {
-    const dir = writeTempTree(
-      {
-        ...family,
-        'greeters/EchoType/type.ts': `
+    const dir = appWithEchoType(`
 import { buildServer } from 'jitlite/runtime/http/server.ts'
 import { defineType } from 'jitlite'
 export default defineType({ load: () => ({ buildServer }) })
-`,
-      },
-      'jitlite-entries-',
-    )
+`)
     const result = jit(['check', '.'], dir)
     expect(result.code).toBe(1)
     expect(result.stdout).toContain(
