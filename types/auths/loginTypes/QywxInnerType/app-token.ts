@@ -195,18 +195,26 @@ export class AppTokenCache {
 
   async #createRow(): Promise<void> {
     const db = this.#db
-    await db.schema
-      .createTable(APP_TOKEN_TABLE)
-      .ifNotExists()
-      .addColumn('cache_key', 'varchar(200)', (c) => c.primaryKey())
-      .addColumn('corp_id', 'varchar(32)', (c) => c.notNull())
-      .addColumn('agent_id', 'varchar(16)', (c) => c.notNull())
-      .addColumn('token', 'text')
-      .addColumn('token_hash', 'varchar(64)')
-      .addColumn('expires_at_ms', 'bigint')
-      .addColumn('fetching_until_ms', 'bigint')
-      .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
-      .execute()
+    const createTable = () =>
+      db.schema
+        .createTable(APP_TOKEN_TABLE)
+        .ifNotExists()
+        .addColumn('cache_key', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('corp_id', 'varchar(32)', (c) => c.notNull())
+        .addColumn('agent_id', 'varchar(16)', (c) => c.notNull())
+        .addColumn('token', 'text')
+        .addColumn('token_hash', 'varchar(64)')
+        .addColumn('expires_at_ms', 'bigint')
+        .addColumn('fetching_until_ms', 'bigint')
+        .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+        .execute()
+    try {
+      await createTable()
+    } catch {
+      // PostgreSQL: two processes creating the table at once, the second fails on the catalog's
+      // unique index even with IF NOT EXISTS; once the first has committed, this is a no-op.
+      await createTable()
+    }
     const inserted = await db
       .insertInto(APP_TOKEN_TABLE)
       .values({
