@@ -1,35 +1,49 @@
 /**
  * The member page: signed in, it shows the WeChat nickname and avatar from the session; signed out,
  * it offers "Log in with WeChat" inside WeChat, and elsewhere explains how to continue with a QR code
- * of the login link (plus, against the local sandbox, a way to continue in this browser).
+ * of the login link (plus, against the local sandbox, a way to continue in this browser). Staff sign
+ * in with WeCom from either view (the WeCom login Instance picks its entry by User-Agent).
  */
 import type { CurrentSession } from 'jitlite/browser'
 import { FrontendError, getRuntimeApp } from 'jitlite/browser'
+import type { WecomLoginElement } from 'jitlite/types/auths/loginTypes/QywxInnerType/frontend.ts'
 import type { WechatLoginElement } from 'jitlite/types/auths/loginTypes/WechatPublicType/frontend.ts'
 
 const root = document.getElementById('app') as HTMLElement
 const loginType = root.dataset.loginType ?? 'auths.loginTypes.MyWechatLogin'
+const staffLoginType = root.dataset.staffLoginType ?? 'auths.loginTypes.StaffLogin'
 const app = getRuntimeApp()
 
 void show()
 
 async function show(): Promise<void> {
   try {
-    const [login, session, info] = await Promise.all([
+    const [login, staff, session, info] = await Promise.all([
       app.getElement<WechatLoginElement>(loginType),
+      app.getElement<WecomLoginElement>(staffLoginType),
       app.getSession(),
       app.getAppInfo(),
     ])
     if (session) showProfile(login, session)
-    else if (login.isWechatBrowser()) showWechat(login)
-    else showDesktop(login, info.publicUrl)
+    else if (login.isWechatBrowser()) showWechat(login, staff)
+    else showDesktop(login, staff, info.publicUrl)
   } catch (err) {
     showError(err)
   }
 }
 
-function showWechat(login: WechatLoginElement): void {
+/** Staff sign in with WeCom: in-client OAuth inside WeCom, the web login page (QR / one click) elsewhere. */
+function offerStaffLogin(view: HTMLElement, staff: WecomLoginElement): void {
+  const button = view.querySelector<HTMLButtonElement>('[data-action="staff-login"]')!
+  button.addEventListener('click', () => {
+    button.setAttribute('aria-busy', 'true')
+    staff.login(pagePath())
+  })
+}
+
+function showWechat(login: WechatLoginElement, staff: WecomLoginElement): void {
   const view = mount('view-wechat', 'Sign in · Lumen Tea House')
+  offerStaffLogin(view, staff)
   if (login.getLoginConfig().scope === 'snsapi_base') {
     slot(view, 'consent').textContent =
       'Use your WeChat account. We receive only an anonymous member ID: no nickname, photo or password.'
@@ -41,8 +55,9 @@ function showWechat(login: WechatLoginElement): void {
   })
 }
 
-function showDesktop(login: WechatLoginElement, publicUrl: string): void {
+function showDesktop(login: WechatLoginElement, staff: WecomLoginElement, publicUrl: string): void {
   const view = mount('view-desktop', 'Continue in WeChat · Lumen Tea House', true)
+  offerStaffLogin(view, staff)
   slot(view, 'qr').innerHTML = login.renderLoginQrCode(pagePath(), {
     label: 'QR code: scan with WeChat to sign in',
   })
@@ -70,7 +85,17 @@ function showProfile(login: WechatLoginElement, { user, expiresAt }: CurrentSess
     day: 'numeric',
     month: 'long',
   })
-  slot(view, 'silent').hidden = login.getLoginConfig().scope !== 'snsapi_base'
+  const viaWecom = user.loginType === staffLoginType
+  if (viaWecom) {
+    slot(view, 'badge').textContent = 'Signed in with WeCom'
+    slot(view, 'membership-row').hidden = true
+    const position = user.profile?.position
+    if (typeof position === 'string' && position) {
+      slot(view, 'position-row').hidden = false
+      slot(view, 'position').textContent = position
+    }
+  }
+  slot(view, 'silent').hidden = viaWecom || login.getLoginConfig().scope !== 'snsapi_base'
   const button = view.querySelector<HTMLButtonElement>('[data-action="logout"]')!
   button.addEventListener('click', async () => {
     button.disabled = true

@@ -12,6 +12,8 @@ import { isWecomUserAgent } from './browser/user-agent.ts'
 import { type QywxInnerConfig, qywxInnerConfigSchema, resolveWecomHosts } from './config.ts'
 import { fieldCipher } from './connection.ts'
 import { QywxLoginProvider, type WecomEntry } from './provider.ts'
+import { wecomSandboxDefinition } from './sandbox/definition.ts'
+import { WECOM_SANDBOX_DEMO_APP } from './sandbox/demo.ts'
 
 const metaLogin = loginMeta.routes?.login
 if (!metaLogin) throw new Error('auths.loginTypes.Meta has no login action to build on')
@@ -32,6 +34,14 @@ export default defineType<QywxInnerConfig, QywxLoginProvider>({
 
   // At start, at every reload and in `jit check`: what would fail the first login fails here instead.
   async prepare({ config, element, app, resources, log, env, getElement }) {
+    if (app.mode === 'production' && config.corpSecret === WECOM_SANDBOX_DEMO_APP.corpSecret) {
+      throw new JitError(
+        'JIT_CONFIG_INVALID',
+        "is the WeCom sandbox's demo secret, which production never sends to WeCom: set WECOM_CORP_SECRET " +
+          "to the self-built app's Secret (WeCom admin console > App Management > the app)",
+        { file: element.configFile, field: 'corpSecret', element: element.fullName },
+      )
+    }
     resolveWecomHosts(config, env, element.fullName, element.configFile)
     await getElement(`${element.fullName}.${AUTH_MODEL}`).ready()
     if (app.mode !== 'production') return
@@ -73,4 +83,6 @@ export default defineType<QywxInnerConfig, QywxLoginProvider>({
         ),
     },
   },
+
+  sandbox: wecomSandboxDefinition,
 })
