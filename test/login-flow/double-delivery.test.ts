@@ -61,7 +61,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       for (const id of ids) {
         const holder = h.browser()
         holder.cookies.set(SESSION_COOKIE, id!)
-        expect((await holder.session()).json().data.user.displayName).toBe('林小雨')
+        expect((await holder.session()).json().data.user.displayName).toBe(h.sandbox.displayName())
       }
     })
 
@@ -241,7 +241,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(childSession).toBeDefined()
       const viaChild = h.browser()
       viaChild.cookies.set(SESSION_COOKIE, childSession!)
-      expect((await viaChild.session()).json().data.user.displayName).toBe('林小雨')
+      expect((await viaChild.session()).json().data.user.displayName).toBe(h.sandbox.displayName())
     })
 
     it('refuses, in the second process, a callback from a browser other than the one that started it', async () => {

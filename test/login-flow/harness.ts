@@ -6,12 +6,12 @@ import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
 import {
   type RunningWechatSandbox,
-  startWechatSandbox,
   WECHAT_SANDBOX_DEMO_APP,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
 import { sandboxInstanceConfig } from '../helpers/wechat-instance.ts'
 import { SANDBOX_LOGIN_USERS_TABLE } from './fixtures/sandbox-login-type.ts'
+import { type ProviderSandbox, startWechatProvider, startWecomProvider } from './providers.ts'
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
 
@@ -26,20 +26,29 @@ export const SESSION_PATH = `${API}/auths/session`
 export const LOGOUT_PATH = `${API}/auths/logout`
 
 /**
- * The login Types the flow's suites run against: the official WeChat Type, and a second login Type
- * written for these tests (fixtures/sandbox-login-type.ts: one folder, no change to the runtime), so
- * the flow is shown to hold whatever provider sits behind it.
+ * The login Types the flow's suites run against: the official WeChat Type, the official WeCom Type
+ * (another protocol, written against the public contract only), and a second WeChat-speaking login
+ * Type written for these tests (fixtures/sandbox-login-type.ts: one folder, no change to the
+ * runtime), so the flow is shown to hold whatever provider sits behind it.
  */
-export const LOGIN_TYPES = ['wechat', 'fixture'] as const
+export const LOGIN_TYPES = ['wechat', 'wecom', 'fixture'] as const
 export type LoginTypeUnderTest = (typeof LOGIN_TYPES)[number]
 
 const TYPE_NAMES: Record<LoginTypeUnderTest, string> = {
   wechat: 'auths.loginTypes.WechatPublicType',
+  wecom: 'auths.loginTypes.QywxInnerType',
   fixture: 'auths.loginTypes.SandboxLoginType',
 }
-const USER_TABLES: Record<LoginTypeUnderTest, string> = {
-  wechat: 'wechat_public_auth',
-  fixture: SANDBOX_LOGIN_USERS_TABLE,
+/** Each Type's users, as the suites read them: a row id, the provider's id of the person, a display name. */
+const USER_TABLES: Record<LoginTypeUnderTest, { table: string; id: string; name: string }> = {
+  wechat: { table: 'wechat_public_auth', id: 'openid', name: 'nickname' },
+  wecom: { table: 'qywx_inner_auth', id: 'userId', name: 'name' },
+  fixture: { table: SANDBOX_LOGIN_USERS_TABLE, id: 'openid', name: 'nickname' },
+}
+
+/** The sandbox a Type's logins go through: WeCom's for the WeCom Type, WeChat's for the others. */
+export function startProviderFor(loginType: LoginTypeUnderTest): Promise<ProviderSandbox> {
+  return loginType === 'wecom' ? startWecomProvider() : startWechatProvider()
 }
 
 /**
@@ -48,7 +57,7 @@ const USER_TABLES: Record<LoginTypeUnderTest, string> = {
  */
 export function loginAppTree(
   instances: Record<string, Record<string, unknown>>,
-  sandbox: RunningWechatSandbox,
+  sandbox: RunningWechatSandbox | ProviderSandbox,
   loginType: LoginTypeUnderTest = 'wechat',
 ) {
   const tree: FileTree = {
@@ -60,10 +69,13 @@ export function loginAppTree(
   }
   for (const [name, config] of Object.entries(instances)) {
     tree[`auths/loginTypes/${name}/e.json`] = {
-      title: `${name} (WeChat sandbox)`,
+      title: `${name} (${loginType === 'wecom' ? 'WeCom' : 'WeChat'} sandbox)`,
       type: TYPE_NAMES[loginType],
     }
-    tree[`auths/loginTypes/${name}/${name}.json`] = sandboxInstanceConfig(sandbox.url, config)
+    tree[`auths/loginTypes/${name}/${name}.json`] =
+      'instanceConfig' in sandbox
+        ? sandbox.instanceConfig(config)
+        : sandboxInstanceConfig(sandbox.url, config)
   }
   return tree
 }
@@ -94,7 +106,8 @@ export class TestClock {
 export interface LoginHarness {
   app: JitApp
   server: FastifyInstance
-  sandbox: RunningWechatSandbox
+  /** The provider behind the Type under test, in the flow's words (providers.ts). */
+  sandbox: ProviderSandbox
   clock: TestClock
   /** The app's log (the flow's lines). */
   appLog: ReturnType<typeof memoryLogger>
@@ -105,18 +118,19 @@ export interface LoginHarness {
   publicUrl: string
   loginType: LoginTypeUnderTest
   browser(): Browser
-  /** Calls that reached the sandbox's token and userinfo endpoints. */
+  /** Calls that reached the provider's code exchange (`access_token`) and profile (`userinfo`) endpoints. */
   wechatCalls(): { access_token: number; userinfo: number }
+  /** The Type's stored users: `openid` is the provider's id of the person (WeCom: the userid), `nickname` the name. */
   storedUsers(): Promise<Array<{ id: number; openid: string; nickname: string }>>
   close(): Promise<void>
 }
 
 export async function openLoginHarness(options: HarnessOptions = {}): Promise<LoginHarness> {
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000'
-  const sandbox = await startWechatSandbox()
-  const host = new URL(publicUrl).host
-  if (!['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname)) sandbox.addDomain(DEMO.appId, host)
   const loginType = options.loginType ?? 'wechat'
+  const sandbox = await startProviderFor(loginType)
+  const host = new URL(publicUrl).host
+  if (!['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname)) sandbox.addDomain(host)
   const dir = writeTempTree(
     {
       ...loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox, loginType),
@@ -143,16 +157,15 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     publicUrl,
     loginType,
     browser: () => new Browser(harness),
-    wechatCalls: () => {
-      const counters = sandbox.counters()
-      return { access_token: counters.access_token, userinfo: counters.userinfo }
-    },
-    storedUsers: async () =>
-      (await app
+    wechatCalls: () => sandbox.counters(),
+    storedUsers: async () => {
+      const { table, id, name } = USER_TABLES[loginType]
+      return (await app
         .getElement('databases.Default')
-        .kysely.selectFrom(USER_TABLES[loginType])
-        .select(['id', 'openid', 'nickname'])
-        .execute()) as Array<{ id: number; openid: string; nickname: string }>,
+        .kysely.selectFrom(table)
+        .select(['id', `${id} as openid`, `${name} as nickname`])
+        .execute()) as Array<{ id: number; openid: string; nickname: string }>
+    },
     close: async () => {
       await server.close()
       await app.close()
@@ -201,15 +214,7 @@ export class Browser {
 
   /** What the provider's Allow sends the browser to: the callback path with `code` and `state`. */
   authorize(authorizeUrl: URL, user?: string): string {
-    const query = authorizeUrl.searchParams
-    const redirect = this.#harness.sandbox.authorize({
-      appid: query.get('appid') ?? '',
-      redirectUri: query.get('redirect_uri') ?? '',
-      scope: query.get('scope') ?? '',
-      state: query.get('state') ?? '',
-      user,
-    })
-    const url = new URL(redirect)
+    const url = new URL(this.#harness.sandbox.authorize(authorizeUrl, user))
     return `${url.pathname}${url.search}`
   }
 

@@ -143,19 +143,8 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       moreInstances: { QuickLogin: { attemptTimeoutMs: 300, totalDeadlineMs: 800 } },
     })
     // Record what the sandbox issues (the sandbox is an injected fake; its answers are what we watch for).
-    const grants = h.sandbox.grants
-    const issueCode = grants.issueCode.bind(grants)
-    const issueTokens = grants.issueTokens.bind(grants)
-    const issueAccessToken = grants.issueAccessToken.bind(grants)
-    grants.issueCode = (grant) => remember(issueCode(grant))
-    grants.issueTokens = (grant) => {
-      const tokens = issueTokens(grant)
-      remember(tokens.accessToken)
-      remember(tokens.refreshToken)
-      return tokens
-    }
-    grants.issueAccessToken = (grant) => remember(issueAccessToken(grant))
-    secrets.add(DEMO.appSecret)
+    h.sandbox.watchIssued(remember)
+    secrets.add(h.sandbox.appSecret)
   })
   afterAll(async () => h.close())
 

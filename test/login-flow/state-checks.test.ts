@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STATE_TTL_MS } from '../../types/auths/loginTypes/Meta/states.ts'
 import { newStateSecret } from '../../types/auths/loginTypes/Meta/tokens.ts'
+import { WECOM_SANDBOX_DEMO_APP as WECOM_DEMO } from '../../types/auths/loginTypes/QywxInnerType/sandbox/index.ts'
 import {
   API,
   type Browser,
@@ -284,7 +285,7 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(browser.cookies.size).toBe(0)
     })
 
-    it("builds the authorize URL in WeChat's exact order, with the callback from the public URL, not the Host header", async () => {
+    it("builds the provider's URL in its exact order, with the callback from the public URL, not the Host header", async () => {
       const response = await h.server.inject({
         method: 'GET',
         url: `${LOGIN_PATH}?redirectUrl=%2Forders%3Fid%3D7`,
@@ -293,19 +294,24 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(response.statusCode).toBe(302)
       const location = String(response.headers.location)
       const callback = encodeURIComponent(`${h.publicUrl}${CALLBACK_PATH}`)
-      expect(location).toMatch(
-        new RegExp(
-          `^${escapeRegExp(h.sandbox.url)}/connect/oauth2/authorize\\?appid=${DEMO.appId}&redirect_uri=${escapeRegExp(callback)}&response_type=code&scope=snsapi_userinfo&state=[A-Za-z0-9]{43}[0-9a-f]{32}&connect_redirect=1#wechat_redirect$`,
-        ),
-      )
+      const state = '[A-Za-z0-9]{43}[0-9a-f]{32}'
+      const base = escapeRegExp(h.sandbox.url)
+      // WeCom: a browser that is not WeCom's own gets the web login page (login_type=CorpApp).
+      const expected =
+        loginType === 'wecom'
+          ? `^${base}/wwlogin/sso/login\\?login_type=CorpApp&appid=${WECOM_DEMO.corpId}&agentid=${WECOM_DEMO.agentId}&redirect_uri=${escapeRegExp(callback)}&state=${state}$`
+          : `^${base}/connect/oauth2/authorize\\?appid=${DEMO.appId}&redirect_uri=${escapeRegExp(callback)}&response_type=code&scope=snsapi_userinfo&state=${state}&connect_redirect=1#wechat_redirect$`
+      expect(location).toMatch(new RegExp(expected))
       expect(location).not.toContain('orders')
       expect(response.headers['cache-control']).toBe('no-store')
       expect(response.headers['referrer-policy']).toBe('no-referrer')
     })
 
-    it('passes forcePopup on', async () => {
+    it('passes forcePopup on where the provider has it (WeCom has none: the URL stays as it is)', async () => {
       const response = await h.server.inject({ method: 'GET', url: `${LOGIN_PATH}?forcePopup=true` })
-      expect(String(response.headers.location)).toMatch(/&state=[A-Za-z0-9]{43}[0-9a-f]{32}&forcePopup=true&/)
+      const location = String(response.headers.location)
+      if (loginType === 'wecom') expect(location).toMatch(/&state=[A-Za-z0-9]{43}[0-9a-f]{32}$/)
+      else expect(location).toMatch(/&state=[A-Za-z0-9]{43}[0-9a-f]{32}&forcePopup=true&/)
     })
 
     it('binds the state with an HttpOnly, SameSite=Lax cookie scoped to the API', async () => {

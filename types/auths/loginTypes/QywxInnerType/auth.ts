@@ -91,7 +91,11 @@ export class QywxAuth {
    * `auth/getuserdetail` (only when WeCom sent a `user_ticket`) and `user/get`.
    */
   async login(code: string): Promise<{ row: QywxAuthRow; user: QywxUser }> {
-    const identity: WecomIdentity = await this.#withToken((token) => this.client.getUserInfo(token, code))
+    // One refetch of the app token per login at most, so that a login's calls stay bounded (provider.ts).
+    const refetch = { left: 1 }
+    const identity: WecomIdentity = await this.#withToken(refetch, (token) =>
+      this.client.getUserInfo(token, code),
+    )
     if (identity.kind === 'non_member') {
       if (!this.config.allowNonMembers) {
         throw new QywxAuthError(
@@ -103,8 +107,10 @@ export class QywxAuth {
       const row = await this.#store.saveNonMember(identity.openid, identity.externalUserId)
       return { row, user: userOf(row) }
     }
-    const detail = identity.userTicket ? await this.#detail(identity.userTicket, identity.userId) : undefined
-    const profile = await this.#profile(identity.userId)
+    const detail = identity.userTicket
+      ? await this.#detail(refetch, identity.userTicket, identity.userId)
+      : undefined
+    const profile = await this.#profile(refetch, identity.userId)
     const row = await this.#store.saveMember(profile.userId, {
       ...columnsOf(profile),
       ...detailColumns(detail),
@@ -114,7 +120,7 @@ export class QywxAuth {
 
   /** A member's current profile from `user/get`, written to their row when they signed in before. */
   async userInfo(userId: string): Promise<QywxUser> {
-    const profile = await this.#profile(userId)
+    const profile = await this.#profile({ left: 1 }, userId)
     const stored = await this.#store.findMember(userId)
     const columns = columnsOf(profile)
     if (stored) {
@@ -125,8 +131,8 @@ export class QywxAuth {
   }
 
   /** `user/get`, refusing an answer about another member than the one asked about. */
-  async #profile(userId: string): Promise<WecomUserProfile> {
-    const profile = await this.#withToken((token) => this.client.getUser(token, userId))
+  async #profile(refetch: { left: number }, userId: string): Promise<WecomUserProfile> {
+    const profile = await this.#withToken(refetch, (token) => this.client.getUser(token, userId))
     if (memberKeyOf(profile.userId) !== memberKeyOf(userId)) {
       throw new QywxAuthError(
         'WECOM_USERID_MISMATCH',
@@ -138,9 +144,13 @@ export class QywxAuth {
   }
 
   /** The sensitive fields of a privateinfo consent. Optional: a failure costs the fields, not the login. */
-  async #detail(ticket: string, userId: string): Promise<WecomUserDetail | undefined> {
+  async #detail(
+    refetch: { left: number },
+    ticket: string,
+    userId: string,
+  ): Promise<WecomUserDetail | undefined> {
     try {
-      const detail = await this.#withToken((token) => this.client.getUserDetail(token, ticket))
+      const detail = await this.#withToken(refetch, (token) => this.client.getUserDetail(token, ticket))
       return memberKeyOf(detail.userId) === memberKeyOf(userId) ? detail : undefined
     } catch (error) {
       const fromWecom =
@@ -153,13 +163,18 @@ export class QywxAuth {
     }
   }
 
-  /** One call with the app token; on 42001/40014/40001 the token is dropped, fetched again and the call retried once. */
-  async #withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
+  /**
+   * One call with the app token; on 42001/40014/40001 the token is dropped, fetched again and the call
+   * retried once, while `refetch` has one left.
+   */
+  async #withToken<T>(refetch: { left: number }, call: (token: string) => Promise<T>): Promise<T> {
     const token = await this.#tokens.get()
     try {
       return await call(token)
     } catch (error) {
-      if (!(error instanceof WecomApiError) || error.action !== 'refresh_token') throw error
+      if (!(error instanceof WecomApiError) || error.action !== 'refresh_token' || refetch.left <= 0)
+        throw error
+      refetch.left--
       this.#log.info(
         `${this.#instance}: WeCom refused the app token (errcode ${error.errcode}); fetching a new one`,
       )

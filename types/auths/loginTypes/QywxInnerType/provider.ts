@@ -84,9 +84,12 @@ export class QywxLoginProvider implements LoginProvider {
     return { kind: 'code', code }
   }
 
-  /** A login makes up to four WeCom calls (gettoken, getuserinfo, getuserdetail, user/get) and one token retry. */
+  /**
+   * A login makes at most six WeCom calls, each within its total deadline: gettoken, getuserinfo,
+   * getuserdetail, user/get, and once per login a refetched token with the refused call again.
+   */
   attemptDeadlineMs(): number {
-    return 4 * this.#auth.config.totalDeadlineMs
+    return 6 * this.#auth.config.totalDeadlineMs
   }
 
   async completeLogin(params: { code: string }): Promise<LoginResult> {
