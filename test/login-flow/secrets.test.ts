@@ -11,7 +11,6 @@ import {
   API,
   type Browser,
   CALLBACK_PATH,
-  DEMO,
   LOGIN_PATH,
   LOGIN_TYPES,
   LOGOUT_PATH,
