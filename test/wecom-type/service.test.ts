@@ -52,7 +52,12 @@ describe('QywxInnerAuthSvc', () => {
     const again = await svc.getUserInfo('LISI')
     expect(again).toMatchObject({ userId: 'lisi', name: '李四' })
     const token = await svc.getAccessToken()
-    expect(fake.calls.map((call) => call.endpoint)).toEqual(['gettoken', 'getuserinfo', 'user_get', 'user_get'])
+    expect(fake.calls.map((call) => call.endpoint)).toEqual([
+      'gettoken',
+      'getuserinfo',
+      'user_get',
+      'user_get',
+    ])
     expect(fake.calls.slice(1).every((call) => call.query.access_token === token)).toBe(true)
     const rows = (await h.app.getElement(MODEL).query({ filter: { memberKey: 'lisi' } })).rowDatas
     expect(rows).toHaveLength(1)
