@@ -204,7 +204,7 @@ describe('web login page', () => {
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(page.text).toContain('使用企业微信扫码登录')
     expect(page.text).toContain('src="data:image/svg+xml;base64,')
-    expect(page.text).toContain('企业微信桌面端一键登录')
+    expect(page.text).toContain('桌面端一键登录 · Desktop login')
     const confirmed = await submit(sandbox, page.text, { action: 'confirm', member: 'emily' })
     expect(confirmed.status).toBe(302)
     const location = new URL(confirmed.headers.location as string)
