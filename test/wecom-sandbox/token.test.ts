@@ -148,4 +148,15 @@ describe('token errors on business calls', () => {
     sandbox.clock.advance(60)
     expect((await userGet()).errcode).toBe(0)
   })
+
+  it('the code exchange counts only failed calls against the limit: valid codes always go through', async () => {
+    sandbox.setSwitches({ ratePerMinute: 1 })
+    const token = await tokenFor(sandbox)
+    sandbox.clock.advance(60 - ((sandbox.clock.nowMs() / 1000) % 60) + 1)
+    for (let i = 0; i < 3; i++) expect((await exchange(token)).errcode).toBe(0)
+    const bad = (code: string) => cgi(sandbox, 'auth/getuserinfo', { access_token: token, code })
+    expect((await bad('used-or-unknown')).errcode).toBe(40029)
+    expect((await bad('used-or-unknown')).errcode).toBe(45009)
+    expect((await exchange(token)).errcode).toBe(0)
+  })
 })
