@@ -36,7 +36,7 @@ describe('docs/wecom-protocol.md', () => {
       ...fs
         .readdirSync(path.join(root, 'test', 'wecom-sandbox'))
         .map((name) => path.join(root, 'test', 'wecom-sandbox', name)),
-    ].filter((file) => file.endsWith('.ts') && file !== fileURLToPath(import.meta.url))
+    ].filter((file) => /\.(ts|md)$/.test(file) && file !== fileURLToPath(import.meta.url))
     const missing: string[] = []
     let citations = 0
     for (const file of files) {
