@@ -80,13 +80,13 @@ function checkToken(
  */
 export function getuserinfo(call: CallContext, legacyEndpoint: boolean): WireBody {
   const { sandbox, query } = call
-  // A valid code's exchange is exempt from the rate limit.
+  // A valid code's exchange is exempt from the rate limit; only failed ones count.
   const checked = checkToken(call, null)
   if ('error' in checked) return checked.error
   const { app } = checked
   if (!query.code) return fail(call, 41008)
   const found = sandbox.grants.lookupCode(query.code, sandbox.corp.corpid)
-  if (found.status !== 'ok') return fail(call, 40029)
+  if (found.status !== 'ok') return fail(call, sandbox.takeQuota('getuserinfo') ? 40029 : 45009)
   const { grant } = found
   // The code was obtained for a host; the token's app must trust it (two apps, one code).
   if (!sandbox.appTrustsHost(app, grant.redirectHost)) return fail(call, 50001)

@@ -116,7 +116,7 @@ export function memberNote(
 }
 
 const SHEET_CSS = `
-.page{min-height:100vh;padding:40px 20px 0;color:#8F959E;font-size:14px;text-align:center}
+.page{min-height:calc(100vh - 26px);padding:40px 20px 0;color:#8F959E;font-size:14px;text-align:center}
 .mask{position:fixed;inset:0;background:rgba(0,0,0,.45)}
 .sheet{position:fixed;left:0;right:0;bottom:0;margin:0 auto;max-width:520px;background:#fff;border-radius:12px 12px 0 0;padding:20px 20px calc(20px + env(safe-area-inset-bottom))}
 .who{display:flex;align-items:center;gap:8px;font-size:15px}
@@ -195,7 +195,8 @@ main{max-width:760px;margin:32px auto;padding:0 16px}
 .side{flex:1 1 300px;min-width:0}
 .side h2{font-size:15px;font-weight:500;margin-bottom:8px}
 .buttons{display:flex;flex-wrap:wrap;gap:10px;margin-top:16px}
-.buttons .primary{flex:1 1 160px}.buttons .secondary{flex:1 1 200px}
+.buttons .plain{margin:0 auto}
+.buttons .primary,.buttons .secondary{flex:1 1 100%}
 @media (max-width:520px){main{margin:12px auto}.card{padding:18px}.qr{flex-basis:100%}.qr img{width:160px;height:160px}}
 `
 
@@ -227,13 +228,13 @@ export function webLoginPage(input: WebLoginPageInput): string {
 <div class="people" role="radiogroup" aria-label="选择成员 / Pick a member">
 ${peopleList(input.members, input.selectedKey, input.basePath, 'member')}
 </div>
-<div class="buttons"><button class="primary" name="action" value="confirm">确认登录 Log in</button><button class="secondary" name="action" value="desktop">企业微信桌面端一键登录 · WeCom desktop</button><button class="plain" name="action" value="cancel">取消 Cancel</button></div>
+<div class="buttons"><button class="primary" name="action" value="confirm">确认登录 Log in</button><button class="secondary" name="action" value="desktop">桌面端一键登录 · Desktop login</button><button class="plain" name="action" value="cancel">取消 Cancel</button></div>
 </div></div></form></main>`
   return layout(en ? 'WeCom login' : '企业微信登录', PEOPLE_CSS + WEB_CSS, body, { lang: input.lang })
 }
 
 const MESSAGE_CSS = `
-.msg{padding:88px 28px 32px;text-align:center;background:#fff;min-height:100vh}
+.msg{padding:88px 28px 32px;text-align:center;background:#fff;min-height:calc(100vh - 26px)}
 .icon{width:60px;height:60px;margin:0 auto 20px;border-radius:50%;display:flex;align-items:center;justify-content:center;color:#fff;font:700 36px/1 ${FONT}}
 .warn{background:#F54A45}.info{background:${BLUE}}
 h2{font-size:18px;font-weight:500;word-break:break-all}
