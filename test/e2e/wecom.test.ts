@@ -119,6 +119,7 @@ describe('staff sign-in with WeCom', () => {
       await page.goto(`${demo.url}/`)
       const staff = page.getByRole('button', { name: 'Staff sign-in with WeCom' })
       await staff.waitFor({ timeout: STEP_TIMEOUT_MS })
+      await screenshot(page, 'wecom-login.png')
       await staff.click()
       const allow = page.getByRole('button', { name: '允许 Allow' })
       await allow.waitFor({ timeout: STEP_TIMEOUT_MS })

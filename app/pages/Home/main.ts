@@ -58,6 +58,8 @@ function showWechat(login: WechatLoginElement, staff: WecomLoginElement): void {
 function showDesktop(login: WechatLoginElement, staff: WecomLoginElement, publicUrl: string): void {
   const view = mount('view-desktop', 'Continue in WeChat · Lumen Tea House', true)
   offerStaffLogin(view, staff)
+  // Inside WeCom the staff sign-in is what this person most likely came for: it goes first.
+  if (staff.isWecomBrowser()) view.prepend(slot(view, 'staff'))
   slot(view, 'qr').innerHTML = login.renderLoginQrCode(pagePath(), {
     label: 'QR code: scan with WeChat to sign in',
   })

@@ -126,7 +126,7 @@ export class WecomClient {
       { access_token: accessToken, code },
       { idempotent: false },
     )
-    // The legacy endpoint's capitalised keys are accepted too (docs/wecom-protocol.md#code-identity).
+    // The legacy endpoint's capitalised keys are accepted too (docs/wecom-protocol.md#code-exchange).
     const userId = stringOf(body.userid) ?? stringOf(body.UserId)
     if (userId) {
       const ticket = stringOf(body.user_ticket)

@@ -1,6 +1,6 @@
 /**
  * The errors the WeCom client throws, and "what each error asks of the client"
- * (docs/wecom-protocol.md) as data. Messages name the endpoint path only: never a query string,
+ * (docs/wecom-protocol.md#error-moves) as data. Messages name the endpoint path only: never a query string,
  * secret, code, ticket or token.
  */
 
@@ -41,7 +41,7 @@ const BACK_OFF =
 const WRONG_SECRET =
   "Check corpSecret in the login Instance's config: it must be the current Secret of this self-built app (admin console > App Management > the app); a reset Secret makes the old one fail."
 
-/** docs/wecom-protocol.md, "what each error asks of the client", and the neighbouring codes. */
+/** docs/wecom-protocol.md#error-moves, and the neighbouring codes. */
 export const WECOM_ERRCODES: Readonly<Record<number, ErrcodeRow>> = Object.freeze({
   [-1]: { meaning: 'system busy', action: 'retry', advice: 'WeCom is busy; try again in a few seconds.' },
   42001: { meaning: 'access token expired', action: 'refresh_token', advice: REFRESH },
