@@ -6,7 +6,6 @@
 import type { WecomErrorAction } from './client/index.ts'
 
 export const QywxAuthErrorCodes = {
-  WECOM_USER_NOT_FOUND: 'no member with this userid has signed in through the Instance',
   WECOM_NON_MEMBER_REFUSED:
     'WeCom answered an openid (not a member of the corp) and the Instance refuses non-members',
   WECOM_USERID_MISMATCH: 'WeCom answered for another userid than the one asked about',
@@ -20,9 +19,9 @@ export type QywxAuthErrorCode = keyof typeof QywxAuthErrorCodes
  *
  * @example
  * try {
- *   await svc.getUserInfo('zhangsan')
+ *   await svc.getLoginCode(code)
  * } catch (error) {
- *   if (error instanceof QywxAuthError && error.code === 'WECOM_USER_NOT_FOUND') sendToLogin()
+ *   if (error instanceof QywxAuthError && error.code === 'WECOM_NON_MEMBER_REFUSED') showStaffOnly()
  * }
  */
 export class QywxAuthError extends Error {
