@@ -63,6 +63,9 @@ describe('jit start', () => {
         PUBLIC_URL: _publicUrl,
         WECHAT_OAUTH_BASE_URL: _o,
         WECHAT_API_BASE_URL: _a,
+        WECOM_OAUTH_BASE_URL: _wo,
+        WECOM_LOGIN_BASE_URL: _wl,
+        WECOM_API_BASE_URL: _wa,
         ...env
       } = process.env
       const { url } = await startOnFreePort(
@@ -74,6 +77,7 @@ describe('jit start', () => {
               PORT: String(port),
               JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
               WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+              WECOM_CORP_SECRET: 'Pq7mZ2xK9vT4bN8cR1sW6yH3jL0fD5gA-eU_iO2kM9n',
             },
           })),
         (url) => printsUrl(url, '\\(production\\) '),
@@ -104,6 +108,7 @@ describe('jit start', () => {
             PORT: String(port),
             JIT_SECRET_KEY: 'Kx7z6bq4cVYpHh0m2lTQ1mE6m3r6TqRz8dW9s0gYt3U=',
             WECHAT_APP_SECRET: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+            WECOM_CORP_SECRET: 'Pq7mZ2xK9vT4bN8cR1sW6yH3jL0fD5gA-eU_iO2kM9n',
           },
         })
         const exit = await waitForOutput(child, /never printed/).catch((error: unknown) => error)
