@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FieldCipher } from 'jitlite/crypto'
-import type { Kysely } from 'kysely'
+import type { Database } from 'jitlite/db'
 import type { WecomToken } from './client/index.ts'
 import { QywxAuthError } from './errors.ts'
 
@@ -19,6 +19,9 @@ export const APP_TOKEN_TABLE = 'qywx_inner_app_tokens'
 export const EXPIRY_MARGIN_SECONDS = 200
 /** How often a process waiting on another's fetch re-reads the row. */
 const POLL_MS = 25
+
+/** The query builder of the app's database (kysely, whatever the dialect). */
+type QueryBuilder = Database['kysely']
 
 interface Row {
   cache_key: string
@@ -30,7 +33,7 @@ interface Row {
 
 export interface AppTokenCacheOptions {
   /** The app's database (kysely of `databases.Default`), resolved on first use. */
-  db: () => Kysely<any>
+  db: () => QueryBuilder
   cipher: FieldCipher
   corpId: string
   agentId: string
@@ -95,7 +98,7 @@ export class AppTokenCache {
       .execute()
   }
 
-  get #db(): Kysely<any> {
+  get #db(): QueryBuilder {
     return this.#options.db()
   }
 
