@@ -48,8 +48,11 @@ export interface WecomHarness {
   close(): Promise<void>
 }
 
+/** Where WeCom is: the fake (which can hand out codes itself) or the WeCom sandbox (its `url`). */
+export type WecomServer = Pick<FakeWecom, 'url'> & Partial<Pick<FakeWecom, 'issueCode'>>
+
 export async function openWecomHarness(
-  fake: FakeWecom,
+  fake: WecomServer,
   options: { config?: Record<string, unknown>; dir?: string; database?: string } = {},
 ): Promise<WecomHarness> {
   const dir = options.dir ?? writeTempTree(wecomAppTree(fake, options.config), 'jitlite-wecom-')
@@ -85,7 +88,7 @@ export class WecomBrowser {
 
   constructor(
     readonly harness: WecomHarness,
-    readonly fake: FakeWecom,
+    readonly fake: WecomServer,
     readonly userAgent: string,
   ) {}
 
@@ -113,6 +116,7 @@ export class WecomBrowser {
   /** What WeCom's page sends the browser to after `who` signed in: the callback path with code and state. */
   callbackFor(entryUrl: URL, who: Parameters<FakeWecom['issueCode']>[0]): string {
     const redirect = new URL(entryUrl.searchParams.get('redirect_uri') ?? '')
+    if (!this.fake.issueCode) throw new Error('this WeCom hands out codes through its pages: sign in there')
     redirect.searchParams.set('code', this.fake.issueCode(who))
     redirect.searchParams.set('state', entryUrl.searchParams.get('state') ?? '')
     return `${redirect.pathname}${redirect.search}`

@@ -22,7 +22,7 @@ let sandbox: RunningWecomSandbox
 let h: WecomHarness
 beforeAll(async () => {
   sandbox = await startWecomSandbox()
-  h = await openWecomHarness(sandbox as never, {
+  h = await openWecomHarness(sandbox, {
     config: { corpId: DEMO.corpId, corpSecret: DEMO.corpSecret, agentId: DEMO.agentId },
   })
 })
