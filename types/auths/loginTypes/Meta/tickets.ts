@@ -397,6 +397,8 @@ function compileStatements(db: Kysely<any>) {
         .where('id', '=', v(1))
         .where('desktop_hash', '=', v(2))
         .where('status', 'in', ['waiting', 'scanned', 'confirmed'])
+        // An expired ticket stays expired: its link tells a late phone so.
+        .where(live(0))
         .returning('id'),
     ),
     claim: compileShape(
