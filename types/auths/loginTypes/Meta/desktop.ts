@@ -22,7 +22,7 @@ export const DESKTOP_COOKIE = 'jit_desktop'
  * How often an event stream reads its ticket's row: a Confirm made on another node is seen within
  * this; one made in this process wakes the stream at once.
  */
-export const EVENTS_POLL_MS = 250
+export const EVENTS_POLL_MS = 200
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000
 
