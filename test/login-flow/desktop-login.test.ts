@@ -3,6 +3,10 @@
  * opens the QR link, signs in with the provider (the sandbox), confirms; the desktop claims the ticket
  * with its cookie and gets a session of its own. Each test counts the calls that reached WeChat.
  */
+import { type ChildProcess, fork } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SESSION_COOKIE } from '../../runtime/http/sessions.ts'
 import { DESKTOP_COOKIE } from '../../types/auths/loginTypes/Meta/desktop.ts'
@@ -321,5 +325,92 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       for (const piece of pieces) expect(page.body).not.toContain(piece)
       expect(logs).not.toContain(csrf)
     })
+  })
+})
+
+describe('case 18 across two processes on one database file', () => {
+  let child: ChildProcess
+  let childUrl: string
+  beforeAll(async () => {
+    h = await openLoginHarness()
+    child = fork(
+      fileURLToPath(new URL('./fixtures/second-server.ts', import.meta.url)),
+      [h.dir, h.database, h.publicUrl],
+      {
+        execArgv: ['--import', fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    )
+    const [message] = (await once(child, 'message')) as [{ port: number }]
+    childUrl = `http://127.0.0.1:${message.port}`
+  })
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.send('close')
+      await once(child, 'exit')
+    }
+    await h.close()
+  })
+
+  it("the desktop's event stream on one process sees a Confirm made on the other", async () => {
+    const computer = desktop()
+    const link = await showCode(computer)
+    const cookie = `${DESKTOP_COOKIE}=${computer.cookies.get(DESKTOP_COOKIE)}`
+    const stream = h.server.inject({ method: 'GET', url: `${ACTIONS}/desktopEvents`, headers: { cookie } })
+
+    // The phone talks to the second process only.
+    const jar = new Map<string, string>()
+    const phoneGet = async (target: string, form?: Record<string, string>) => {
+      const headers: Record<string, string> = { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }
+      if (form) headers['content-type'] = 'application/x-www-form-urlencoded'
+      const answer = await request(`${childUrl}${target}`, {
+        method: form ? 'POST' : 'GET',
+        headers,
+        body: form ? new URLSearchParams(form).toString() : undefined,
+      })
+      const setCookie = answer.headers['set-cookie']
+      for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+        const [pair] = line.split(';')
+        const at = pair.indexOf('=')
+        jar.set(pair.slice(0, at), pair.slice(at + 1))
+      }
+      return { status: answer.statusCode, location: answer.headers.location, body: await answer.body.text() }
+    }
+    const scan = await phoneGet(pathOf(link))
+    expect(scan.status).toBe(302)
+    const callback = h.browser().authorize(new URL(String(scan.location)))
+    expect((await phoneGet(callback)).status).toBe(302)
+    const form = await phoneGet(`${ACTIONS}/desktopConfirm`)
+    const csrf = /name="csrf" value="([A-Za-z0-9]{43})"/.exec(form.body)?.[1] ?? ''
+    expect((await phoneGet(`${ACTIONS}/desktopDecide`, { csrf, decision: 'confirm' })).status).toBe(200)
+
+    const events = await stream
+    expect([...events.body.matchAll(/"status":"(\w+)"/g)].map((m) => m[1]).at(-1)).toBe('confirmed')
+    const claim = await computer.request('POST', `${ACTIONS}/desktopClaim`)
+    expect(claim.statusCode).toBe(200)
+    expect((await computer.session()).json().data.user.displayName).toBe('林小雨')
+    expect(h.wechatCalls().access_token).toBe(1)
+  })
+})
+
+describe('an open event stream at shutdown', () => {
+  it('ends when the server closes, and does not hold the close up', async () => {
+    h = await openLoginHarness()
+    try {
+      const computer = desktop()
+      await showCode(computer)
+      await h.server.listen({ port: 0, host: '127.0.0.1' })
+      const address = h.server.server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      const stream = await request(`http://127.0.0.1:${port}${ACTIONS}/desktopEvents`, {
+        headers: { cookie: `${DESKTOP_COOKIE}=${computer.cookies.get(DESKTOP_COOKIE)}` },
+      })
+      expect(stream.headers['content-type']).toContain('text/event-stream')
+      const body = stream.body.text()
+      await h.server.close()
+      expect(await body).toContain('"status":"waiting"')
+    } finally {
+      await h.close()
+    }
   })
 })
