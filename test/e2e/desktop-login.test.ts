@@ -123,7 +123,6 @@ describe('desktop sign-in by scanning with WeChat', () => {
     async () => {
       const nickname = await defaultNickname(demo)
       const computer = await desktopShowingCode(demo)
-      await screenshot(computer.page, 'desktop-scan.png')
 
       const handset = await phoneAtConfirmation(computer.link, true)
       expect(await handset.content()).toContain('Chrome on Windows')
