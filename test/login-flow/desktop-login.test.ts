@@ -148,6 +148,23 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(h.wechatCalls().access_token).toBe(1)
     })
 
+    it("the phone's callback delivered twice: one exchange, both answers go on to the confirmation", async () => {
+      const computer = desktop()
+      const link = await showCode(computer)
+      const phone = h.browser()
+      const { callback, response } = await scanAndSignIn(phone, link)
+      const again = await phone.get(callback)
+      for (const answer of [response, again]) {
+        expect(answer.statusCode).toBe(302)
+        expect(answer.headers.location).toBe(`http://127.0.0.1:3000${ACTIONS}/desktopConfirm`)
+      }
+      expect(phone.cookies.has(SESSION_COOKIE)).toBe(false)
+      expect(h.wechatCalls().access_token).toBe(1)
+      const { csrf } = await confirmationOf(phone)
+      expect((await decide(phone, csrf, 'confirm')).statusCode).toBe(200)
+      expect((await computer.request('POST', `${ACTIONS}/desktopClaim`)).statusCode).toBe(200)
+    })
+
     it('a claim without the ticket cookie, or from another browser, is refused', async () => {
       const computer = desktop()
       const link = await showCode(computer)

@@ -233,6 +233,10 @@ async function exchange(
   if (result.status === 'success' && ticketId !== null && !ticketAttached) {
     return refuseScan(ctx, ticketId)
   }
+  if (result.status === 'success' && ticketId !== null) {
+    ctx.log.info(`login ${loginType}: signed in on a phone, for a desktop to confirm`)
+    return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', redirectTarget).send()
+  }
   if (result.status === 'success') return redirectAfterLogin(ctx, redirectTarget)
   const failure = failedOutcomeOf(result)
   const logLine = `login ${loginType}: ${failure.kind}${result.status === 'failed' && result.providerCode !== undefined ? ` (provider code ${result.providerCode})` : ''}`
@@ -288,6 +292,17 @@ async function explainUnclaimed(
   const finishedAtMs = stored.finishedAtMs ?? 0
   if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
     return refuse(ctx, 'used', 'state already used', { retryTarget })
+  }
+  if (stored.ticketId !== null) {
+    // A phone's login for a desktop ticket opened no session: the same browser goes on to confirm.
+    ctx.log.info(
+      `login ${ctx.element.fullName}: repeated delivery of a phone's finished login, no second exchange`,
+    )
+    return ctx.reply
+      .code(302)
+      .headers(LOGIN_RESPONSE_HEADERS)
+      .header('location', stored.redirectTarget)
+      .send()
   }
   if (!stored.sessionRef || !(await ctx.sessions.isOpen(stored.sessionRef))) {
     return refuse(ctx, 'used', 'state already used, and its session was closed since', { retryTarget })

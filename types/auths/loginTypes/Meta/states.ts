@@ -92,6 +92,8 @@ export interface StoredState {
    */
   sessionRef: string | null
   failure: FailedOutcome | null
+  /** For a phone's login for a desktop ticket: the ticket's row. */
+  ticketId: number | null
 }
 
 interface Row {
@@ -383,6 +385,7 @@ function toStoredState(row: Row): StoredState {
     user: row.status === 'done' ? (outcome?.user ?? null) : null,
     sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
+    ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
   }
 }
 
