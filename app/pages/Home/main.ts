@@ -95,11 +95,12 @@ function showStatus(view: HTMLElement, update: DesktopLoginUpdate): void {
     qr.innerHTML = update.code.svg
     qr.dataset.link = update.code.link
   }
-  const over = update.status === 'cancelled' || update.status === 'failed'
+  const over = update.final && update.status !== 'signed-in'
   qr.classList.toggle('dimmed', over || update.status === 'scanned' || update.status === 'confirmed')
   const [title, hint] = STATUS_TEXT[update.status]
   slot(view, 'status').textContent = title
-  slot(view, 'status-hint').textContent = update.status === 'failed' ? (update.message ?? '') : hint
+  slot(view, 'status-hint').textContent =
+    update.status === 'failed' || (update.status === 'expired' && over) ? (update.message ?? '') : hint
   view.querySelector<HTMLButtonElement>('[data-action="new-code"]')!.hidden = !over
 }
 

@@ -39,6 +39,8 @@ export interface DesktopLoginUpdate {
   readonly user?: SessionUser
   /** For `cancelled`, `expired` and `failed`: a sentence to show. */
   readonly message?: string
+  /** True when nothing follows this update (signed in, cancelled, failed, or expired for good). */
+  readonly final: boolean
 }
 
 export interface DesktopLoginOptions {
@@ -46,6 +48,11 @@ export interface DesktopLoginOptions {
   onStatus?(update: DesktopLoginUpdate): void
   /** Show a new code when one expires (default true). */
   refreshExpired?: boolean
+  /**
+   * How many expired codes in a row are replaced before the page stops asking (default 20: an hour
+   * at WeChat's 3 minutes), so that a forgotten tab does not make codes forever.
+   */
+  maxRefreshes?: number
   /** `events` (server-sent events, falling back to polling), or `polling` only. Default `events`. */
   transport?: 'events' | 'polling'
   /** How often polling asks, in ms (default 1000). */
@@ -92,6 +99,8 @@ export async function startDesktopLogin(
     options.transport === 'polling' ? undefined : (deps.EventSource ?? globalThis.EventSource)
   const pollMs = options.pollMs ?? 1000
   const refreshExpired = options.refreshExpired !== false
+  const maxRefreshes = options.maxRefreshes ?? 20
+  let refreshes = 0
   const url = (action: string) => `${deps.actionsPath}/${action}`
 
   let code: DesktopLoginCode
@@ -117,8 +126,12 @@ export async function startDesktopLogin(
     const body = (await response.json().catch(() => ({}))) as Envelope<T>
     return { ok: response.ok, body }
   }
-  const emit = (status: DesktopLoginStatus, extra: { user?: SessionUser; message?: string } = {}) => {
-    options.onStatus?.({ status, code, ...extra })
+  const emit = (
+    status: DesktopLoginStatus,
+    extra: { user?: SessionUser; message?: string; final?: boolean } = {},
+  ) => {
+    const final = extra.final ?? (status === 'signed-in' || status === 'cancelled' || status === 'failed')
+    options.onStatus?.({ status, code, ...extra, final })
   }
   const stopWatching = () => {
     events?.close()
@@ -165,6 +178,7 @@ export async function startDesktopLogin(
     switch (status) {
       case 'waiting':
       case 'scanned':
+        if (status === 'scanned') refreshes = 0
         emit(status)
         return
       case 'confirmed':
@@ -178,9 +192,14 @@ export async function startDesktopLogin(
         return
       case 'expired':
         stopWatching()
-        emit('expired', { message: 'The code expired.' })
-        if (refreshExpired) void refresh()
-        else end(null)
+        if (refreshExpired && refreshes < maxRefreshes) {
+          refreshes++
+          emit('expired', { message: 'The code expired.', final: false })
+          void refresh()
+        } else {
+          emit('expired', { message: 'The code expired. Show a new one to sign in.', final: true })
+          end(null)
+        }
         return
       default:
         fail('This sign-in code was already used. Show a new code to sign in again.')
