@@ -280,6 +280,20 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(start.json().code).toBe('JIT_HTTP_CROSS_SITE')
     })
 
+    it("the confirmation page before the phone's login finished offers nothing to confirm", async () => {
+      const computer = desktop()
+      const link = await showCode(computer)
+      const phone = h.browser()
+      expect((await phone.get(pathOf(link))).statusCode).toBe(302)
+      const { page, csrf } = await confirmationOf(phone)
+      expect(page.statusCode).toBe(400)
+      expect(page.body).toContain('Sign in first')
+      expect(csrf).toBe('')
+      expect((await decide(phone, 'C'.repeat(43), 'confirm')).statusCode).toBe(400)
+      expect(await statusOf(computer)).toBe('scanned')
+      expect(h.wechatCalls()).toEqual({ access_token: 0, userinfo: 0 })
+    })
+
     it('an unknown or malformed code is refused with a page, no call to WeChat', async () => {
       const phone = h.browser()
       for (const t of ['', 'abc', `${'A'.repeat(43)}${'0'.repeat(32)}`]) {

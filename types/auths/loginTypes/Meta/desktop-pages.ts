@@ -15,6 +15,8 @@ export const PHONE_PAGE_STATUS = {
   ticket_cancelled: 400,
   /** The phone's cookie is gone (another browser, cookies cleared). */
   ticket_no_phone: 403,
+  /** The phone holds the ticket but its sign-in did not finish (refused, failed, or a page opened directly). */
+  ticket_unfinished: 400,
   confirmed: 200,
   declined: 200,
 } as const
@@ -56,6 +58,12 @@ const TEXT: Record<PhonePageKind, { title: string; lead: string; hint: string; m
     title: 'Please finish on the phone that scanned',
     lead: 'This browser is not the one that scanned the code, or it did not keep the cookie for it.',
     hint: 'Scan the code on the computer again with this phone, and allow cookies for this site.',
+    mark: '!',
+  },
+  ticket_unfinished: {
+    title: 'Sign in first',
+    lead: 'This phone has not finished signing in for the code on the computer.',
+    hint: 'Scan the code on the computer again to sign in and confirm.',
     mark: '!',
   },
   confirmed: {

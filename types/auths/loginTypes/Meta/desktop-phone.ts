@@ -97,7 +97,9 @@ export async function confirmPage(ctx: LoginContext): Promise<FastifyReply> {
   const summary = await tickets.prepareConfirmation(phone, csrfToken, nowMs)
   if (!summary) {
     const status = await tickets.statusForPhone(phone, nowMs)
-    return phonePage(ctx, pageOfStatus(status), `nothing to confirm (${status ?? 'unknown'})`)
+    // Still scanned: this phone holds the ticket but its login did not finish.
+    const kind = status === 'scanned' ? 'ticket_unfinished' : pageOfStatus(status)
+    return phonePage(ctx, kind, `nothing to confirm (${status ?? 'unknown'})`)
   }
   const html = renderConfirmPage({
     appTitle: ctx.app.title,

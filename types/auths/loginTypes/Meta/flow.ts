@@ -338,7 +338,7 @@ function refuse(
   return sendPage(ctx, kind, extra)
 }
 
-export function sendPage(
+function sendPage(
   ctx: LoginContext,
   kind: LoginPageKind,
   extra: { problem?: string; retryTarget?: string; detail?: string } = {},
