@@ -110,9 +110,13 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect((await decide(phone, csrf, 'confirm')).body).toContain('You are signed in on the computer')
       expect(await statusOf(computer)).toBe('confirmed')
 
+      // A session id planted in the desktop before the claim is never promoted: the claim makes a new one.
+      const planted = `${'P'.repeat(43)}${'0'.repeat(32)}`
+      computer.cookies.set(SESSION_COOKIE, planted)
       const claim = await computer.request('POST', `${ACTIONS}/desktopClaim`)
       expect(claim.statusCode).toBe(200)
       expect(claim.json().data.user.displayName).toBe('林小雨')
+      expect(computer.cookies.get(SESSION_COOKIE)).not.toBe(planted)
       expect(computer.cookies.has(DESKTOP_COOKIE)).toBe(false)
       expect((await computer.session()).json().data.user.displayName).toBe('林小雨')
       // The phone signed in with WeChat only to confirm: no session of its own, none of the desktop's.
