@@ -322,6 +322,26 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(statuses).toContain('scanned')
     })
 
+    it('expired tickets are swept: long after, their link is unknown', async () => {
+      const link = await showCode(desktop())
+      const later = DEFAULT_TICKET_TTL_MS + 60 * 60 * 1000
+      h.clock.advance(later)
+      try {
+        await showCode(desktop()) // a new ticket sweeps the expired ones
+        const rows = await h.app
+          .getElement('databases.Default')
+          .kysely.selectFrom('jit_login_tickets')
+          .select('id')
+          .execute()
+        expect(rows).toHaveLength(1)
+        const scan = await h.browser().get(pathOf(link))
+        expect(scan.statusCode).toBe(400)
+        expect(scan.body).toContain('This code is not valid')
+      } finally {
+        h.clock.advance(-later)
+      }
+    })
+
     it('no ticket, code, state, CSRF token or session id in any log or answer but the QR link', async () => {
       h.appLog.lines.length = 0
       h.requestLog.lines.length = 0
