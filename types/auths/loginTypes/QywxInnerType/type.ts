@@ -5,7 +5,7 @@
  * public entry points.
  */
 import { defineType, JitError } from 'jitlite'
-import type { RouteContext } from 'jitlite/http'
+import type { HttpAction, RouteContext } from 'jitlite/http'
 import loginMeta from 'jitlite/types/auths/loginTypes/Meta/type.ts'
 import { AUTH_MODEL, qywxAuthFor } from './auth.ts'
 import { isWecomUserAgent } from './browser/user-agent.ts'
@@ -15,8 +15,7 @@ import { QywxLoginProvider, type WecomEntry } from './provider.ts'
 import { wecomSandboxDefinition } from './sandbox/definition.ts'
 import { WECOM_SANDBOX_DEMO_APP } from './sandbox/demo.ts'
 
-const metaLogin = loginMeta.routes?.login
-if (!metaLogin) throw new Error('auths.loginTypes.Meta has no login action to build on')
+const metaRoutes = loginMeta.routes ?? {}
 
 /**
  * Which entry a login starts at: `?entry=client|web` when the page says (the browser element knows its
@@ -73,16 +72,22 @@ export default defineType<QywxInnerConfig, QywxLoginProvider>({
     return new QywxLoginProvider(auth, instance, ctx.log)
   },
 
-  routes: {
-    // The family's login, starting at the entry this browser needs.
-    login: {
-      method: 'GET',
-      handler: (ctx) =>
-        metaLogin.handler(
-          Object.create(ctx, { instance: { value: ctx.instance.withEntry(entryOf(ctx)), enumerable: true } }),
-        ),
-    },
-  },
+  // The family's actions (login, callback, the desktop sign-in a phone scans), each seeing the provider
+  // that starts logins at the entry this request's browser needs.
+  routes: Object.fromEntries(
+    Object.entries(metaRoutes).map(([name, action]): [string, HttpAction<QywxLoginProvider>] => [
+      name,
+      {
+        method: action.method,
+        handler: (ctx) =>
+          action.handler(
+            Object.create(ctx, {
+              instance: { value: ctx.instance.withEntry(entryOf(ctx)), enumerable: true },
+            }),
+          ),
+      },
+    ]),
+  ),
 
   sandbox: wecomSandboxDefinition,
 })
