@@ -172,3 +172,20 @@ describe('failures end on clear pages', () => {
     expect(fake.calls).toEqual([])
   })
 })
+
+describe('an Instance that refuses non-members', () => {
+  it('ends their login on a page saying staff only, and stores nothing', async () => {
+    const own = await openWecomHarness(fake, { config: { allowNonMembers: false } })
+    try {
+      const browser = own.browser()
+      const { response } = await browser.login({ openid: 'o-outsider' })
+      expect(response.statusCode).toBe(502)
+      expect(response.body).toContain('Only members of this company can sign in here')
+      expect((await browser.session()).status).toBe(401)
+      const stored = (await own.app.getElement(MODEL).query({ size: 10 })).rowDatas
+      expect(stored).toEqual([])
+    } finally {
+      await own.close()
+    }
+  })
+})
