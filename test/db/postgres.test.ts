@@ -64,6 +64,17 @@ describe('openPostgresDatabase', () => {
     }
   })
 
+  it('cancels a statement past statementTimeoutMs: the query fails, the database stays healthy', async () => {
+    const db = await openPostgresDatabase({ url: await fresh(), statementTimeoutMs: 100 })
+    try {
+      await expect(db.runCompiled('select pg_sleep(5)', [])).rejects.toMatchObject({ code: '57014' })
+      expect(db.health?.()).toEqual({ status: 'ok' })
+      expect((await db.runCompiled('select 1 as one', [])).rows).toEqual([{ one: 1 }])
+    } finally {
+      await db.close()
+    }
+  })
+
   it('reports a server it cannot reach with JIT_DB_UNREACHABLE, without the password', async () => {
     const port = await freePort()
     const error = await caught(() =>
