@@ -113,6 +113,7 @@ describe('databases.PostgresType', () => {
         password: '${PGPASSWORD}',
         poolSize: 2,
         statementTimeoutMs: 5000,
+        prepareStatements: false,
       }),
       env: { PGPASSWORD: PASSWORD },
     })
@@ -120,6 +121,11 @@ describe('databases.PostgresType', () => {
     expect(app.problems).toEqual([])
     await app.getElement('models.Note').create({ body: 'by fields' })
     expect(await rowsOf(url.toString(), 'select body from "Note"')).toEqual([{ body: 'by fields' }])
+    // Behind a pooler that cannot keep them: no statement stays prepared on the connections.
+    const prepared = await app
+      .getElement('databases.Default')
+      .runCompiled('select count(*) as n from pg_prepared_statements', [])
+    expect(prepared.rows).toEqual([{ n: 0 }])
   })
 
   it('refuses a config with neither url nor host, saying what to give', async () => {
