@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FieldCipher } from 'jitlite/crypto'
-import type { Database } from 'jitlite/db'
+import { type Database, withSchemaChangeLock } from 'jitlite/db'
 import type { WecomToken } from './client/index.ts'
 import { QywxAuthError } from './errors.ts'
 
@@ -198,8 +198,10 @@ export class AppTokenCache {
 
   async #createRow(): Promise<void> {
     const db = this.#db
-    const createTable = () =>
-      db.schema
+    // Under the database's schema lock: two PostgreSQL processes creating the table at once would
+    // otherwise collide on the catalog, IF NOT EXISTS or not.
+    await withSchemaChangeLock(db, (locked) =>
+      locked.schema
         .createTable(APP_TOKEN_TABLE)
         .ifNotExists()
         .addColumn('cache_key', 'varchar(200)', (c) => c.primaryKey())
@@ -210,14 +212,8 @@ export class AppTokenCache {
         .addColumn('expires_at_ms', 'bigint')
         .addColumn('fetching_until_ms', 'bigint')
         .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
-        .execute()
-    try {
-      await createTable()
-    } catch {
-      // PostgreSQL: two processes creating the table at once, the second fails on the catalog's
-      // unique index even with IF NOT EXISTS; once the first has committed, this is a no-op.
-      await createTable()
-    }
+        .execute(),
+    )
     const inserted = await db
       .insertInto(APP_TOKEN_TABLE)
       .values({
