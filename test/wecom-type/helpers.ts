@@ -22,11 +22,23 @@ export const DESKTOP_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
 /** The app files of a WeCom login app: a SQLite Default database and a StaffLogin Instance pointed at `fake`. */
-export function wecomAppTree(fake: { url: string }, config: Record<string, unknown> = {}): FileTree {
+export function wecomAppTree(
+  fake: { url: string },
+  config: Record<string, unknown> = {},
+  /** Keep the app's data in this PostgreSQL database instead of a SQLite file. */
+  postgresUrl?: string,
+): FileTree {
   return {
     'app.json': appJson(APP_NAME),
-    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'databases/Default/Default.json': { file: 'data/app.sqlite' },
+    ...(postgresUrl
+      ? {
+          'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
+          'databases/Default/Default.json': { url: postgresUrl, poolSize: 4 },
+        }
+      : {
+          'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+          'databases/Default/Default.json': { file: 'data/app.sqlite' },
+        }),
     'auths/loginTypes/StaffLogin/e.json': { title: 'Staff (WeCom)', type: 'auths.loginTypes.QywxInnerType' },
     'auths/loginTypes/StaffLogin/StaffLogin.json': {
       ...CORP,
@@ -42,7 +54,7 @@ export interface WecomHarness {
   app: JitApp
   server: FastifyInstance
   dir: string
-  database: string
+  database: string | undefined
   logLines: string[]
   browser(userAgent?: string): WecomBrowser
   close(): Promise<void>
@@ -53,10 +65,14 @@ export type WecomServer = Pick<FakeWecom, 'url'> & Partial<Pick<FakeWecom, 'issu
 
 export async function openWecomHarness(
   fake: WecomServer,
-  options: { config?: Record<string, unknown>; dir?: string; database?: string } = {},
+  options: { config?: Record<string, unknown>; dir?: string; database?: string; postgresUrl?: string } = {},
 ): Promise<WecomHarness> {
-  const dir = options.dir ?? writeTempTree(wecomAppTree(fake, options.config), 'jitlite-wecom-')
-  const database = options.database ?? path.join(dir, 'data', 'app.sqlite')
+  const dir =
+    options.dir ?? writeTempTree(wecomAppTree(fake, options.config, options.postgresUrl), 'jitlite-wecom-')
+  // On PostgreSQL the Default database element says where; on SQLite a file of the app's.
+  const database = options.postgresUrl
+    ? undefined
+    : (options.database ?? path.join(dir, 'data', 'app.sqlite'))
   const logger = memoryLogger()
   const app = await createApp({
     appDir: dir,
