@@ -38,8 +38,11 @@ const config = z.object({
 })
 type Config = z.infer<typeof config>
 
+// Issued codes, kept by the module: a hot reload builds new Instances (jit dev reloads when the app's
+// data folder appears at the first login), and a code issued by the old one must still be redeemable.
+const issuedCodes = new Map<string, string>()
+
 class LocalLogin implements LoginProvider {
-  readonly #codes = new Map<string, string>()
 
   constructor(readonly config: Config) {}
 
@@ -59,7 +62,7 @@ class LocalLogin implements LoginProvider {
 
   issueCode(user: string): string {
     const code = randomBytes(16).toString('hex')
-    this.#codes.set(code, user)
+    issuedCodes.set(code, user)
     return code
   }
 
@@ -69,8 +72,8 @@ class LocalLogin implements LoginProvider {
   }
 
   async completeLogin(params: { code: string }): Promise<LoginResult> {
-    const user = this.#codes.get(params.code)
-    this.#codes.delete(params.code)
+    const user = issuedCodes.get(params.code)
+    issuedCodes.delete(params.code)
     if (user === undefined) return { status: 'failed', reason: 'expired', message: 'This link was used: start again.' }
     return { status: 'success', user: { userKey: user, displayName: \`\${user} (local)\` } }
   }
