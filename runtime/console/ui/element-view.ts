@@ -1,0 +1,408 @@
+import { type ApiError, api } from './api.ts'
+import { type ConfigPanel, configPanel, nonEmpty } from './config-panel.ts'
+import { renderDiff } from './diff-view.ts'
+import { badge, h, replaceChildren } from './dom.ts'
+import { confirmAction, notice, toast } from './feedback.ts'
+import { store } from './state.ts'
+import { kindBadge, sourceBadge } from './tree.ts'
+import type { ElementDetail, ElementSummary, Problem } from './types.ts'
+
+/** Elements saved from this page: their last save can be undone. */
+const undoable = new Set<string>()
+
+/**
+ * One element: its place (kind, Type, layer, source), its problems, and what can be done with it: an
+ * own Instance is edited in its form (diff before saving, undo, delete); an inherited one is overridden.
+ * Returns what stops the view's subscriptions when another view replaces it.
+ */
+export async function renderElement(pane: HTMLElement, fullName: string): Promise<() => void> {
+  const summary = store.find(fullName)
+  if (!summary) {
+    replaceChildren(
+      pane,
+      notice(
+        'warn',
+        `No element ${fullName}`,
+        ['It may have been deleted or renamed on disk.'],
+        [h('a', { class: 'button', href: '#/trash' }, 'Open the trash')],
+      ),
+    )
+    return () => undefined
+  }
+  const header = elementHeader(summary)
+  const problems = problemList(summary.problems)
+  const body = h('div', { class: 'element-body' })
+  replaceChildren(pane, header, problems, body)
+  // The tree's state of this element follows the disk (a fix made in an editor clears its problems).
+  const stopHeader = store.subscribe(() => {
+    const now = store.find(fullName)
+    if (!now) return
+    header.replaceWith(elementHeaderFor(now, header))
+    problems.replaceChildren(...problemList(now.problems).childNodes)
+  })
+  if (!summary.editable) {
+    body.append(readOnly(summary))
+    return stopHeader
+  }
+  const stopEditor = await renderEditor(body, summary)
+  return () => {
+    stopHeader()
+    stopEditor()
+  }
+}
+
+function elementHeaderFor(summary: ElementSummary, old: HTMLElement): HTMLElement {
+  const next = elementHeader(summary)
+  next.id = old.id
+  return next
+}
+
+function elementHeader(summary: ElementSummary): HTMLElement {
+  return h(
+    'header',
+    { class: 'pane-header element-header' },
+    h('h1', {}, summary.title || summary.fullName),
+    h(
+      'div',
+      { class: 'element-facts' },
+      h('code', { class: 'fullname' }, summary.fullName),
+      kindBadge(summary),
+      sourceBadge(summary),
+      summary.valid
+        ? badge('valid', 'ok')
+        : badge(`${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}`, 'error'),
+    ),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Type'),
+      h('dd', {}, summary.kind === 'Meta' ? '(a Meta: the contract of its family)' : typeLink(summary.type)),
+      h('dt', {}, 'Family'),
+      h('dd', {}, summary.family || '(app root)'),
+      h('dt', {}, 'Layer'),
+      h('dd', {}, summary.layer, summary.source === 'inherited' ? ' (an app this one extends)' : ''),
+    ),
+  )
+}
+
+function typeLink(type: string): HTMLElement {
+  return store.find(type)
+    ? h('a', { href: `#/element/${encodeURIComponent(type)}` }, h('code', {}, type))
+    : h('code', {}, type)
+}
+
+function problemList(problems: Problem[]): HTMLElement {
+  if (problems.length === 0) return h('div', { class: 'problems' })
+  return h(
+    'div',
+    { class: 'problems' },
+    h(
+      'div',
+      { class: 'notice notice-error', role: 'alert' },
+      h(
+        'strong',
+        { class: 'notice-title' },
+        problems.length === 1 ? 'A problem' : `${problems.length} problems`,
+      ),
+      h(
+        'ul',
+        { class: 'problem-list' },
+        ...problems.map((problem) =>
+          h(
+            'li',
+            { class: 'problem' },
+            h(
+              'span',
+              { class: 'problem-place' },
+              h('code', {}, problem.file ?? ''),
+              problem.field ? h('code', { class: 'problem-field' }, problem.field) : '',
+            ),
+            h('span', { class: 'problem-message' }, problem.message),
+            badge(problem.code, 'error'),
+          ),
+        ),
+      ),
+    ),
+  )
+}
+
+function readOnly(summary: ElementSummary): HTMLElement {
+  const actions: HTMLElement[] = []
+  const result = h('div', { class: 'override-result' })
+  if (summary.source === 'inherited' && (summary.kind === 'Instance' || summary.kind === 'Type')) {
+    const button = h(
+      'button',
+      { type: 'button', class: 'button primary', id: 'override' },
+      'Override in this app',
+    )
+    button.addEventListener('click', async () => {
+      button.disabled = true
+      try {
+        const created = await api.override(summary.fullName)
+        toast(`${created.fullName} is now overridden in this app`)
+        result.replaceChildren(
+          notice('ok', 'Override written', [
+            'Files written in this app, ready to edit:',
+            h(
+              'span',
+              {},
+              ...Object.keys(created.files).flatMap((file, i) => [i > 0 ? ', ' : '', h('code', {}, file)]),
+            ),
+          ]),
+        )
+        await store.refresh().catch(() => undefined)
+      } catch (error) {
+        result.replaceChildren(
+          notice('error', 'Not overridden', [
+            (error as Error).message,
+            h('code', {}, (error as ApiError).code),
+          ]),
+        )
+      } finally {
+        button.disabled = false
+      }
+    })
+    actions.push(button)
+  }
+  if (summary.source !== 'inherited') actions.push(deleteButton(summary.fullName))
+  const explanation =
+    summary.source === 'inherited'
+      ? summary.kind === 'Type'
+        ? 'This Type comes from an app this one extends. Overriding writes a folder in this app whose type.ts imports it and extends it.'
+        : 'This element comes from an app this one extends. Overriding copies it into this app, where you can edit it.'
+      : summary.kind === 'Instance'
+        ? 'This Instance has no business config file to edit here; edit its files in your editor.'
+        : "Edit this element's files in your editor: the tree follows the disk."
+  return h(
+    'section',
+    { class: 'card' },
+    h('p', {}, explanation),
+    actions.length > 0 ? h('div', { class: 'actions' }, ...actions) : '',
+    result,
+  )
+}
+
+function deleteButton(fullName: string): HTMLElement {
+  const button = h('button', { type: 'button', class: 'button danger ghost', id: 'delete' }, 'Delete')
+  button.addEventListener('click', async () => {
+    const yes = await confirmAction(
+      `Delete ${fullName}?`,
+      'Its folder moves to the trash (.jitlite/trash in the app); you can restore it from there.',
+      'Move to trash',
+    )
+    if (!yes) return
+    try {
+      await api.remove(fullName)
+      undoable.delete(fullName)
+      toast(`Moved ${fullName} to the trash`)
+      await store.refresh().catch(() => undefined)
+      location.hash = '#/trash'
+    } catch (error) {
+      toast(`Not deleted: ${(error as Error).message}`, 'error')
+    }
+  })
+  return button
+}
+
+async function renderEditor(slot: HTMLElement, summary: ElementSummary): Promise<() => void> {
+  const fullName = summary.fullName
+  let detail: ElementDetail
+  let panel: ConfigPanel
+  let stopped = false
+  // While this page saves or undoes, the disk changes because of it: not a change to warn about.
+  let busy = false
+  const banner = h('div', { class: 'editor-banner' })
+  const editing = h('div', { class: 'editing' })
+  const review = h('div', { class: 'review', hidden: true })
+  slot.replaceChildren(banner, editing, review)
+
+  const load = async () => {
+    detail = await api.element(fullName)
+    const type = await api.type(detail.type)
+    panel = configPanel(type, { initial: detail.config, secrets: detail.secrets })
+    banner.replaceChildren()
+    review.hidden = true
+    editing.hidden = false
+    editing.replaceChildren(titleField(), panel.node, toolbar())
+  }
+  const titleInput = h('input', {
+    type: 'text',
+    id: 'instance-title',
+    name: 'title',
+    class: 'input',
+    autocomplete: 'off',
+  })
+  const titleField = () => {
+    titleInput.value = store.find(fullName)?.title ?? summary.title
+    return h(
+      'section',
+      { class: 'card name-card' },
+      h(
+        'div',
+        { class: 'field' },
+        h(
+          'label',
+          { class: 'field-label', for: 'instance-title' },
+          h('span', { class: 'field-title' }, 'Title'),
+          h('code', { class: 'field-key' }, 'e.json title'),
+        ),
+        titleInput,
+      ),
+    )
+  }
+  const title = () => {
+    const text = titleInput.value.trim()
+    return text && text !== summary.title ? text : undefined
+  }
+
+  const fileChanged = () =>
+    notice(
+      'warn',
+      'The files changed on disk since this form loaded them',
+      [
+        'Your edits were not saved, so that they do not overwrite the change. Reload to edit what is on disk now.',
+      ],
+      [
+        h(
+          'button',
+          { type: 'button', class: 'button primary', id: 'reload', onclick: () => void load() },
+          'Reload from disk',
+        ),
+      ],
+    )
+
+  const toolbar = () => {
+    const reviewButton = h(
+      'button',
+      { type: 'button', class: 'button primary', id: 'review' },
+      'Review changes',
+    )
+    reviewButton.addEventListener('click', () => void showReview())
+    const undo = h(
+      'button',
+      { type: 'button', class: 'button', id: 'undo', hidden: !undoable.has(fullName) },
+      'Undo last save',
+    )
+    undo.addEventListener('click', async () => {
+      busy = true
+      try {
+        await api.undo(fullName)
+        undoable.delete(fullName)
+        toast('Restored the files as they were before the last save')
+        await load()
+      } catch (error) {
+        const failure = error as ApiError
+        toast(failure.status === 404 ? 'Nothing to undo' : `Not undone: ${failure.message}`, 'error')
+      } finally {
+        busy = false
+      }
+    })
+    return h(
+      'div',
+      { class: 'submit-bar' },
+      deleteButton(fullName),
+      h('span', { class: 'spacer' }),
+      undo,
+      reviewButton,
+    )
+  }
+
+  const showReview = async () => {
+    panel.clearErrors()
+    banner.replaceChildren()
+    const config = panel.config()
+    if (!config.ok) {
+      banner.replaceChildren(notice('error', 'The config cannot be read', [config.message]))
+      return
+    }
+    let files: Awaited<ReturnType<typeof api.diff>>['files']
+    try {
+      files = (await api.diff(fullName, { config: config.value, title: title() })).files
+    } catch (error) {
+      showSaveError(error as ApiError)
+      return
+    }
+    const secretValues = nonEmpty(panel.secretValues())
+    const save = h('button', { type: 'button', class: 'button primary', id: 'save' }, 'Save')
+    const back = h('button', { type: 'button', class: 'button ghost', id: 'back' }, 'Keep editing')
+    back.addEventListener('click', () => {
+      review.hidden = true
+      editing.hidden = false
+    })
+    save.addEventListener('click', async () => {
+      save.disabled = true
+      busy = true
+      try {
+        await api.save(fullName, {
+          config: config.value,
+          title: title(),
+          baseHash: detail.hash,
+          secretValues,
+        })
+        undoable.add(fullName)
+        toast(`Saved ${fullName}`)
+        await load()
+      } catch (error) {
+        review.hidden = true
+        editing.hidden = false
+        showSaveError(error as ApiError)
+      } finally {
+        save.disabled = false
+        busy = false
+      }
+    })
+    const nothing = files.every((file) => file.before === file.after)
+    review.replaceChildren(
+      h(
+        'section',
+        { class: 'card review-card' },
+        h('h2', {}, 'Review changes'),
+        h(
+          'p',
+          { class: 'muted' },
+          nothing && !secretValues ? 'The files would not change.' : 'What the save writes, file by file:',
+        ),
+        renderDiff(files),
+        secretValues
+          ? h(
+              'p',
+              { class: 'muted' },
+              `.env: a value for ${Object.keys(secretValues).join(', ')} (not shown)`,
+            )
+          : '',
+        h('div', { class: 'submit-bar' }, back, h('span', { class: 'spacer' }), save),
+      ),
+    )
+    editing.hidden = true
+    review.hidden = false
+    save.focus()
+  }
+
+  const showSaveError = (failure: ApiError) => {
+    if (failure.status === 409) {
+      banner.replaceChildren(fileChanged())
+    } else if (failure.status === 422) {
+      panel.showErrors(failure.fieldErrors)
+      banner.replaceChildren(notice('error', 'Nothing was saved', ['Fix the fields marked in red.']))
+    } else {
+      banner.replaceChildren(notice('error', 'Not saved', [failure.message, h('code', {}, failure.code)]))
+    }
+  }
+
+  // A change on disk while the form is open is said at once; the save would be refused anyway.
+  const stop = store.subscribe(async () => {
+    if (stopped || busy || !detail) return
+    try {
+      const now = await api.element(fullName)
+      if (!stopped && !busy && now.hash !== detail.hash && banner.childElementCount === 0)
+        banner.replaceChildren(fileChanged())
+    } catch {
+      // Deleted on disk: the tree shows it; the save will say so.
+    }
+  })
+  await load()
+  return () => {
+    stopped = true
+    stop()
+  }
+}
