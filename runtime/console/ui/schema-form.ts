@@ -620,7 +620,8 @@ function secretField(spec: FieldSpec): Field {
     'div',
     { class: 'secret-value' },
     h('label', { for: secretInput.id, class: 'secret-value-label' }, 'Value to store in .env (optional)'),
-    h('div', { class: 'secret-value-row' }, secretInput, status),
+    secretInput,
+    status,
   )
   const { node, showError } = frame(spec, reference, extra)
   node.classList.add('field-secret')

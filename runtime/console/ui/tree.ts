@@ -77,18 +77,19 @@ function treeRow(element: ElementSummary, family: string, selected?: string): HT
         { class: 'tree-row-main' },
         state,
         h('span', { class: 'tree-row-name' }, name),
-        badge(
-          element.kind === 'other' ? 'other' : element.kind.charAt(0),
-          KIND_TONE[element.kind],
-          element.kind,
-        ),
+        badge(element.kind, KIND_TONE[element.kind]),
       ),
       h(
         'span',
         { class: 'tree-row-meta' },
         element.kind === 'Meta'
-          ? h('span', {}, 'Meta')
-          : h('span', { class: 'tree-row-type' }, shortType(element.type)),
+          ? h('span', {}, 'contract of the family')
+          : h(
+              'span',
+              { class: 'tree-row-type', title: element.type },
+              element.kind === 'Type' ? 'extends ' : 'of ',
+              shortType(element.type),
+            ),
         sourceBadge(element),
         h('span', { class: 'tree-row-layer', title: `from the app ${element.layer}` }, element.layer),
       ),
