@@ -1,4 +1,4 @@
-/** What the console's API answers (see docs: the console API contract). */
+/** What the console's API (`/__jit/api/`) answers, as the page reads it. */
 
 export type Kind = 'Meta' | 'Type' | 'Instance' | 'other'
 export type Source = 'own' | 'inherited' | 'overriding'
