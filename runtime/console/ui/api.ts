@@ -78,7 +78,12 @@ export const api = {
   app: () => request<AppSummary>('GET', '/app'),
   elements: () => request<{ version: number; elements: ElementSummary[] }>('GET', '/elements'),
   families: () => request<Family[]>('GET', '/families'),
-  type: (fullName: string) => request<TypeInfo>('GET', `/types/${name(fullName)}`),
+  /** With `instance`, the Type's help names that Instance (its callback URL, say). */
+  type: (fullName: string, instance?: string) =>
+    request<TypeInfo>(
+      'GET',
+      `/types/${name(fullName)}${instance ? `?name=${encodeURIComponent(instance)}` : ''}`,
+    ),
   element: (fullName: string) => request<ElementDetail>('GET', `/elements/${name(fullName)}`),
   create: (body: {
     type: string

@@ -17,6 +17,8 @@ export interface ConfigPanel {
   showErrors(fieldErrors: Record<string, string>): void
   clearErrors(): void
   onChange(listener: () => void): void
+  /** Redraws the Type's help for an Instance of this name. */
+  showHelpFor(instanceName: string): void
 }
 
 export function configPanel(
@@ -108,12 +110,10 @@ export function configPanel(
   }
 
   const main = h('section', { class: 'card config-card' }, tabs, formSlot, sourceSlot)
-  const aside = h(
-    'aside',
-    { class: 'side' },
-    helpCard(type),
-    type.canCheck ? checkCard(type, () => panel) : '',
-  )
+  let help = helpCard(type)
+  const aside = h('aside', { class: 'side' }, help, type.canCheck ? checkCard(type, () => panel) : '')
+  let helpTimer: ReturnType<typeof setTimeout> | undefined
+  let helpFor = ''
   const panel: ConfigPanel = {
     node: h('div', { class: 'config-layout' }, main, aside),
     config() {
@@ -140,6 +140,23 @@ export function configPanel(
     },
     onChange(listener) {
       listeners.push(listener)
+    },
+    showHelpFor(instanceName) {
+      // The server names the Instance in its help (a callback URL); asked once typing pauses.
+      clearTimeout(helpTimer)
+      helpTimer = setTimeout(async () => {
+        if (instanceName === helpFor) return
+        helpFor = instanceName
+        try {
+          const named = await api.type(type.fullName, instanceName || undefined)
+          if (helpFor !== instanceName) return
+          const next = helpCard(named)
+          help.replaceWith(next)
+          help = next
+        } catch {
+          // A name the server refuses: the help keeps its placeholder, the name field says why at create.
+        }
+      }, 250)
     },
   }
   return panel

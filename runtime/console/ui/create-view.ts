@@ -165,13 +165,13 @@ function renderForm(slot: HTMLElement, type: TypeInfo): void {
     nameError.textContent = message
     nameError.hidden = false
   }
+  const panel: ConfigPanel = configPanel(type)
   nameInput.addEventListener('input', () => {
     fullName.textContent = `${family}.${nameInput.value || '…'}`
     nameField.classList.remove('has-error')
     nameError.hidden = true
+    if (NAME.test(nameInput.value.trim()) || nameInput.value === '') panel.showHelpFor(nameInput.value.trim())
   })
-
-  const panel: ConfigPanel = configPanel(type)
   const status = h('div', { class: 'submit-status' })
   const create = h('button', { type: 'submit', class: 'button primary', id: 'create-instance' }, 'Create')
   const form = h(

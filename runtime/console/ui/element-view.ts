@@ -218,7 +218,7 @@ async function renderEditor(slot: HTMLElement, summary: ElementSummary): Promise
 
   const load = async () => {
     detail = await api.element(fullName)
-    const type = await api.type(detail.type)
+    const type = await api.type(detail.type, fullName.split('.').pop())
     panel = configPanel(type, { initial: detail.config, secrets: detail.secrets })
     banner.replaceChildren()
     review.hidden = true

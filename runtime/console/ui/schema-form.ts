@@ -651,11 +651,24 @@ function suggestedVariable(spec: FieldSpec): string {
     .toUpperCase()
 }
 
-/** `attemptTimeoutMs` -> `Attempt timeout ms`, for fields the schema gives no title. */
+const ACRONYMS: Record<string, string> = {
+  id: 'ID',
+  url: 'URL',
+  uri: 'URI',
+  ms: '(ms)',
+  api: 'API',
+  oauth: 'OAuth',
+}
+
+/** `attemptTimeoutMs` -> `Attempt timeout (ms)`, for fields the schema gives no title. */
 function humanize(key: string): string {
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
     .toLowerCase()
-  return words.charAt(0).toUpperCase() + words.slice(1)
+  const named = words
+    .split(' ')
+    .map((word) => ACRONYMS[word] ?? word)
+    .join(' ')
+  return named.charAt(0).toUpperCase() + named.slice(1)
 }

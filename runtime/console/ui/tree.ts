@@ -10,6 +10,12 @@ export interface TreeOptions {
 }
 
 /**
+ * Families the user opened or closed. Otherwise a family is open when it holds something of this
+ * app's own, a problem or the selected element: the framework's families stay folded.
+ */
+const toggled = new Map<string, boolean>()
+
+/**
  * The element tree: one group per family, Metas then Types then Instances, each row with its name,
  * kind, Type, layer (the app it comes from), source and validation state.
  */
@@ -32,11 +38,16 @@ export function renderTree(elements: ElementSummary[], options: TreeOptions): HT
     .map(([family, members]) => {
       members.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.fullName.localeCompare(b.fullName))
       const invalid = members.filter((member) => !member.valid).length
-      return h(
-        'section',
-        { class: 'tree-family', 'data-family': family },
+      const open =
+        toggled.get(family) ??
+        (needle !== '' ||
+          invalid > 0 ||
+          members.some((member) => member.source !== 'inherited' || member.fullName === options.selected))
+      const group = h(
+        'details',
+        { class: 'tree-family', 'data-family': family, open },
         h(
-          'h3',
+          'summary',
           { class: 'tree-family-name' },
           h('span', {}, family || '(app root)'),
           invalid > 0
@@ -45,6 +56,10 @@ export function renderTree(elements: ElementSummary[], options: TreeOptions): HT
         ),
         h('ul', { role: 'group' }, ...members.map((member) => treeRow(member, family, options.selected))),
       )
+      group.addEventListener('toggle', () => {
+        if (group.open !== open) toggled.set(family, group.open)
+      })
+      return group
     })
 }
 
