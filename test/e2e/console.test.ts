@@ -50,7 +50,7 @@ async function screenshot(name: string): Promise<void> {
   await page.evaluate(() => document.fonts.ready)
   // A toast from the step before is not part of the picture.
   await page.locator('#toast').evaluate((toast) => {
-    toast.hidden = true
+    ;(toast as HTMLElement).hidden = true
   })
   await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name) })
 }
