@@ -110,7 +110,7 @@ describe('the development console (jit dev, Chromium)', () => {
     async () => {
       await input('appId').fill(DEMO.appid)
       await input('appSecret.__value').fill(WRONG_SECRET)
-      await page.locator('#test-connection').click()
+      await page.locator('#test-connection').click({ timeout: STEP_TIMEOUT_MS })
       const result = page.locator('.check-result .notice')
       await page.locator('.check-result .notice-error').waitFor({ timeout: STEP_TIMEOUT_MS })
       expect(await result.textContent()).toMatch(/secret/i)
@@ -130,6 +130,9 @@ describe('the development console (jit dev, Chromium)', () => {
   it(
     'creates MyWechatLogin with the secret as an env reference; the tree shows it valid',
     async () => {
+      await input('appId').fill(DEMO.appid)
+      await input('appSecret').fill('${WECHAT_APP_SECRET}')
+      await input('appSecret.__value').fill(DEMO.secret)
       await page.locator('#create-instance').click()
       await page.waitForURL(`**/__jit/#/element/${encodeURIComponent(LOGIN_INSTANCE)}`, {
         timeout: STEP_TIMEOUT_MS,
@@ -179,6 +182,37 @@ describe('the development console (jit dev, Chromium)', () => {
       } finally {
         await visitor.close()
       }
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'follows the disk: a mistake made in an editor shows as a problem with its place and code, and its fix clears it',
+    async () => {
+      await openConsole(`#/element/${encodeURIComponent(LOGIN_INSTANCE)}`)
+      const good = fs.readFileSync(configFile(), 'utf8')
+      const written = JSON.parse(good) as Record<string, unknown>
+      fs.writeFileSync(
+        configFile(),
+        `${JSON.stringify({ ...written, scope: 'snsapi_everything' }, null, 2)}\n`,
+      )
+
+      // No reload of the page: the server's event brings the tree and the problem.
+      await page
+        .locator(`.tree-row[data-fullname="${LOGIN_INSTANCE}"][data-valid="false"]`)
+        .waitFor({ timeout: STEP_TIMEOUT_MS })
+      const problem = page.locator('.problems .problem')
+      await problem.waitFor({ timeout: STEP_TIMEOUT_MS })
+      expect(await problem.locator('.problem-place').textContent()).toContain('MyWechatLogin.json')
+      await expect(problem.locator('.problem-field').textContent()).resolves.toBe('scope')
+      expect(await problem.locator('.problem-message').textContent()).toMatch(/snsapi_userinfo/)
+      await expect(problem.locator('.badge-error').textContent()).resolves.toBe('JIT_CONFIG_INVALID')
+
+      fs.writeFileSync(configFile(), good)
+      await page
+        .locator(`.tree-row[data-fullname="${LOGIN_INSTANCE}"][data-valid="true"]`)
+        .waitFor({ timeout: STEP_TIMEOUT_MS })
+      await expect.poll(() => problem.count(), { timeout: STEP_TIMEOUT_MS }).toBe(0)
     },
     TEST_TIMEOUT_MS,
   )
