@@ -150,14 +150,12 @@ export function sendError(reply: FastifyReply, err: unknown, log?: Logger) {
     return reply.code(status).send({ error: { code: err.code, message: err.reason, ...fieldErrors } })
   }
   log?.error(`console: ${(err as Error)?.stack ?? String(err)}`)
-  return reply
-    .code(500)
-    .send({
-      error: {
-        code: 'JIT_CONSOLE_BAD_REQUEST',
-        message: 'internal error: the terminal running jit dev says more',
-      },
-    })
+  return reply.code(500).send({
+    error: {
+      code: 'JIT_CONSOLE_BAD_REQUEST',
+      message: 'internal error: the terminal running jit dev says more',
+    },
+  })
 }
 
 function abortOnClose(request: FastifyRequest): AbortSignal {

@@ -65,7 +65,7 @@ export function validateDraft(draft: ConfigDraft): CheckedDraft {
     }
     if (!isPureRef(value)) {
       fieldErrors[fieldPath(at)] =
-        "is a secret: write a reference to an environment variable, such as ${WECHAT_APP_SECRET}, and give its value to store in the app's .env (never in the JSON file)"
+        "is a secret: write a reference to an environment variable, such as ${WECHAT_APP_SECRET}, and keep its value in the environment or the app's .env, never in the JSON file"
       continue
     }
     referenced.add(secretRef(value)!)
