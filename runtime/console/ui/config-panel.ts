@@ -111,7 +111,8 @@ export function configPanel(
 
   const main = h('section', { class: 'card config-card' }, tabs, formSlot, sourceSlot)
   let help = helpCard(type)
-  const aside = h('aside', { class: 'side' }, help, type.canCheck ? checkCard(type, () => panel) : '')
+  // The check is small and is what one comes back to; the help below it is read once.
+  const aside = h('aside', { class: 'side' }, type.canCheck ? checkCard(type, () => panel) : '', help)
   let helpTimer: ReturnType<typeof setTimeout> | undefined
   let helpFor = ''
   const panel: ConfigPanel = {
@@ -169,7 +170,7 @@ function helpCard(type: TypeInfo): HTMLElement {
     { class: 'card help-card', 'aria-label': 'Type help' },
     h('h3', {}, type.title || type.fullName),
     h('p', { class: 'muted' }, h('code', {}, type.fullName)),
-    help?.text ? h('p', { class: 'help-text' }, help.text) : '',
+    // What to copy first; the explanation after it.
     help && help.items.length > 0
       ? h(
           'dl',
@@ -185,6 +186,7 @@ function helpCard(type: TypeInfo): HTMLElement {
           ]),
         )
       : '',
+    help?.text ? h('p', { class: 'help-text' }, help.text) : '',
     !help ? h('p', { class: 'muted' }, 'This Type brings no help of its own.') : '',
   )
 }
