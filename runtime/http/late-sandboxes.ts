@@ -1,6 +1,11 @@
+import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
+import type { TypeDefinition } from '../define.ts'
+import type { AppDefinition } from '../elements/generation.ts'
+import { importOnce } from '../elements/import-once.ts'
+import { TYPE_ENTRY } from '../elements/scan.ts'
 import type { SandboxDefinition } from './contract.ts'
 import { sandboxBaseUrl, sandboxesOf } from './sandboxes.ts'
 
@@ -43,7 +48,7 @@ export function serveLateSandboxes(
     scope.all<{ Params: { name: string } }>('/__sandbox/:name/*', async (request, reply) => {
       const name = request.params.name
       if (mounted.includes(sandboxBaseUrl(publicUrl, name))) return reply.callNotFound()
-      const sandbox = sandboxesOf(app[kState].definition).find((found) => found.name === name)
+      const sandbox = await findSandbox(app[kState].definition, name)
       if (!sandbox) return reply.callNotFound()
       const server = await serverFor(sandbox)
       const headers = { ...request.headers }
@@ -61,6 +66,25 @@ export function serveLateSandboxes(
       return reply.send(answer.rawPayload)
     })
   })
+}
+
+/**
+ * The sandbox named `name`: from a Type in use, else from the code of a Type no Instance uses yet
+ * (the console's "Test connection" calls the provider before the first Instance exists).
+ */
+async function findSandbox(definition: AppDefinition, name: string): Promise<SandboxDefinition | undefined> {
+  const inUse = sandboxesOf(definition).find((found) => found.name === name)
+  if (inUse) return inUse
+  for (const { element, type } of definition.records()) {
+    if (type || element.layer !== 'Type' || !element.files.includes(TYPE_ENTRY)) continue
+    try {
+      const own = (await importOnce(path.join(element.dir, TYPE_ENTRY))).default as TypeDefinition<any, any>
+      if (own?.sandbox?.name === name) return own.sandbox
+    } catch {
+      // A Type whose code does not import is reported where it is used, not here.
+    }
+  }
+  return undefined
 }
 
 async function startSandbox(sandbox: SandboxDefinition, publicUrl: string): Promise<FastifyInstance> {

@@ -12,8 +12,9 @@ import { appJson, writeTempTree, writeTree } from '../helpers/temp-app.ts'
 
 /**
  * `jit dev` on an app with no WeChat login: the sandbox is not mounted at start (no Type in use brings
- * it). An Instance added later (by the console, or in an editor) is pointed at `/__sandbox/wechat`,
- * which must then answer, bodies and all, without a restart.
+ * it). The console's "Test connection" asks it before the first Instance exists, and an Instance added
+ * later (by the console, or in an editor) is pointed at `/__sandbox/wechat`: it answers both, bodies and
+ * all, without a restart.
  */
 
 let app: JitApp | undefined
@@ -26,8 +27,8 @@ afterEach(async () => {
   server = app = appDir = undefined
 })
 
-describe('a sandbox first needed after start', () => {
-  it('is served once an Instance of its Type is loaded, and the login goes through it', async () => {
+describe('a sandbox no Type in use brought at start', () => {
+  it('is served before the first Instance of its Type, and the login goes through it after', async () => {
     appDir = writeTempTree({ 'app.json': appJson('late') }, 'jitlite-late-sandbox-')
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
@@ -41,7 +42,18 @@ describe('a sandbox first needed after start', () => {
     })
     server = await buildServer(app, { sandboxes: true })
     await server.listen({ port, host: '127.0.0.1' })
-    expect((await fetch(`${url}/__sandbox/wechat/__admin/state`)).status).toBe(404)
+    // No Instance yet: "Test connection" of the console's create form asks the sandbox all the same.
+    const token = await fetch(`${url}/__sandbox/wechat/cgi-bin/stable_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credential',
+        appid: WECHAT_SANDBOX_DEMO_APP.appId,
+        secret: 'c'.repeat(32),
+      }),
+    })
+    expect(token.status).toBe(200)
+    expect(((await token.json()) as { errcode: number }).errcode).toBe(40125)
 
     writeTree(appDir, {
       'auths/loginTypes/MyWechatLogin/e.json': { title: 'Login', type: 'auths.loginTypes.WechatPublicType' },
