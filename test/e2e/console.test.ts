@@ -109,6 +109,9 @@ describe('the development console (jit dev, Chromium)', () => {
     '"Test connection" reports a wrong secret, then success, and never shows the secret',
     async () => {
       await input('appId').fill(DEMO.appid)
+      // Editing a field takes its error away, and the form's "Nothing was written" with it.
+      expect(await field('appId').locator('.field-error').isVisible()).toBe(false)
+      expect(await page.getByText('Nothing was written').count()).toBe(0)
       await input('appSecret.__value').fill(WRONG_SECRET)
       await page.locator('#test-connection').click({ timeout: STEP_TIMEOUT_MS })
       const result = page.locator('.check-result .notice')

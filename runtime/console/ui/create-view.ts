@@ -173,6 +173,8 @@ function renderForm(slot: HTMLElement, type: TypeInfo): void {
     if (NAME.test(nameInput.value.trim()) || nameInput.value === '') panel.showHelpFor(nameInput.value.trim())
   })
   const status = h('div', { class: 'submit-status' })
+  // "Nothing was written" is about the values sent; once they change it would only mislead.
+  panel.onChange(() => status.replaceChildren())
   const create = h('button', { type: 'submit', class: 'button primary', id: 'create-instance' }, 'Create')
   const form = h(
     'form',

@@ -250,6 +250,14 @@ function frame(
       : '',
     error,
   )
+  // An error is about the value the server saw: editing the field takes it away.
+  const clear = () => {
+    node.classList.remove('has-error')
+    error.textContent = ''
+    error.hidden = true
+  }
+  node.addEventListener('input', clear)
+  node.addEventListener('change', clear)
   return {
     node,
     showError(message) {
