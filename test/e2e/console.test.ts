@@ -117,6 +117,7 @@ describe('the development console (jit dev, Chromium)', () => {
       const result = page.locator('.check-result .notice')
       await page.locator('.check-result .notice-error').waitFor({ timeout: STEP_TIMEOUT_MS })
       expect(await result.textContent()).toMatch(/secret/i)
+      expect(await result.textContent()).toContain('40125')
 
       await input('appSecret.__value').fill(DEMO.secret)
       await page.locator('#test-connection').click()

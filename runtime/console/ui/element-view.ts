@@ -220,6 +220,10 @@ async function renderEditor(slot: HTMLElement, summary: ElementSummary): Promise
     detail = await api.element(fullName)
     const type = await api.type(detail.type, fullName.split('.').pop())
     panel = configPanel(type, { initial: detail.config, secrets: detail.secrets })
+    // "Nothing was saved" is about the values sent; a change on disk stays said until a reload.
+    panel.onChange(() => {
+      if (banner.querySelector('[data-kind="invalid"]')) banner.replaceChildren()
+    })
     banner.replaceChildren()
     review.hidden = true
     editing.hidden = false
@@ -383,7 +387,9 @@ async function renderEditor(slot: HTMLElement, summary: ElementSummary): Promise
       banner.replaceChildren(fileChanged())
     } else if (failure.status === 422) {
       panel.showErrors(failure.fieldErrors)
-      banner.replaceChildren(notice('error', 'Nothing was saved', ['Fix the fields marked in red.']))
+      const invalid = notice('error', 'Nothing was saved', ['Fix the fields marked in red.'])
+      invalid.dataset.kind = 'invalid'
+      banner.replaceChildren(invalid)
     } else {
       banner.replaceChildren(notice('error', 'Not saved', [failure.message, h('code', {}, failure.code)]))
     }
