@@ -122,6 +122,7 @@ describe('the development console (jit dev, Chromium)', () => {
       await input('appSecret.__value').fill(DEMO.secret)
       await page.locator('#test-connection').click()
       await page.locator('.check-result .notice-ok').waitFor({ timeout: STEP_TIMEOUT_MS })
+      await page.locator('.check-card').evaluate((card) => card.scrollIntoView({ block: 'center' }))
       const content = await page.content()
       expect(content).not.toContain(DEMO.secret)
       expect(content).not.toContain(WRONG_SECRET)
