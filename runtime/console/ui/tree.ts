@@ -54,7 +54,7 @@ export function renderTree(elements: ElementSummary[], options: TreeOptions): HT
             ? badge(`${invalid} invalid`, 'error')
             : h('span', { class: 'tree-family-count' }, String(members.length)),
         ),
-        h('ul', { role: 'group' }, ...members.map((member) => treeRow(member, family, options.selected))),
+        h('ul', {}, ...members.map((member) => treeRow(member, family, options.selected))),
       )
       group.addEventListener('toggle', () => {
         if (group.open !== open) toggled.set(family, group.open)
@@ -77,7 +77,7 @@ function treeRow(element: ElementSummary, family: string, selected?: string): HT
       })
   return h(
     'li',
-    { role: 'treeitem', 'aria-selected': element.fullName === selected ? 'true' : 'false' },
+    {},
     h(
       'a',
       {
@@ -85,6 +85,7 @@ function treeRow(element: ElementSummary, family: string, selected?: string): HT
         href: `#/element/${encodeURIComponent(element.fullName)}`,
         'data-fullname': element.fullName,
         'data-valid': element.valid ? 'true' : 'false',
+        'aria-current': element.fullName === selected ? 'page' : undefined,
         title: element.title,
       },
       h(
