@@ -345,8 +345,19 @@ describe('override', () => {
     expect(overriding).toMatchObject({ source: 'overriding', valid: true, layer: 'tests.consoleapp' })
     expect((await h.write('POST', `/__jit/api/elements/${WECHAT}/override`)).statusCode).toBe(409)
 
-    // An Instance of the overriding Type, then the one validator.
+    // An Instance of the overriding Type works as before: its login route and its browser code.
     expect((await createWechat(h)).statusCode).toBe(201)
+    const login = await h.request({
+      method: 'GET',
+      url: '/api/tests/consoleapp/auths/loginTypes/MyWechatLogin/login',
+    })
+    expect(login.statusCode).toBe(302)
+    const metadata = await h.request({ method: 'GET', url: `/jit/elements/${INSTANCE}.json` })
+    expect(metadata.statusCode).toBe(200)
+    const bundle = await h.request({ method: 'GET', url: metadata.json.bundleUrl })
+    expect(bundle.statusCode).toBe(200)
+    expect(bundle.body).toContain('isWechatBrowser')
+    // Then the one validator.
     const checked = await runJit(['check', h.appDir], { env: { ...process.env, WECHAT_APP_SECRET: SECRET } })
     expect(checked.stdout).toMatch(/elements, no problems/)
     expect(checked.code).toBe(0)
