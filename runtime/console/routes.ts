@@ -92,8 +92,8 @@ export function registerConsoleApi(
   )
   fastify.post(
     '/__jit/api/types/:typeName/check',
-    answer(async (request) =>
-      checkTypeConfig(workspace, request.params.typeName, body(request), abortOnClose(request)),
+    answer(async (request, reply) =>
+      checkTypeConfig(workspace, request.params.typeName, body(request), abortOnClose(reply)),
     ),
   )
   fastify.get(
@@ -129,7 +129,9 @@ export function registerConsoleApi(
   )
   fastify.post(
     '/__jit/api/elements/:fullName/check',
-    answer(async (request) => checkElementConfig(workspace, request.params.fullName, abortOnClose(request))),
+    answer(async (request, reply) =>
+      checkElementConfig(workspace, request.params.fullName, abortOnClose(reply)),
+    ),
   )
   fastify.get(
     '/__jit/api/trash',
@@ -158,8 +160,14 @@ export function sendError(reply: FastifyReply, err: unknown, log?: Logger) {
   })
 }
 
-function abortOnClose(request: FastifyRequest): AbortSignal {
+/**
+ * Aborted when the browser goes away before the answer. The response's close, not the request's:
+ * Node closes a request once its body has been read.
+ */
+function abortOnClose(reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
-  request.raw.once('close', () => controller.abort())
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) controller.abort()
+  })
   return controller.signal
 }

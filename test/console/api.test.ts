@@ -7,7 +7,7 @@ import {
   WECHAT_SANDBOX_DEMO_APP,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { runJit } from '../helpers/jit-process.ts'
-import { type ConsoleHarness, startConsole } from './harness.ts'
+import { type ConsoleHarness, startConsole, TOKEN } from './harness.ts'
 
 const WECHAT = 'auths.loginTypes.WechatPublicType'
 const INSTANCE = 'auths.loginTypes.MyWechatLogin'
@@ -422,5 +422,47 @@ describe('Test connection', () => {
     const refused = await h.write('POST', `/__jit/api/elements/${INSTANCE}/check`)
     expect(refused.json).toMatchObject({ ok: false, code: 'JIT_CHECK_REFUSED' })
     expect(refused.body).not.toContain('bbbbbbbbbbbbbbbb')
+  })
+})
+
+describe('over a real socket, as under jit dev', () => {
+  it('Test connection and the first login reach the sandbox of a Type no Instance used at start', async () => {
+    const h = await consoleOver({}, { listen: true })
+    const headers = { origin: h.url, 'x-jit-csrf': TOKEN, 'content-type': 'application/json' }
+    // No apiBaseUrl: jit dev points the Instance at its own mounted sandbox.
+    const config = { appId: WECHAT_SANDBOX_DEMO_APP.appId, appSecret: '${WECHAT_APP_SECRET}' }
+    const check = await fetch(`${h.url}/__jit/api/types/${WECHAT}/check`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        config,
+        secretValues: { WECHAT_APP_SECRET: WECHAT_SANDBOX_DEMO_APP.appSecret },
+      }),
+    })
+    expect(await check.json()).toMatchObject({ ok: true })
+    const created = await fetch(`${h.url}/__jit/api/elements`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        type: WECHAT,
+        name: 'MyWechatLogin',
+        config,
+        secretValues: { WECHAT_APP_SECRET: WECHAT_SANDBOX_DEMO_APP.appSecret },
+      }),
+    })
+    expect(created.status).toBe(201)
+    const login = await fetch(`${h.url}/api/tests/consoleapp/auths/loginTypes/MyWechatLogin/login`, {
+      redirect: 'manual',
+    })
+    expect(login.status).toBe(302)
+    const authorize = login.headers.get('location')!
+    expect(authorize.startsWith(`${h.url}/__sandbox/wechat/`)).toBe(true)
+    const consent = await fetch(authorize, { headers: { 'user-agent': 'Mozilla/5.0 MicroMessenger/8.0.50' } })
+    expect(consent.status).toBe(200)
+    const saved = await fetch(`${h.url}/__jit/api/elements/${INSTANCE}/check`, {
+      method: 'POST',
+      headers: { origin: h.url, 'x-jit-csrf': TOKEN },
+    })
+    expect(await saved.json()).toMatchObject({ ok: true })
   })
 })
