@@ -46,7 +46,7 @@ export class TreeEvents {
   }
 
   /** Answers `GET /__jit/api/events`: a stream that starts with the current version. */
-  open(request: FastifyRequest, reply: FastifyReply): void {
+  open(_request: FastifyRequest, reply: FastifyReply): void {
     reply.hijack()
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -56,7 +56,8 @@ export class TreeEvents {
     })
     reply.raw.write(`retry: 1000\nevent: elements\ndata: ${JSON.stringify({ version: this.count })}\n\n`)
     this.streams.add(reply)
-    request.raw.on('close', () => this.streams.delete(reply))
+    // The response's close: the browser went away (a request closes once it has been read).
+    reply.raw.on('close', () => this.streams.delete(reply))
   }
 
   /** Ends every stream (the server is closing) and stops listening to the app. */

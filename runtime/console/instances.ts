@@ -18,6 +18,7 @@ import {
   folderOf,
   overridesFor,
   requireEditable,
+  requireRecord,
   requireType,
 } from './workspace.ts'
 
@@ -98,13 +99,16 @@ export interface InstanceDetail {
   secrets: Record<string, SecretState>
 }
 
-/** An own Instance's files and config as the console shows them: no secret value anywhere. */
+/**
+ * An element's e.json and config as the console shows them (any visible element; only own Instances
+ * can be saved): no secret value anywhere.
+ */
 export async function instanceDetail(
   workspace: ConsoleWorkspace,
   fullName: unknown,
 ): Promise<InstanceDetail> {
   const definition = currentDefinition(workspace)
-  const record = requireEditable(definition, fullName)
+  const record = requireRecord(definition, fullName)
   const { schema } = await configOf(definition, record)
   const files = readInstanceFiles(record, schema)
   const shown = showSecrets(files.config ?? {}, secretPaths(schema), workspace.env)

@@ -45,6 +45,7 @@ export function registerConsolePage(
   const bundler = new BrowserBundler({ mode: 'development' })
   const meta = `<meta name="jit-csrf" content="${options.token}">`
 
+  fastify.get('/__jit', (_request, reply) => reply.redirect('/__jit/'))
   fastify.get('/__jit/', async (_request, reply) => {
     let html: string
     try {

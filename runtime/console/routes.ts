@@ -161,13 +161,13 @@ export function sendError(reply: FastifyReply, err: unknown, log?: Logger) {
 }
 
 /**
- * Aborts when the client goes away before its answer. Not the request's 'close': Node emits that as soon
- * as the body has been read, which aborted every check sent over a real socket.
+ * Aborted when the browser goes away before the answer. The response's close, not the request's:
+ * Node closes a request once its body has been read.
  */
 function abortOnClose(reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort()
+    if (!reply.raw.writableEnded) controller.abort()
   })
   return controller.signal
 }

@@ -67,6 +67,22 @@ export function elementTree(app: JitApp): ConsoleElement[] {
       editable: isEditable(record, top),
     })
   }
+  // A new element whose addition the app refused is not in the running definition: shown with its problems.
+  for (const [fullName, list] of problems) {
+    if (definition.record(fullName)) continue
+    out.push({
+      fullName,
+      family: fullName.split('.').slice(0, -1).join('.'),
+      kind: 'other',
+      type: '',
+      title: fullName,
+      layer: definition.app.orgId ? `${definition.app.orgId}.${definition.app.name}` : definition.app.name,
+      source: 'own',
+      valid: false,
+      problems: list,
+      editable: false,
+    })
+  }
   return out.sort((a, b) => a.fullName.localeCompare(b.fullName))
 }
 

@@ -128,8 +128,8 @@ function readAsRuntime(draft: ConfigDraft, written: Record<string, unknown>, env
 }
 
 /**
- * What a person would write: a top-level field the form sent with its default value, or empty and
- * optional, is left out, unless the file already has it.
+ * What a person would write: a top-level field the form sent empty and optional is left out, and one
+ * with its default value too unless the file already has it; the file's fields keep their order.
  */
 function compact(
   sent: Record<string, unknown>,
@@ -138,13 +138,18 @@ function compact(
 ): Record<string, unknown> {
   const properties = (jsonSchema.properties ?? {}) as Record<string, JsonSchema>
   const required = new Set((jsonSchema.required ?? []) as string[])
+  const order = [
+    ...Object.keys(current ?? {}).filter((key) => Object.hasOwn(sent, key)),
+    ...Object.keys(sent),
+  ]
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(sent)) {
-    const keep = current !== undefined && Object.hasOwn(current, key)
+  for (const key of new Set(order)) {
+    const value = sent[key]
+    const inFile = current !== undefined && Object.hasOwn(current, key)
     const property = Object.hasOwn(properties, key) ? properties[key] : undefined
-    if (!keep && value === undefined) continue
-    if (!keep && !required.has(key) && (value === '' || value === null)) continue
-    if (!keep && property && 'default' in property && sameJson(property.default, value)) continue
+    if (value === undefined) continue
+    if (!required.has(key) && (value === '' || value === null)) continue
+    if (!inFile && property && 'default' in property && sameJson(property.default, value)) continue
     out[key] = value
   }
   return out

@@ -63,6 +63,12 @@ export function requireType(definition: AppDefinition, fullName: unknown): Eleme
   if (element.layer !== 'Type' || element.scopedTo || !element.chain) {
     throw notFound(`${element.fullName} is not a Type an Instance can be created from`)
   }
+  if (record.problem) {
+    throw new JitError(
+      'JIT_CONSOLE_NOT_EDITABLE',
+      `${element.fullName} has a problem to fix first: ${record.problem.reason} (${record.problem.code})`,
+    )
+  }
   return record
 }
 

@@ -9,7 +9,6 @@ import type { Logger } from '../log.ts'
 import { answerStorageFault, databaseHealth } from './database-faults.ts'
 import { Dispatcher } from './dispatcher.ts'
 import { registerFrontend } from './frontend.ts'
-import { serveLateSandboxes } from './late-sandboxes.ts'
 import { mountSandboxes } from './sandboxes.ts'
 import { SessionStore } from './sessions.ts'
 
@@ -117,10 +116,7 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     url: '/api/:orgId/:name/*',
     handler: (request, reply) => dispatcher.dispatch(request, reply),
   })
-  if (options.sandboxes) {
-    const mounted = await mountSandboxes(fastify, app, publicUrl)
-    serveLateSandboxes(fastify, app, publicUrl, mounted)
-  }
+  if (options.sandboxes) await mountSandboxes(fastify, app, publicUrl)
   if (options.console) {
     const { registerConsole } = await import('../console/index.ts')
     await registerConsole(fastify, app, options.console)

@@ -7,7 +7,7 @@ import {
   WECHAT_SANDBOX_DEMO_APP,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
 import { runJit } from '../helpers/jit-process.ts'
-import { type ConsoleHarness, startConsole } from './harness.ts'
+import { type ConsoleHarness, startConsole, TOKEN } from './harness.ts'
 
 const WECHAT = 'auths.loginTypes.WechatPublicType'
 const INSTANCE = 'auths.loginTypes.MyWechatLogin'
@@ -183,9 +183,12 @@ describe('the Type listing', () => {
       url: '/__jit/api/families',
       headers: { host: 'shop.example.com' },
     })
-    expect(families.json.find((f: { family: string }) => f.family === 'auths.loginTypes').types).toEqual([
-      { fullName: WECHAT, title: 'WeChat Official Account login' },
-    ])
+    expect(
+      families.json.find((f: { family: string }) => f.family === 'auths.loginTypes').types,
+    ).toContainEqual({
+      fullName: WECHAT,
+      title: 'WeChat Official Account login',
+    })
   })
 })
 
@@ -213,7 +216,9 @@ describe('editing an Instance', () => {
     expect(fs.readFileSync(configFile, 'utf8')).toBe(edited)
 
     const reloaded = await h.read(`/__jit/api/elements/${INSTANCE}`)
-    const next = { ...reloaded.json.config, scope: 'snsapi_base' }
+    // The form sends its fields in its own order; the file keeps the order it has.
+    const { lang, ...rest } = reloaded.json.config
+    const next = { scope: 'snsapi_base', ...rest, lang, state: '' }
     const diff = await h.write('POST', `/__jit/api/elements/${INSTANCE}/diff`, {
       config: next,
       title: 'Silent login',
@@ -288,8 +293,14 @@ describe('editing an Instance', () => {
   it('refuses to edit what is not an own Instance', async () => {
     const h = await consoleOver()
     const inherited = await h.read('/__jit/api/elements/databases.Default')
-    expect(inherited.statusCode).toBe(400)
-    expect(inherited.json.error.code).toBe('JIT_CONSOLE_NOT_EDITABLE')
+    expect(inherited.statusCode).toBe(200)
+    const save = await h.write('PUT', '/__jit/api/elements/databases.Default', {
+      config: inherited.json.config,
+      baseHash: inherited.json.hash,
+    })
+    expect(save.statusCode).toBe(400)
+    expect(save.json.error.code).toBe('JIT_CONSOLE_NOT_EDITABLE')
+    expect(save.json.error.message).toMatch(/comes from jit\.framework: override it in this app first/)
     expect((await h.read('/__jit/api/elements/nothing.Here')).statusCode).toBe(404)
   })
 })
@@ -345,8 +356,19 @@ describe('override', () => {
     expect(overriding).toMatchObject({ source: 'overriding', valid: true, layer: 'tests.consoleapp' })
     expect((await h.write('POST', `/__jit/api/elements/${WECHAT}/override`)).statusCode).toBe(409)
 
-    // An Instance of the overriding Type, then the one validator.
+    // An Instance of the overriding Type works as before: its login route and its browser code.
     expect((await createWechat(h)).statusCode).toBe(201)
+    const login = await h.request({
+      method: 'GET',
+      url: '/api/tests/consoleapp/auths/loginTypes/MyWechatLogin/login',
+    })
+    expect(login.statusCode).toBe(302)
+    const metadata = await h.request({ method: 'GET', url: `/jit/elements/${INSTANCE}.json` })
+    expect(metadata.statusCode).toBe(200)
+    const bundle = await h.request({ method: 'GET', url: metadata.json.bundleUrl })
+    expect(bundle.statusCode).toBe(200)
+    expect(bundle.body).toContain('isWechatBrowser')
+    // Then the one validator.
     const checked = await runJit(['check', h.appDir], { env: { ...process.env, WECHAT_APP_SECRET: SECRET } })
     expect(checked.stdout).toMatch(/elements, no problems/)
     expect(checked.code).toBe(0)
@@ -408,5 +430,47 @@ describe('Test connection', () => {
     const refused = await h.write('POST', `/__jit/api/elements/${INSTANCE}/check`)
     expect(refused.json).toMatchObject({ ok: false, code: 'JIT_CHECK_REFUSED' })
     expect(refused.body).not.toContain('bbbbbbbbbbbbbbbb')
+  })
+})
+
+describe('over a real socket, as under jit dev', () => {
+  it('Test connection and the first login reach the sandbox of a Type no Instance used at start', async () => {
+    const h = await consoleOver({}, { listen: true })
+    const headers = { origin: h.url, 'x-jit-csrf': TOKEN, 'content-type': 'application/json' }
+    // No apiBaseUrl: jit dev points the Instance at its own mounted sandbox.
+    const config = { appId: WECHAT_SANDBOX_DEMO_APP.appId, appSecret: '${WECHAT_APP_SECRET}' }
+    const check = await fetch(`${h.url}/__jit/api/types/${WECHAT}/check`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        config,
+        secretValues: { WECHAT_APP_SECRET: WECHAT_SANDBOX_DEMO_APP.appSecret },
+      }),
+    })
+    expect(await check.json()).toMatchObject({ ok: true })
+    const created = await fetch(`${h.url}/__jit/api/elements`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        type: WECHAT,
+        name: 'MyWechatLogin',
+        config,
+        secretValues: { WECHAT_APP_SECRET: WECHAT_SANDBOX_DEMO_APP.appSecret },
+      }),
+    })
+    expect(created.status).toBe(201)
+    const login = await fetch(`${h.url}/api/tests/consoleapp/auths/loginTypes/MyWechatLogin/login`, {
+      redirect: 'manual',
+    })
+    expect(login.status).toBe(302)
+    const authorize = login.headers.get('location')!
+    expect(authorize.startsWith(`${h.url}/__sandbox/wechat/`)).toBe(true)
+    const consent = await fetch(authorize, { headers: { 'user-agent': 'Mozilla/5.0 MicroMessenger/8.0.50' } })
+    expect(consent.status).toBe(200)
+    const saved = await fetch(`${h.url}/__jit/api/elements/${INSTANCE}/check`, {
+      method: 'POST',
+      headers: { origin: h.url, 'x-jit-csrf': TOKEN },
+    })
+    expect(await saved.json()).toMatchObject({ ok: true })
   })
 })

@@ -6,6 +6,7 @@ import { createApp, type JitApp } from '../../runtime/app.ts'
 import { sandboxOverrides } from '../../runtime/http/sandboxes.ts'
 import { buildServer } from '../../runtime/http/server.ts'
 import { silentLogger } from '../../runtime/log.ts'
+import { freePort } from '../helpers/free-port.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
 
 export const ORIGIN = 'http://127.0.0.1:3000'
@@ -13,6 +14,8 @@ export const TOKEN = 'console-test-token-0123456789abcdef'
 
 export interface ConsoleHarness {
   appDir: string
+  /** The server's URL (a real one when started with `listen`). */
+  url: string
   app: JitApp
   server: FastifyInstance
   env: NodeJS.ProcessEnv
@@ -43,6 +46,8 @@ export async function startConsole(
     publicUrl?: string
     mode?: 'development' | 'production'
     console?: boolean
+    /** Listen on a free loopback port (the URL is then `publicUrl`): for what inject() cannot show. */
+    listen?: boolean
   } = {},
 ): Promise<ConsoleHarness> {
   const appDir = writeTempTree({ 'app.json': appJson('consoleapp'), ...tree }, 'jitlite-console-')
@@ -53,7 +58,8 @@ export async function startConsole(
   )
   fs.writeFileSync(path.join(uiDir, 'style.css'), 'body { margin: 0 }\n')
   const env: NodeJS.ProcessEnv = { ...options.env }
-  const publicUrl = options.publicUrl ?? ORIGIN
+  const port = options.listen ? await freePort() : 3000
+  const publicUrl = options.listen ? `http://127.0.0.1:${port}` : (options.publicUrl ?? ORIGIN)
   const configOverrides = sandboxOverrides(publicUrl)
   const app = await createApp({
     appDir,
@@ -69,13 +75,14 @@ export async function startConsole(
       options.console === false
         ? undefined
         : {
-            address: { publicUrl, bindHost: '127.0.0.1', bindPort: 3000 },
+            address: { publicUrl, bindHost: '127.0.0.1', bindPort: port },
             token: TOKEN,
             env,
             configOverrides,
             uiDir,
           },
   })
+  if (options.listen) await server.listen({ port, host: '127.0.0.1' })
   const bodies: string[] = []
   const request: ConsoleHarness['request'] = async (opts) => {
     const res = await server.inject(opts)
@@ -90,6 +97,7 @@ export async function startConsole(
   }
   return {
     appDir,
+    url: publicUrl,
     app,
     server,
     env,

@@ -11,10 +11,10 @@ import { freePort } from '../helpers/free-port.ts'
 import { appJson, writeTempTree, writeTree } from '../helpers/temp-app.ts'
 
 /**
- * `jit dev` on an app with no WeChat login: the sandbox is not mounted at start (no Type in use brings
- * it). The console's "Test connection" asks it before the first Instance exists, and an Instance added
- * later (by the console, or in an editor) is pointed at `/__sandbox/wechat`: it answers both, bodies and
- * all, without a restart.
+ * `jit dev` on an app with no WeChat login: no Type in use brings the WeChat sandbox, yet the console's
+ * "Test connection" asks it before the first Instance exists, and an Instance added later (by the
+ * console, or in an editor) is pointed at `/__sandbox/wechat`: it answers both, bodies and all, without
+ * a restart.
  */
 
 let app: JitApp | undefined
@@ -95,7 +95,7 @@ describe('a sandbox no Type in use brought at start', () => {
     expect(await consent.text()).toContain('jitlite Demo')
   })
 
-  it('leaves the routes of a sandbox mounted at start to it: an unknown path there is a 404', async () => {
+  it('answers 404 for a path no sandbox has, and for a sandbox no Type declares', async () => {
     appDir = writeTempTree({ 'app.json': appJson('early') }, 'jitlite-late-sandbox-')
     writeTree(appDir, {
       'auths/loginTypes/MyWechatLogin/e.json': { title: 'Login', type: 'auths.loginTypes.WechatPublicType' },
