@@ -276,6 +276,10 @@ describe('the development console (jit dev, Chromium)', () => {
     'overrides WechatPublicType in the app with a folder that jit check accepts',
     async () => {
       await openConsole(`#/element/${encodeURIComponent(WECHAT_TYPE)}`)
+      // An inherited element's files can be read here, not edited.
+      const eJson = page.locator('.files-card .diff-file[data-file="e.json"]')
+      await eJson.waitFor({ timeout: STEP_TIMEOUT_MS })
+      expect(await eJson.textContent()).toContain('"type": "auths.loginTypes.Meta"')
       await page.locator('#override').click()
       await page.getByText('Override written').waitFor({ timeout: STEP_TIMEOUT_MS })
       const typeFile = path.join(jit.appDir, 'auths', 'loginTypes', 'WechatPublicType', 'type.ts')

@@ -42,6 +42,7 @@ export async function renderElement(pane: HTMLElement, fullName: string): Promis
   })
   if (!summary.editable) {
     body.append(readOnly(summary))
+    void filesCard(summary.fullName).then((card) => card && body.append(card))
     return stopHeader
   }
   const stopEditor = await renderEditor(body, summary)
@@ -121,6 +122,31 @@ function problemList(problems: Problem[]): HTMLElement {
             badge(problem.code, 'error'),
           ),
         ),
+      ),
+    ),
+  )
+}
+
+/** An element the console does not edit: its e.json and config as they are on disk, to read. */
+async function filesCard(fullName: string): Promise<HTMLElement | undefined> {
+  let detail: ElementDetail
+  try {
+    detail = await api.element(fullName)
+  } catch {
+    return undefined
+  }
+  const names = Object.keys(detail.files)
+  if (names.length === 0) return undefined
+  return h(
+    'section',
+    { class: 'card files-card' },
+    h('h2', {}, 'Files'),
+    ...names.map((name) =>
+      h(
+        'section',
+        { class: 'diff-file', 'data-file': name },
+        h('h4', { class: 'diff-file-name' }, name),
+        h('pre', { class: 'file-body' }, detail.files[name]),
       ),
     ),
   )
