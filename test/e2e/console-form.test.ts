@@ -3,7 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type JitServer, startJitServer } from '../helpers/jit-process.ts'
+import { type JitServer, REPO_ROOT, startJitServer } from '../helpers/jit-process.ts'
+import { spawnGroup, startOnFreePort } from '../helpers/processes.ts'
 import { appJson, writeTree } from '../helpers/temp-app.ts'
 import { DESKTOP_VIEWPORT, launchChromium } from './demo-server.ts'
 
@@ -154,6 +155,35 @@ describe('the console form of a Type', () => {
       expect(
         JSON.parse(fs.readFileSync(path.join(appDir, 'notifiers/OrderHook/OrderHook.json'), 'utf8')).retries,
       ).toBe(undefined)
+    },
+    TEST_TIMEOUT_MS,
+  )
+})
+
+describe('the console of a jit dev that listens beyond loopback', () => {
+  it(
+    'says so in its header',
+    async () => {
+      const { HOST: _host, PUBLIC_URL: _publicUrl, ...env } = process.env
+      const wide = await startOnFreePort((port) =>
+        spawnGroup(process.execPath, [path.join(REPO_ROOT, 'bin', 'jit.mjs'), 'dev', appDir], {
+          cwd: REPO_ROOT,
+          env: { ...env, PORT: String(port), HOST: '0.0.0.0' },
+        }),
+      )
+      try {
+        await page.goto(`${wide.url}/__jit/`)
+        await page.locator('body[data-ready="true"]').waitFor({ timeout: STEP_TIMEOUT_MS })
+        const warning = page.locator('#bind-warning')
+        expect(await warning.isVisible()).toBe(true)
+        expect(await warning.textContent()).toContain('0.0.0.0')
+      } finally {
+        await wide.stop()
+      }
+      // Loopback, the default: no warning.
+      await page.goto(`${server.url}/__jit/`)
+      await page.locator('body[data-ready="true"]').waitFor({ timeout: STEP_TIMEOUT_MS })
+      expect(await page.locator('#bind-warning').isVisible()).toBe(false)
     },
     TEST_TIMEOUT_MS,
   )
