@@ -98,6 +98,10 @@ describe('the console form of a Type', () => {
       expect(await field('auth.user').locator('.required').count()).toBe(1)
 
       await input('name').fill('OrderHook')
+      // Choosing again what is chosen keeps what was typed.
+      await page.locator('.choice[data-value="notifiers.WebhookType"]').click()
+      await page.locator('.choice[data-value="notifiers"]').click()
+      await expect(input('name').inputValue()).resolves.toBe('OrderHook')
       await input('url').fill('https://hooks.example.com/orders')
       await input('method').selectOption({ label: 'PUT' })
       await field('events').getByRole('button', { name: 'Add item' }).click()

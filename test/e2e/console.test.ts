@@ -37,6 +37,7 @@ beforeAll(async () => {
   fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   ;[browser, jit] = await Promise.all([launchChromium(), startConsoleApp()])
   context = await browser.newContext({ viewport: DESKTOP_VIEWPORT, locale: 'en-GB' })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: jit.server.url })
   page = await context.newPage()
 }, TEST_TIMEOUT_MS)
 
@@ -155,6 +156,13 @@ describe('the development console (jit dev, Chromium)', () => {
         new RegExp(`^WECHAT_APP_SECRET=${DEMO.secret}$`, 'm'),
       )
       expect(fs.statSync(envFile()).mode & 0o777).toBe(0o600)
+
+      // The Type's help names this Instance's callback URL, ready to copy into WeChat's backend.
+      const callback = page.locator('.help-items dd', { hasText: '/callback' })
+      const callbackUrl = `${jit.server.url}/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin/callback`
+      await expect(callback.locator('.help-value').textContent()).resolves.toBe(callbackUrl)
+      await callback.getByRole('button', { name: /^Copy/ }).click()
+      await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(callbackUrl)
 
       // The stored secret is shown as set, never echoed.
       await field('appSecret').locator('.badge-ok').waitFor({ timeout: STEP_TIMEOUT_MS })

@@ -54,7 +54,14 @@ export async function renderCreate(
     return
   }
 
+  // Choosing again what is chosen keeps the form and what was typed in it; a slow answer for a Type
+  // chosen before another one is dropped.
+  let chosenFamily: string | undefined
+  let chosenType: string | undefined
   const chooseFamily = (family: Family) => {
+    if (family.family === chosenFamily) return
+    chosenFamily = family.family
+    chosenType = undefined
     markChosen(familyStep, family.family)
     replaceChildren(
       typeStep,
@@ -67,12 +74,15 @@ export async function renderCreate(
     if (family.types.length === 1) void chooseType(family.types[0].fullName)
   }
   const chooseType = async (fullName: string) => {
+    if (fullName === chosenType) return
+    chosenType = fullName
     markChosen(typeStep, fullName)
     formStep.replaceChildren(h('p', { class: 'muted' }, 'Loading the Type…'))
     try {
       const type = await api.type(fullName)
-      renderForm(formStep, type)
+      if (chosenType === fullName) renderForm(formStep, type)
     } catch (error) {
+      if (chosenType !== fullName) return
       formStep.replaceChildren(notice('error', 'The Type cannot be loaded', [(error as Error).message]))
     }
   }
