@@ -1,4 +1,20 @@
 import { h } from './dom.ts'
+import {
+  type BuildContext,
+  describedBy,
+  effective,
+  type Field,
+  type FieldSpec,
+  frame,
+  humanize,
+  inputId,
+  omitted,
+  placeholderOf,
+  sameValue,
+  startValue,
+  typeOf,
+} from './field-frame.ts'
+import { secretField } from './secret-field.ts'
 import type { ElementDetail, JsonSchema } from './types.ts'
 
 /**
@@ -25,18 +41,6 @@ export interface SchemaFormOptions {
   /** Stored secrets (editing): their reference and whether the variable is set. */
   secrets?: ElementDetail['secrets']
 }
-
-/** A field of the form: reads its value, and shows an error. */
-interface Field {
-  readonly path: string
-  readonly node: HTMLElement
-  /** `undefined` leaves the field out of the config. */
-  read(): unknown
-  secretValue?(): [string, string] | undefined
-  showError(message: string): void
-}
-
-const REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}$/
 
 export function buildSchemaForm(schema: JsonSchema, options: SchemaFormOptions = {}): SchemaForm {
   const listeners: Array<() => void> = []
@@ -116,11 +120,6 @@ export function buildSchemaForm(schema: JsonSchema, options: SchemaFormOptions =
   }
 }
 
-interface BuildContext {
-  secrets: ElementDetail['secrets']
-  changed: () => void
-}
-
 function* walk(fields: Field[]): Generator<Field> {
   for (const field of fields) {
     yield field
@@ -143,24 +142,6 @@ function describeSubPath(rest: string): string {
   const [first, ...more] = rest.split('.')
   const item = /^\d+$/.test(first) ? `item ${Number(first) + 1}` : first
   return [item, ...more].join('.')
-}
-
-/** An optional field comes as `anyOf: [X, {type: 'null'}]` from some schemas: the form edits X. */
-function effective(schema: JsonSchema): JsonSchema {
-  const options = schema.anyOf ?? schema.oneOf
-  if (!options) return schema
-  const real = options.filter((option) => option.type !== 'null')
-  if (real.length !== 1) return schema
-  const { anyOf: _a, oneOf: _o, ...outer } = schema
-  return { ...effective(real[0]), ...outer }
-}
-
-function typeOf(schema: JsonSchema): string | undefined {
-  if (Array.isArray(schema.type)) return schema.type.find((type) => type !== 'null')
-  if (schema.type) return schema.type
-  if (schema.enum) return 'enum'
-  if (schema.properties) return 'object'
-  return undefined
 }
 
 function objectFields(
@@ -207,93 +188,6 @@ function buildField(
     default:
       return jsonField(spec)
   }
-}
-
-interface FieldSpec {
-  schema: JsonSchema
-  path: string
-  key: string
-  required: boolean
-  /** The config as written has this key. */
-  written: boolean
-  start: unknown
-  context: BuildContext
-}
-
-function inputId(path: string): string {
-  return `field-${path.replace(/[^A-Za-z0-9_-]/g, '-')}`
-}
-
-/** The frame of a field: label (title, key, required mark), the control, description and error slot. */
-function frame(
-  spec: FieldSpec,
-  control: HTMLElement,
-  extra?: HTMLElement,
-): { node: HTMLElement; showError(m: string): void } {
-  const { schema, path, key, required } = spec
-  const title = schema.title ?? humanize(key)
-  const error = h('p', { class: 'field-error', id: `${inputId(path)}-error`, hidden: true })
-  const node = h(
-    'div',
-    { class: 'field', 'data-path': path },
-    h(
-      'label',
-      { class: 'field-label', for: inputId(path) },
-      h('span', { class: 'field-title' }, title),
-      required ? h('span', { class: 'required', title: 'required' }, '*') : '',
-      title !== key ? h('code', { class: 'field-key' }, key) : '',
-    ),
-    control,
-    extra,
-    schema.description
-      ? h('p', { class: 'field-help', id: `${inputId(path)}-help` }, schema.description)
-      : '',
-    error,
-  )
-  // An error is about the value the server saw: editing the field takes it away.
-  const clear = () => {
-    node.classList.remove('has-error')
-    error.textContent = ''
-    error.hidden = true
-  }
-  node.addEventListener('input', clear)
-  node.addEventListener('change', clear)
-  return {
-    node,
-    showError(message) {
-      node.classList.add('has-error')
-      error.textContent = error.textContent ? `${error.textContent} ${message}` : message
-      error.hidden = false
-    },
-  }
-}
-
-function describedBy(spec: FieldSpec): string {
-  const id = inputId(spec.path)
-  return spec.schema.description ? `${id}-help ${id}-error` : `${id}-error`
-}
-
-/** What a field starts with: the written value, else the default. */
-function startValue(spec: FieldSpec): unknown {
-  return spec.written ? spec.start : spec.schema.default
-}
-
-/** Left out when empty, or when at a default the file did not write (a new file stays short). */
-function omitted(spec: FieldSpec, value: unknown): boolean {
-  if (value === undefined) return true
-  if (!spec.written && spec.schema.default !== undefined && sameValue(value, spec.schema.default)) return true
-  return false
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b)
-}
-
-function placeholderOf(schema: JsonSchema): string | undefined {
-  if (typeof schema.placeholder === 'string') return schema.placeholder
-  const examples = schema.examples
-  if (Array.isArray(examples) && examples.length > 0) return String(examples[0])
-  return undefined
 }
 
 function textField(spec: FieldSpec): Field {
@@ -565,118 +459,4 @@ function jsonField(spec: FieldSpec): Field {
       }
     },
   }
-}
-
-/**
- * A secret: the config holds only a `${NAME}` reference; a value typed here goes to `.env` under that
- * NAME. What is stored is shown as set or unset, and never comes back into the page.
- */
-function secretField(spec: FieldSpec): Field {
-  const stored = spec.context.secrets[spec.path]
-  const startReference =
-    typeof spec.start === 'string'
-      ? spec.start
-      : stored
-        ? `\${${stored.ref}}`
-        : `\${${suggestedVariable(spec)}}`
-  const reference = h('input', {
-    type: 'text',
-    id: inputId(spec.path),
-    name: spec.path,
-    class: 'input input-mono',
-    value: startReference,
-    required: spec.required,
-    spellcheck: 'false',
-    autocomplete: 'off',
-    'aria-describedby': describedBy(spec),
-  })
-  const secretInput = h('input', {
-    type: 'password',
-    id: `${inputId(spec.path)}-value`,
-    name: `${spec.path}.__value`,
-    class: 'input',
-    autocomplete: 'new-password',
-    placeholder: stored?.set ? 'stored: leave empty to keep it' : 'the value, kept in .env only',
-  })
-  const status = h('span', { class: 'secret-status' })
-  const variable = () => REFERENCE.exec(reference.value.trim())?.[1]
-  const showStatus = () => {
-    const name = variable()
-    const known = stored && name === stored.ref ? stored.set : undefined
-    const typed = secretInput.value !== ''
-    status.replaceChildren(
-      typed
-        ? h('span', { class: 'badge badge-info' }, 'will be stored')
-        : known === true
-          ? h('span', { class: 'badge badge-ok' }, 'set')
-          : known === false
-            ? h('span', { class: 'badge badge-warn' }, 'unset')
-            : h('span', { class: 'badge badge-muted' }, 'read from the environment'),
-      name ? h('span', { class: 'secret-variable' }, ' ', h('code', {}, name)) : '',
-    )
-  }
-  reference.addEventListener('input', () => {
-    showStatus()
-    spec.context.changed()
-  })
-  secretInput.addEventListener('input', () => {
-    showStatus()
-    spec.context.changed()
-  })
-  showStatus()
-  const extra = h(
-    'div',
-    { class: 'secret-value' },
-    h('label', { for: secretInput.id, class: 'secret-value-label' }, 'Value to store in .env (optional)'),
-    secretInput,
-    status,
-  )
-  const { node, showError } = frame(spec, reference, extra)
-  node.classList.add('field-secret')
-  return {
-    path: spec.path,
-    node,
-    showError,
-    read() {
-      const text = reference.value.trim()
-      return text === '' ? undefined : text
-    },
-    secretValue() {
-      const name = variable()
-      if (!name || secretInput.value === '') return undefined
-      return [name, secretInput.value]
-    },
-  }
-}
-
-/** `appSecret` -> `APP_SECRET`, or the variable the schema's placeholder names. */
-function suggestedVariable(spec: FieldSpec): string {
-  const fromPlaceholder = REFERENCE.exec(String(spec.schema.placeholder ?? ''))?.[1]
-  if (fromPlaceholder) return fromPlaceholder
-  return spec.path
-    .replace(/\./g, '_')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase()
-}
-
-const ACRONYMS: Record<string, string> = {
-  id: 'ID',
-  url: 'URL',
-  uri: 'URI',
-  ms: '(ms)',
-  api: 'API',
-  oauth: 'OAuth',
-}
-
-/** `attemptTimeoutMs` -> `Attempt timeout (ms)`, for fields the schema gives no title. */
-function humanize(key: string): string {
-  const words = key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .toLowerCase()
-  const named = words
-    .split(' ')
-    .map((word) => ACRONYMS[word] ?? word)
-    .join(' ')
-  return named.charAt(0).toUpperCase() + named.slice(1)
 }
