@@ -12,6 +12,7 @@ import { familyOf } from './type-definitions.ts'
 import { clearUndo, readUndo, saveUndo } from './undo.ts'
 import { type CheckedDraft, validateDraft } from './validate-config.ts'
 import {
+  applyWrite,
   type ConsoleWorkspace,
   configOf,
   currentDefinition,
@@ -86,7 +87,7 @@ export async function createInstance(
   fs.mkdirSync(dir, { recursive: true })
   writeFileAtomic(path.join(dir, `${name}.json`), files[`${name}.json`])
   writeFileAtomic(path.join(dir, 'e.json'), files['e.json'])
-  await workspace.app.reload()
+  await applyWrite(workspace, [dir])
   return { fullName, files }
 }
 
@@ -206,7 +207,10 @@ export async function updateInstance(
     saveUndo(workspace.appDir, name, files.texts)
     writeFiles(files.dir, next)
   }
-  await workspace.app.reload()
+  await applyWrite(
+    workspace,
+    Object.keys(next).map((name) => path.join(files.dir, name)),
+  )
   return { hash: hashFiles({ ...files.texts, ...next }) }
 }
 
@@ -226,7 +230,10 @@ export async function undoInstance(
     else writeFileAtomic(file, text)
   }
   clearUndo(workspace.appDir, record.element.fullName)
-  await workspace.app.reload()
+  await applyWrite(
+    workspace,
+    Object.keys(restore).map((name) => path.join(record.element.dir, name)),
+  )
   const texts: Record<string, string | undefined> = {}
   for (const name of Object.keys(restore)) texts[name] = readTextIfAny(path.join(record.element.dir, name))
   return { hash: hashFiles(texts) }
