@@ -56,6 +56,8 @@ export interface NewLoginState {
   browserHash: string
   redirectTarget: string
   nowMs: number
+  /** For the login of a phone that scanned a desktop's code: the ticket's row (tickets.ts). */
+  ticketId?: number
 }
 
 export interface ClaimRequest {
@@ -84,9 +86,14 @@ export interface StoredState {
   claimDeadlineMs: number | null
   finishedAtMs: number | null
   user: Omit<SessionUser, 'loginType'> | null
-  /** For a done state: the reference (`SessionStore#open`) of the session the login opened. */
+  /**
+   * For a done state: the reference (`SessionStore#open`) of the session the login opened; null for a
+   * phone's login for a desktop ticket, which opens none.
+   */
   sessionRef: string | null
   failure: FailedOutcome | null
+  /** For a phone's login for a desktop ticket: the ticket's row. */
+  ticketId: number | null
 }
 
 interface Row {
@@ -102,6 +109,7 @@ interface Row {
   expires_at_ms: number | bigint
   claim_deadline_ms: number | bigint | null
   finished_at_ms: number | bigint | null
+  ticket_id: number | bigint | null
 }
 
 /**
@@ -157,6 +165,7 @@ export class LoginStateStore {
       state.redirectTarget,
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
+      state.ticketId ?? null,
     ])
     const selectors = await this.#ready
     return selectors.selectorOf(Number((rows[0] as { id: number | bigint }).id))
@@ -170,10 +179,12 @@ export class LoginStateStore {
 
   /**
    * Moves a pending, unexpired state of this Instance and this browser to `next`, in one UPDATE.
-   * Returns the state's post-login target when this caller won it; undefined when the state is
-   * anything else (read it to say why).
+   * Returns the state's post-login target (and its desktop ticket, if any) when this caller won it;
+   * undefined when the state is anything else (read it to say why).
    */
-  async claim(request: ClaimRequest): Promise<{ redirectTarget: string } | undefined> {
+  async claim(
+    request: ClaimRequest,
+  ): Promise<{ redirectTarget: string; ticketId: number | null } | undefined> {
     const next = request.next
     const key = [
       request.state.rowId,
@@ -190,8 +201,13 @@ export class LoginStateStore {
             request.nowMs,
             ...key,
           ])
-    const row = rows[0] as { redirect_target: string } | undefined
-    return row && { redirectTarget: row.redirect_target }
+    const row = rows[0] as { redirect_target: string; ticket_id: number | bigint | null } | undefined
+    return (
+      row && {
+        redirectTarget: row.redirect_target,
+        ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
+      }
+    )
   }
 
   /**
@@ -202,7 +218,7 @@ export class LoginStateStore {
   async finish(
     state: StateRef,
     user: Omit<SessionUser, 'loginType'>,
-    sessionRef: string,
+    sessionRef: string | null,
     nowMs: number,
   ): Promise<void> {
     const outcome = JSON.stringify({ user, sessionRef })
@@ -313,18 +329,19 @@ function compileStatements(db: Kysely<any>) {
           status: 'pending',
           created_at_ms: v(4),
           expires_at_ms: v(5),
+          ticket_id: v(6),
         })
         .returning('id'),
     ),
     claimToConsume: compileShape(
       claimable(2)
         .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
-        .returning('redirect_target'),
+        .returning(['redirect_target', 'ticket_id']),
     ),
     claimAsFailed: compileShape(
       claimable(2)
         .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
-        .returning('redirect_target'),
+        .returning(['redirect_target', 'ticket_id']),
     ),
     setOutcome: compileShape(
       db
@@ -368,12 +385,13 @@ function toStoredState(row: Row): StoredState {
     user: row.status === 'done' ? (outcome?.user ?? null) : null,
     sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
+    ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
   }
 }
 
 async function createTable(db: Kysely<any>): Promise<void> {
   // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
-  // claim deadlines) is replaced rather than migrated; a login in flight across the upgrade starts again.
+  // claim deadlines, or without desktop tickets) is replaced rather than migrated; a login in flight across the upgrade starts again.
   await createExpiringTable(db, TABLE, (table) =>
     table
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
@@ -383,7 +401,8 @@ async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('code_hash', 'varchar(64)')
       .addColumn('claim_deadline_ms', 'bigint')
       .addColumn('outcome_json', 'text')
-      .addColumn('finished_at_ms', 'bigint'),
+      .addColumn('finished_at_ms', 'bigint')
+      .addColumn('ticket_id', 'bigint'),
   )
 }
 
