@@ -4,7 +4,7 @@ import { secretPaths } from '../config/secrets.ts'
 import { JitError } from '../errors.ts'
 import { unifiedDiff } from './diff.ts'
 import { type InstanceFiles, notFound, readInstanceFiles } from './element-files.ts'
-import { storeEnvValues } from './env-file.ts'
+import { isRealEnvVariable, storeEnvValues } from './env-file.ts'
 import { hashFiles, jsonText, readTextIfAny, writeFileAtomic } from './files.ts'
 import { checkElementName } from './names.ts'
 import { maskText, type SecretState, showSecrets } from './secret-fields.ts'
@@ -76,6 +76,7 @@ export async function createInstance(
     config: request.config ?? {},
     secretValues: request.secretValues,
     env: workspace.env,
+    isRealVariable: (name) => isRealEnvVariable(workspace.env, name),
     overrides: overridesFor(workspace, fullName, [fullName, ...typeRecord.element.chain!], type),
   })
   if (!checked.ok) throw new ConfigRejected(checked.fieldErrors)
@@ -160,6 +161,7 @@ async function planEdit(
     current: files.config,
     secretValues: request.secretValues,
     env: workspace.env,
+    isRealVariable: (name) => isRealEnvVariable(workspace.env, name),
     overrides: overridesFor(workspace, record.element.fullName, record.element.chain ?? [], type),
   })
   if (!checked.ok) throw new ConfigRejected(checked.fieldErrors)
