@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto'
+
 /**
  * What the `jit dev` supervisor tells its app processes about the address browsers use (the app
  * process itself serves on a loopback port of its own), and what it prints about the console.
- * Imports nothing, so that the supervisor loads none of the console.
+ * Imports nothing of the runtime, so that the supervisor loads none of the console.
  */
 export const BIND_HOST_ENV = 'JIT_DEV_BIND_HOST'
 export const BIND_PORT_ENV = 'JIT_DEV_BIND_PORT'
@@ -22,4 +24,9 @@ export function consoleBanner(publicUrl: string, bindHost: string): { info: stri
 export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase()
   return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare)
+}
+
+/** A console CSRF token: 256 random bits. */
+export function newConsoleToken(): string {
+  return randomBytes(32).toString('base64url')
 }

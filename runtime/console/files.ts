@@ -23,12 +23,13 @@ export function writeFileAtomic(file: string, text: string, mode?: number): void
   }
 }
 
-/** The text of a file, or undefined when there is none. */
+/** The text of a file, or undefined when there is none (its folder missing, or not a folder). */
 export function readTextIfAny(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
     throw err
   }
 }

@@ -55,7 +55,7 @@ export class ConsoleGuard {
     if (host && this.hosts.has(host)) return undefined
     return new JitError(
       'JIT_CONSOLE_ORIGIN',
-      "the request names another host than the dev server's: open the console at the URL jit dev prints",
+      "the request names another host than the dev server's: open the console at the URL jit dev prints, or set PUBLIC_URL to the address you use",
     )
   }
 

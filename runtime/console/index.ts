@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { ConfigOverride, JitApp } from '../app.ts'
 import type { Logger } from '../log.ts'
-import { CONSOLE_TOKEN_ENV } from './bind.ts'
+import { CONSOLE_TOKEN_ENV, newConsoleToken } from './bind.ts'
 import { TreeEvents } from './events.ts'
 import { type ConsoleAddress, ConsoleGuard } from './guard.ts'
 import { registerConsolePage } from './page.ts'
@@ -17,11 +16,6 @@ export interface ConsoleOptions {
   log?: Logger
   /** The page's files (tests). */
   uiDir?: string
-}
-
-/** A fresh CSRF token: 256 random bits. */
-export function newConsoleToken(): string {
-  return randomBytes(32).toString('base64url')
 }
 
 /**

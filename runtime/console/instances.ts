@@ -4,7 +4,7 @@ import { secretPaths } from '../config/secrets.ts'
 import { JitError } from '../errors.ts'
 import { unifiedDiff } from './diff.ts'
 import { type InstanceFiles, notFound, readInstanceFiles } from './element-files.ts'
-import { storeEnvValues } from './env-file.ts'
+import { isRealEnvVariable, storeEnvValues } from './env-file.ts'
 import { hashFiles, jsonText, readTextIfAny, writeFileAtomic } from './files.ts'
 import { checkElementName } from './names.ts'
 import { maskText, type SecretState, showSecrets } from './secret-fields.ts'
@@ -12,6 +12,7 @@ import { familyOf } from './type-definitions.ts'
 import { clearUndo, readUndo, saveUndo } from './undo.ts'
 import { type CheckedDraft, validateDraft } from './validate-config.ts'
 import {
+  applyWrite,
   type ConsoleWorkspace,
   configOf,
   currentDefinition,
@@ -75,6 +76,7 @@ export async function createInstance(
     config: request.config ?? {},
     secretValues: request.secretValues,
     env: workspace.env,
+    isRealVariable: (name) => isRealEnvVariable(workspace.env, name),
     overrides: overridesFor(workspace, fullName, [fullName, ...typeRecord.element.chain!], type),
   })
   if (!checked.ok) throw new ConfigRejected(checked.fieldErrors)
@@ -86,7 +88,7 @@ export async function createInstance(
   fs.mkdirSync(dir, { recursive: true })
   writeFileAtomic(path.join(dir, `${name}.json`), files[`${name}.json`])
   writeFileAtomic(path.join(dir, 'e.json'), files['e.json'])
-  await workspace.app.reload()
+  await applyWrite(workspace, [dir])
   return { fullName, files }
 }
 
@@ -159,6 +161,7 @@ async function planEdit(
     current: files.config,
     secretValues: request.secretValues,
     env: workspace.env,
+    isRealVariable: (name) => isRealEnvVariable(workspace.env, name),
     overrides: overridesFor(workspace, record.element.fullName, record.element.chain ?? [], type),
   })
   if (!checked.ok) throw new ConfigRejected(checked.fieldErrors)
@@ -206,7 +209,10 @@ export async function updateInstance(
     saveUndo(workspace.appDir, name, files.texts)
     writeFiles(files.dir, next)
   }
-  await workspace.app.reload()
+  await applyWrite(
+    workspace,
+    Object.keys(next).map((name) => path.join(files.dir, name)),
+  )
   return { hash: hashFiles({ ...files.texts, ...next }) }
 }
 
@@ -226,7 +232,10 @@ export async function undoInstance(
     else writeFileAtomic(file, text)
   }
   clearUndo(workspace.appDir, record.element.fullName)
-  await workspace.app.reload()
+  await applyWrite(
+    workspace,
+    Object.keys(restore).map((name) => path.join(record.element.dir, name)),
+  )
   const texts: Record<string, string | undefined> = {}
   for (const name of Object.keys(restore)) texts[name] = readTextIfAny(path.join(record.element.dir, name))
   return { hash: hashFiles(texts) }

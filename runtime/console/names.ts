@@ -1,6 +1,9 @@
 import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import { JitError } from '../errors.ts'
 
+/** Names Windows reserves for devices: an app checked out there could not hold such a folder. */
+const WINDOWS_DEVICE = /^(?:CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])$/i
+
 /**
  * Checks a new element's name: it becomes a folder, so it must be one plain segment (no `..`, `/`, `\`
  * or drive letter), and a segment of a fullName (letters, digits and _, not starting with a digit).
@@ -11,6 +14,11 @@ export function checkElementName(name: unknown): string {
   }
   if (name.includes('..') || /[/\\]/.test(name) || /^[A-Za-z]:/.test(name)) {
     throw nameError(`"${shown(name)}" is a path, not a name: give one folder name such as MyWechatLogin`)
+  }
+  if (WINDOWS_DEVICE.test(name)) {
+    throw nameError(
+      `"${name}" is a device name on Windows, where the folder could not be made: choose another name`,
+    )
   }
   if (!ELEMENT_NAME.test(name) || name.length > 64) {
     throw nameError(

@@ -6,7 +6,14 @@ import { TYPE_ENTRY } from '../elements/scan.ts'
 import { JitError } from '../errors.ts'
 import { parseObject } from './element-files.ts'
 import { jsonText, writeFileAtomic } from './files.ts'
-import { type ConsoleWorkspace, currentDefinition, folderOf, requireRecord, topIndex } from './workspace.ts'
+import {
+  applyWrite,
+  type ConsoleWorkspace,
+  currentDefinition,
+  folderOf,
+  requireRecord,
+  topIndex,
+} from './workspace.ts'
 
 /**
  * "Override in this app": an inherited Instance (or config) is copied into the app at the same
@@ -51,7 +58,7 @@ export async function overrideElement(
   for (const name of Object.keys(files).filter((n) => n !== 'e.json'))
     writeFileAtomic(path.join(dir, name), files[name])
   writeFileAtomic(path.join(dir, 'e.json'), files['e.json'])
-  await workspace.app.reload()
+  await applyWrite(workspace, [dir])
   return { fullName: element.fullName, files }
 }
 

@@ -1,5 +1,6 @@
 import type { CheckResult, TypeDefinition } from '../define.ts'
 import { redact } from '../errors.ts'
+import { isRealEnvVariable } from './env-file.ts'
 import { ConfigRejected } from './instances.ts'
 import { familyOf } from './type-definitions.ts'
 import { validateDraft } from './validate-config.ts'
@@ -35,6 +36,7 @@ export async function checkTypeConfig(
     config: body.config ?? {},
     secretValues: body.secretValues,
     env: workspace.env,
+    isRealVariable: (name) => isRealEnvVariable(workspace.env, name),
     overrides: overridesFor(workspace, fullName, [fullName, ...record.element.chain!], type),
   })
   if (!checked.ok) throw new ConfigRejected(checked.fieldErrors)

@@ -6,7 +6,14 @@ import { notFound, parseObject } from './element-files.ts'
 import { jsonText, readTextIfAny } from './files.ts'
 import { checkFullName } from './names.ts'
 import { clearUndo } from './undo.ts'
-import { type ConsoleWorkspace, currentDefinition, folderOf, requireRecord, topIndex } from './workspace.ts'
+import {
+  applyWrite,
+  type ConsoleWorkspace,
+  currentDefinition,
+  folderOf,
+  requireRecord,
+  topIndex,
+} from './workspace.ts'
 
 const TRASH_ID = /^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$/
 const ENTRY_FILE = 'trash.json'
@@ -45,7 +52,7 @@ export async function trashElement(
   fs.writeFileSync(path.join(entryDir, ENTRY_FILE), jsonText(entry))
   fs.renameSync(record.element.dir, path.join(entryDir, 'element'))
   clearUndo(workspace.appDir, record.element.fullName)
-  await workspace.app.reload()
+  await applyWrite(workspace, [record.element.dir])
   return { trashId }
 }
 
@@ -87,6 +94,6 @@ export async function restoreElement(
   fs.mkdirSync(path.dirname(target), { recursive: true })
   fs.renameSync(path.join(entryDir, 'element'), target)
   fs.rmSync(entryDir, { recursive: true, force: true })
-  await workspace.app.reload()
+  await applyWrite(workspace, [target])
   return { fullName }
 }

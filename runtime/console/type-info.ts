@@ -57,13 +57,19 @@ export async function typeListing(
   const instance = family ? `${family}.${instanceName}` : instanceName
   const app = definition.app
   const origin = (app.publicUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '')
-  const help =
-    type.help?.({
-      instance,
-      config,
-      app,
-      actionUrl: (action) => `${origin}${apiBase(app)}/${instance.split('.').join('/')}/${action}`,
-    }) ?? null
+  let help: TypeHelp | null = null
+  try {
+    help =
+      type.help?.({
+        instance,
+        config,
+        app,
+        actionUrl: (action) => `${origin}${apiBase(app)}/${instance.split('.').join('/')}/${action}`,
+      }) ?? null
+  } catch (err) {
+    // A Type's help is a convenience: its bug must not keep the form from opening.
+    workspace.app.logger.error(`${record.element.fullName}: help() failed: ${(err as Error)?.message ?? err}`)
+  }
   return {
     fullName: record.element.fullName,
     title: record.element.define.title,

@@ -23,6 +23,8 @@ export interface ConfigDraft {
   /** The config file as it is now (an edit): its keys stay, its secrets stay when sent back masked. */
   current?: Record<string, unknown>
   env: Env
+  /** Whether a variable comes from the real environment, which wins over a value stored in .env. */
+  isRealVariable?: (name: string) => boolean
   /** The runtime's overrides (jit dev: the sandbox's hosts), so that a check reaches what the app reaches. */
   overrides?: (written: Readonly<Record<string, unknown>>) => Readonly<Record<string, unknown>> | undefined
 }
@@ -86,7 +88,13 @@ export function validateDraft(draft: ConfigDraft): CheckedDraft {
         fieldErrors[''] = `the value of ${name} must be a string`
         continue
       }
-      if (value !== '') secretValues[name] = value
+      if (value === '') continue
+      if (draft.isRealVariable?.(name)) {
+        fieldErrors[''] =
+          `${name} is set in the environment jit dev runs in, which wins over the app's .env: change it there, or restart jit dev without it`
+        continue
+      }
+      secretValues[name] = value
     }
   }
   if (Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors }

@@ -102,3 +102,19 @@ export function overridesFor(
 export function folderOf(appDir: string, fullName: string): string {
   return path.join(appDir, ...fullName.split('.'))
 }
+
+/**
+ * Applies the console's own write at once (the watcher would too, a moment later), reading again only
+ * what changed: the paths written and the folders above them that may have been created.
+ */
+export async function applyWrite(workspace: ConsoleWorkspace, written: readonly string[]): Promise<void> {
+  const changed = new Set<string>()
+  for (const file of written) {
+    let at = path.resolve(file)
+    while (at.startsWith(workspace.appDir + path.sep)) {
+      changed.add(at)
+      at = path.dirname(at)
+    }
+  }
+  await workspace.app.reload(changed)
+}

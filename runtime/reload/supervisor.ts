@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { BIND_HOST_ENV, BIND_PORT_ENV, CONSOLE_TOKEN_ENV, consoleBanner } from '../console/bind.ts'
+import {
+  BIND_HOST_ENV,
+  BIND_PORT_ENV,
+  CONSOLE_TOKEN_ENV,
+  consoleBanner,
+  newConsoleToken,
+} from '../console/bind.ts'
 import { FRAMEWORK_ROOT } from '../elements/apps.ts'
 import { portInUse } from '../errors.ts'
 import { consoleLogger, type Logger } from '../log.ts'
@@ -122,7 +127,7 @@ class Supervisor implements DevSupervisor {
       ...env,
       [BIND_HOST_ENV]: host,
       [BIND_PORT_ENV]: String(proxy.port),
-      [CONSOLE_TOKEN_ENV]: randomBytes(32).toString('base64url'),
+      [CONSOLE_TOKEN_ENV]: newConsoleToken(),
     }
     this.proxy = proxy
     this.log = options.log ?? consoleLogger

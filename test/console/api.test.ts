@@ -112,6 +112,16 @@ describe('creating an Instance', () => {
     expect(fs.existsSync(path.join(h.appDir, 'auths'))).toBe(false)
   })
 
+  it('refuses to store a value the real environment would override', async () => {
+    const h = await consoleOver({}, { env: { WECHAT_APP_SECRET: WECHAT_SANDBOX_DEMO_APP.appSecret } })
+    const shadowed = await createWechat(h)
+    expect(shadowed.statusCode).toBe(422)
+    expect(shadowed.json.error.fieldErrors['']).toMatch(
+      /WECHAT_APP_SECRET is set in the environment jit dev runs in/,
+    )
+    expect(h.file('.env')).toBeUndefined()
+  })
+
   it('asks for the value of a referenced variable that is not set', async () => {
     const h = await consoleOver()
     const missing = await h.write('POST', '/__jit/api/elements', {

@@ -135,7 +135,19 @@ describe('refused requests change nothing', () => {
   it('refuses names with .., /, \\ or a drive letter, in bodies and in URLs', async () => {
     const h = await consoleOver()
     const before = snapshot(h.appDir)
-    for (const name of ['..', '../Escape', 'a/b', 'a\\b', 'C:', 'C:evil', '..\\x', 'x..y']) {
+    for (const name of [
+      '..',
+      '../Escape',
+      'a/b',
+      'a\\b',
+      'C:',
+      'C:evil',
+      '..\\x',
+      'x..y',
+      'CON',
+      'nul',
+      'Lpt1',
+    ]) {
       const res = await h.write('POST', '/__jit/api/elements', { ...createBody, name })
       expect(res.statusCode, name).toBe(400)
       expect(res.json.error.code).toBe('JIT_CONSOLE_NAME_INVALID')

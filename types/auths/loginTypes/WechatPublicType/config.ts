@@ -132,7 +132,10 @@ export const wechatPublicConfigSchema = z
     /** Retries of a transient failure (-1, 45011, 5xx, a reset); never of a code exchange WeChat may have seen. */
     maxRetries: z.int().min(0).max(5).default(2).meta({ title: 'Retries of transient failures' }),
     /** How long the QR code of a desktop sign-in stays valid; the desktop's page then shows a new one. */
-    desktopLoginTtlSeconds: z.int().min(5).max(900).default(180),
+    desktopLoginTtlSeconds: z.int().min(5).max(900).default(180).meta({
+      title: 'Desktop QR code lifetime (s, 扫码登录二维码有效期)',
+      description: 'How long the QR code of a desktop sign-in stays valid; the page then shows a new one',
+    }),
   })
   .refine((config) => config.totalDeadlineMs >= config.attemptTimeoutMs, {
     message: 'totalDeadlineMs must be at least attemptTimeoutMs',
