@@ -98,6 +98,11 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
     this.#rows = new RowCodec(definition, db.models, this.#label)
   }
 
+  /** The database the rows live in (for what must be kept beside them: a lease on a row's work). */
+  get database(): Database {
+    return this.#db
+  }
+
   /** Resolves once the table matches the declaration; rejects with the sync's error if it cannot. */
   async ready(): Promise<void> {
     await this.#schemaReady
