@@ -6,6 +6,7 @@
  */
 import { type Cipher, createCipheriv, createDecipheriv, type Decipher, randomBytes } from 'node:crypto'
 import { type CreateTableBuilder, type Kysely, sql } from 'kysely'
+import { bytesColumn, creatingTables, isPostgres } from './runtime-tables.ts'
 
 /** The keys of `RowSelectors`, one per table, shared by every process that opens the database. */
 const KEY_TABLE = 'jit_row_keys'
@@ -42,12 +43,14 @@ export class RowSelectors {
 
   /** The selectors of `table`, with its key read from the database (made on first use). */
   static async load(db: Kysely<any>, table: string): Promise<RowSelectors> {
-    await db.schema
-      .createTable(KEY_TABLE)
-      .ifNotExists()
-      .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
-      .addColumn('key', 'blob', (c) => c.notNull())
-      .execute()
+    await creatingTables(db, async (trx) => {
+      await trx.schema
+        .createTable(KEY_TABLE)
+        .ifNotExists()
+        .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('key', bytesColumn(trx), (c) => c.notNull())
+        .execute()
+    })
     // Of two processes making the key at once, the first insert wins and both read it.
     await db
       .insertInto(KEY_TABLE)
@@ -94,17 +97,23 @@ export async function createExpiringTable(
   table: string,
   columns: (builder: CreateTableBuilder<string, string>) => CreateTableBuilder<string, string>,
 ): Promise<void> {
-  const start = db.schema
-    .createTable(table)
-    .ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey())
-    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
-  const create = columns(start)
-    .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-  const names = create.toOperationNode().columns.map((definition) => definition.column.column.name)
-  await dropEarlierLayout(db, table, names)
-  await create.execute()
+  await creatingTables(db, async (trx) => {
+    // SQLite's `integer primary key` is the rowid, numbered by the database; PostgreSQL numbers an
+    // identity column (bigint: ids of a busy table outgrow 2^31, and selectors carry up to 2^48).
+    const start = trx.schema
+      .createTable(table)
+      .ifNotExists()
+      .addColumn('id', isPostgres(trx) ? 'bigint' : 'integer', (c) =>
+        isPostgres(trx) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey(),
+      )
+      .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
+    const create = columns(start)
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+    const names = create.toOperationNode().columns.map((definition) => definition.column.column.name)
+    await dropEarlierLayout(trx, table, names)
+    await create.execute()
+  })
 }
 
 /**

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.ts'
+import { creatingTables } from './runtime-tables.ts'
 
 const TABLE = 'jit_leases'
 
@@ -34,14 +35,15 @@ export class Leases {
 
   private constructor(db: Kysely<any>) {
     this.#db = db
-    this.#ready = db.schema
-      .createTable(TABLE)
-      .ifNotExists()
-      .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
-      .addColumn('owner', 'varchar(64)', (c) => c.notNull())
-      .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-      .execute()
-      .then(() => undefined)
+    this.#ready = creatingTables(db, async (trx) => {
+      await trx.schema
+        .createTable(TABLE)
+        .ifNotExists()
+        .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('owner', 'varchar(64)', (c) => c.notNull())
+        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+        .execute()
+    })
     this.#ready.catch(() => {})
   }
 
