@@ -1,5 +1,6 @@
 import { JitError } from '../errors.ts'
 import type { ConstraintViolation } from './database.ts'
+import { postgresFaultOf } from './postgres-errors.ts'
 
 /** What an answer 503 tells a client about when to come back, in seconds (`Retry-After`). */
 export const DATABASE_RETRY_AFTER_SECONDS = 30
@@ -9,7 +10,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 30
  * read), whatever the request. Requests that meet one answer 503; the database's health tracks it.
  */
 export interface StorageFault {
-  /** The driver's code: `SQLITE_FULL`, `SQLITE_READONLY`, `SQLITE_IOERR_WRITE`, ... */
+  /** The driver's code: `SQLITE_FULL`, `SQLITE_READONLY`, `SQLITE_IOERR_WRITE`, `ECONNREFUSED`, `57P01`, ... */
   readonly code: string
   /** What is wrong, for an operator: "the disk is full". */
   readonly reason: string
@@ -73,6 +74,8 @@ export function storageFaultOf(error: unknown): StorageFault | undefined {
       const known = STORAGE_FAULTS.get(code.split('_').slice(0, 2).join('_'))
       return known && { code, ...known }
     }
+    const postgres = postgresFaultOf(cause)
+    if (postgres) return postgres
     cause = cause.cause
   }
   return undefined
