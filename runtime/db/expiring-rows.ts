@@ -6,7 +6,7 @@
  */
 import { type Cipher, createCipheriv, createDecipheriv, type Decipher, randomBytes } from 'node:crypto'
 import { type CreateTableBuilder, type Kysely, sql } from 'kysely'
-import { bytesColumn, creatingTables, isPostgres } from './runtime-tables.ts'
+import { isPostgres, withSchemaChangeLock } from './schema-lock.ts'
 
 /** The keys of `RowSelectors`, one per table, shared by every process that opens the database. */
 const KEY_TABLE = 'jit_row_keys'
@@ -43,12 +43,12 @@ export class RowSelectors {
 
   /** The selectors of `table`, with its key read from the database (made on first use). */
   static async load(db: Kysely<any>, table: string): Promise<RowSelectors> {
-    await creatingTables(db, async (trx) => {
+    await withSchemaChangeLock(db, async (trx) => {
       await trx.schema
         .createTable(KEY_TABLE)
         .ifNotExists()
         .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
-        .addColumn('key', bytesColumn(trx), (c) => c.notNull())
+        .addColumn('key', isPostgres(trx) ? 'bytea' : 'blob', (c) => c.notNull())
         .execute()
     })
     // Of two processes making the key at once, the first insert wins and both read it.
@@ -97,7 +97,7 @@ export async function createExpiringTable(
   table: string,
   columns: (builder: CreateTableBuilder<string, string>) => CreateTableBuilder<string, string>,
 ): Promise<void> {
-  await creatingTables(db, async (trx) => {
+  await withSchemaChangeLock(db, async (trx) => {
     // SQLite's `integer primary key` is the rowid, numbered by the database; PostgreSQL numbers an
     // identity column (bigint: ids of a busy table outgrow 2^31, and selectors carry up to 2^48).
     const start = trx.schema

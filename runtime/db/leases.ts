@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.ts'
-import { creatingTables } from './runtime-tables.ts'
+import { withSchemaChangeLock } from './schema-lock.ts'
 
 const TABLE = 'jit_leases'
 
@@ -35,7 +35,7 @@ export class Leases {
 
   private constructor(db: Kysely<any>) {
     this.#db = db
-    this.#ready = creatingTables(db, async (trx) => {
+    this.#ready = withSchemaChangeLock(db, async (trx) => {
       await trx.schema
         .createTable(TABLE)
         .ifNotExists()

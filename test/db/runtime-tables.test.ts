@@ -2,49 +2,31 @@
  * The runtime's own tables (expiring rows, row-selector keys, leases) on both dialects, each opened by
  * two connections at once as two nodes would: each table made once, keys shared, claims single.
  */
-import { join } from 'node:path'
-import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import type { Kysely } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createExpiringTable, deleteExpiredPrefix, RowSelectors } from '../../runtime/db/expiring-rows.ts'
-import { openSqliteDatabase } from '../../runtime/db/index.ts'
 import { Leases } from '../../runtime/db/leases.ts'
-import { type FreshDatabase, freshPostgresDatabase } from '../helpers/postgres.ts'
-import { cleanupTempDirs, tempDir } from './db-helpers.ts'
+import { cleanupTempDirs, DIALECTS, type Dialect, type TestPlace, testPlace } from './db-helpers.ts'
 
-const DIALECTS = ['sqlite', 'postgres'] as const
+const places: TestPlace[] = []
 const opened: Array<() => Promise<void>> = []
-const databases: FreshDatabase[] = []
 
 afterEach(async () => {
   for (const close of opened.splice(0)) await close()
+  for (const place of places.splice(0)) await place.remove()
   cleanupTempDirs()
 })
-afterAll(async () => {
-  for (const database of databases) await database.drop()
-})
 
-/** Two connections ("nodes") to one new, empty database of `dialect`. */
-async function twoConnections(dialect: (typeof DIALECTS)[number]): Promise<[Kysely<any>, Kysely<any>]> {
-  if (dialect === 'sqlite') {
-    const file = join(tempDir(), 'shared.sqlite')
-    const [a, b] = await Promise.all([openSqliteDatabase({ file }), openSqliteDatabase({ file })])
-    opened.push(
-      () => a.close(),
-      () => b.close(),
-    )
-    return [a.kysely, b.kysely]
-  }
-  const database = await freshPostgresDatabase('tables')
-  databases.push(database)
-  const connect = () => {
-    const kysely = new Kysely<any>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 4 }) }),
-    })
-    opened.push(() => kysely.destroy())
-    return kysely
-  }
-  return [connect(), connect()]
+/** Two connections ("nodes") to one new, empty database of `dialect`, each opened as an app opens it. */
+async function twoConnections(dialect: Dialect): Promise<[Kysely<any>, Kysely<any>]> {
+  const place = await testPlace(dialect)
+  places.push(place)
+  const [a, b] = await Promise.all([place.open(), place.open()])
+  opened.push(
+    () => a.close(),
+    () => b.close(),
+  )
+  return [a.kysely, b.kysely]
 }
 
 const sessionsLike = (db: Kysely<any>) =>
