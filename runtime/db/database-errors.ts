@@ -1,4 +1,4 @@
-import { JitError } from '../errors.ts'
+import { type ErrorLocation, JitError } from '../errors.ts'
 import type { ConstraintViolation } from './database.ts'
 import { postgresFaultOf } from './postgres-errors.ts'
 
@@ -82,12 +82,17 @@ export function storageFaultOf(error: unknown): StorageFault | undefined {
 }
 
 /** The coded error a caller of the database meets when `fault` stops it. */
-export function databaseUnavailable(fault: StorageFault, label: string, cause: unknown): JitError {
+export function databaseUnavailable(
+  fault: StorageFault,
+  label: string,
+  cause: unknown,
+  where: ErrorLocation = {},
+): JitError {
   return new JitError(
     'JIT_DB_UNAVAILABLE',
     `${label}: the database cannot be used: ${fault.reason} (${fault.code}). ${fault.fix}; ` +
       'requests that need it answer 503 until it recovers.',
-    {},
+    where,
     { cause },
   )
 }

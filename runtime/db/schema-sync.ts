@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { type ErrorLocation, JitError } from '../errors.ts'
 import type { Database, LiveTable, ModelDialect } from './database.ts'
+import { databaseUnavailable, storageFaultOf } from './database-errors.ts'
 import type { FieldDefinition, ModelDefinition } from './model-config.ts'
 
 /** What a sync did, for logs and for hot reload to report. */
@@ -250,7 +251,11 @@ export async function syncModelSchema(
       return result
     })
   } catch (error) {
-    if (!(error instanceof DryRunFinished)) throw error
+    if (!(error instanceof DryRunFinished)) {
+      const fault = error instanceof JitError ? undefined : storageFaultOf(error)
+      if (fault) throw databaseUnavailable(fault, where.element ?? `table "${model.table}"`, error, where)
+      throw error
+    }
     done = error.done
   }
   return Object.freeze({ table: model.table, ...done })
