@@ -145,7 +145,7 @@ describe.each(NODE_DATABASES)('two nodes on %s', (database) => {
     const loggedIn = nodes.browser()
     await logIn(nodes, loggedIn, nodes.a, 'kai')
     // Logins A has claimed and is exchanging (WeChat holds the exchange), and one it has only started.
-    nodes.sandbox.setFault('access_token', { kind: 'hang' })
+    nodes.sandbox.setFault('access_token', { kind: 'hang' }, { times: 'always' })
     const claimed = await Promise.all(
       Array.from({ length: 3 }, async () => {
         const browser = nodes.browser()

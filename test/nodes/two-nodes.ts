@@ -23,7 +23,7 @@ import { CookieBrowser } from './cookie-browser.ts'
 
 /** The databases the node tests run on. */
 export type NodeDatabase = 'sqlite' | 'postgres'
-export const NODE_DATABASES: readonly NodeDatabase[] = ['sqlite']
+export const NODE_DATABASES: readonly NodeDatabase[] = ['sqlite', 'postgres']
 
 export const APP_NAME = 'nodes'
 export const API = `/api/tests/${APP_NAME}`
