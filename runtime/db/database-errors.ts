@@ -111,6 +111,16 @@ export function translateDatabaseError(
 ): JitError {
   const fault = storageFaultOf(error)
   if (fault) return databaseUnavailable(fault, label, error)
+  const code = (error as { code?: unknown } | null)?.code
+  // PostgreSQL's text and jsonb cannot hold U+0000 (SQLite's can): the value's fault, not the database's.
+  if (code === '22021' || code === '22P05') {
+    return new JitError(
+      'JIT_MODEL_VALUE_INVALID',
+      `${label}: a text or JSON value holds the character U+0000 (NUL), which PostgreSQL cannot store. Remove it from the value.`,
+      {},
+      { cause: error },
+    )
+  }
   if (violation?.kind === 'unique') {
     return new JitError(
       'JIT_MODEL_CONSTRAINT_VIOLATION',

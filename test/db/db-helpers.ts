@@ -22,27 +22,7 @@ export function cleanupTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
 }
 
-/** The WeChat-user-like model most tests use. */
-export const userFields = [
-  { name: 'id', title: 'ID', dataType: 'AutoInt', primaryKey: true },
-  { name: 'appId', dataType: 'Stext', maxLen: 32, required: true },
-  { name: 'openid', dataType: 'Stext', maxLen: 64, required: true },
-  { name: 'nickname', dataType: 'Stext', maxLen: 64 },
-  { name: 'sex', dataType: 'Numeric' },
-  { name: 'createdAt', dataType: 'Datetime' },
-  { name: 'updatedAt', dataType: 'Datetime' },
-]
-export const userConfig = { table: 'users', fields: userFields, unique: [['appId', 'openid']] }
-
-export interface User {
-  id: number
-  appId: string
-  openid: string
-  nickname: string | null
-  sex: number | null
-  createdAt: Date
-  updatedAt: Date
-}
+export { type User, userConfig, userFields } from './user-model.ts'
 
 /** Reads a file with a separate plain connection, as an outside tool would. */
 export function inspect<T>(file: string, sql: string, ...params: unknown[]): T[] {

@@ -1,12 +1,14 @@
 import fs from 'node:fs'
 import pg from 'pg'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { postgresTypes } from '../../runtime/db/postgres-types.ts'
+import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { runJit } from '../helpers/jit-process.ts'
 import { type FreshDatabase, freshPostgresDatabase } from '../helpers/postgres.ts'
+import { type PostgresServer, startPostgres } from '../helpers/postgres-server.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
 
 /** Trust authentication ignores it; it stands for a real password that must never be shown. */
@@ -156,5 +158,74 @@ describe('databases.PostgresType', () => {
       /^models\/Note\/Note\.json: models\.Note: the database cannot be used: .* \(ECONNREFUSED\).* \(JIT_DB_UNAVAILABLE\)$/m,
     )
     expect(`${check.stdout}${check.stderr}`).not.toContain(PASSWORD)
+  })
+})
+
+describe('a server on databases.PostgresType whose PostgreSQL goes away', () => {
+  let server: PostgresServer
+  beforeAll(async () => {
+    server = await startPostgres()
+  })
+  afterAll(() => server?.stop())
+
+  it('answers 503 JIT_DB_UNAVAILABLE and fails /healthz while it is down, and serves again when it is back', async () => {
+    const dir = writeTempTree(
+      {
+        'app.json': appJson(),
+        'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
+        'databases/Default/Default.json': { url: '${DATABASE_URL}', poolSize: 2 },
+        'models/Note/e.json': { title: 'Notes', type: 'models.NormalType' },
+        'models/Note/Note.json': {
+          fields: [
+            { name: 'id', dataType: 'AutoInt', primaryKey: true },
+            { name: 'text', dataType: 'Ltext' },
+          ],
+        },
+        'services/NotesSvc/e.json': {
+          title: 'Notes',
+          type: 'services.NormalType',
+          functionList: [{ name: 'add', args: [{ name: 'text', dataType: 'Stext' }], loginRequired: false }],
+        },
+        'services/NotesSvc/index.ts': `
+import { Service } from 'jitlite'
+export default class NotesSvc extends Service {
+  async add(text: string) {
+    return (await this.getElement('models.Note').create({ text })).id
+  }
+}
+`,
+      },
+      'jitlite-pg-app-',
+    )
+    dirs.push(dir)
+    const url = server.url.replace('postgres@', `postgres:${PASSWORD}@`)
+    const logger = memoryLogger()
+    const app = await createApp({ appDir: dir, env: { DATABASE_URL: url }, logger })
+    apps.push(app)
+    const http = await buildServer(app)
+    try {
+      const add = (text: string) =>
+        http.inject({ method: 'POST', url: '/api/tests/testapp/services/NotesSvc/add', payload: { text } })
+      expect((await add('before')).json()).toMatchObject({ errcode: 0, data: 1 })
+      expect((await http.inject('/healthz')).statusCode).toBe(200)
+
+      // The test server does not wait for its WAL at commit: a checkpoint keeps 'before' through the crash.
+      await app.getElement('databases.Default').runCompiled('checkpoint', [])
+      server.crash()
+      const down = await add('during')
+      expect(down.statusCode).toBe(503)
+      expect(down.headers['retry-after']).toBe('30')
+      expect(down.json()).toMatchObject({ errcode: 503, code: 'JIT_DB_UNAVAILABLE' })
+      const health = await http.inject('/healthz')
+      expect(health.statusCode).toBe(503)
+      expect(health.json()).toMatchObject({ database: 'failing' })
+      expect(`${down.body}${health.body}${logger.lines.join('\n')}`).not.toContain(PASSWORD)
+
+      server.start()
+      expect((await add('after')).json()).toMatchObject({ errcode: 0, data: 2 })
+      expect((await http.inject('/healthz')).statusCode).toBe(200)
+    } finally {
+      await http.close()
+    }
   })
 })
