@@ -16,6 +16,8 @@ export interface DispatcherOptions {
   publicUrl: string
   /** The server's clock (tests move it). */
   now: () => number
+  /** Aborted when the server starts closing. */
+  closing: AbortSignal
 }
 
 type Params = { orgId: string; name: string; '*': string }
@@ -30,12 +32,14 @@ export class Dispatcher {
   private readonly sessions: SessionStore
   private readonly publicUrl: string
   private readonly now: () => number
+  private readonly closing: AbortSignal
 
   constructor(app: JitApp, options: DispatcherOptions) {
     this.app = app
     this.sessions = options.sessions
     this.publicUrl = options.publicUrl
     this.now = options.now
+    this.closing = options.closing
   }
 
   async dispatch(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -155,6 +159,7 @@ export class Dispatcher {
       actionUrl: (action) => `${publicUrl}${actionPath(action)}`,
       getElement: (name) => app.getElement(name),
       now: this.now,
+      closing: this.closing,
     }
   }
 }

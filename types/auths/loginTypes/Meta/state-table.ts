@@ -24,6 +24,7 @@ export interface StateRow {
   expires_at_ms: number | bigint
   claim_deadline_ms: number | bigint | null
   finished_at_ms: number | bigint | null
+  ticket_id: number | bigint | null
 }
 
 /** The store's statements, with `v(i)` standing for the i-th value a call passes. */
@@ -51,18 +52,19 @@ export function compileStatements(db: Kysely<any>) {
           status: 'pending',
           created_at_ms: v(4),
           expires_at_ms: v(5),
+          ticket_id: v(6),
         })
         .returning('id'),
     ),
     claimToConsume: compileShape(
       claimable(2)
         .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
-        .returning('redirect_target'),
+        .returning(['redirect_target', 'ticket_id']),
     ),
     claimAsFailed: compileShape(
       claimable(2)
         .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
-        .returning('redirect_target'),
+        .returning(['redirect_target', 'ticket_id']),
     ),
     setOutcome: compileShape(
       db
@@ -79,7 +81,7 @@ export function compileStatements(db: Kysely<any>) {
 
 export async function createTable(db: Kysely<any>): Promise<void> {
   // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
-  // claim deadlines) is replaced rather than migrated; a login in flight across the upgrade starts again.
+  // claim deadlines, or without desktop tickets) is replaced rather than migrated; a login in flight across the upgrade starts again.
   await createExpiringTable(db, TABLE, (table) =>
     table
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
@@ -89,6 +91,7 @@ export async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('code_hash', 'varchar(64)')
       .addColumn('claim_deadline_ms', 'bigint')
       .addColumn('outcome_json', 'text')
-      .addColumn('finished_at_ms', 'bigint'),
+      .addColumn('finished_at_ms', 'bigint')
+      .addColumn('ticket_id', 'bigint'),
   )
 }

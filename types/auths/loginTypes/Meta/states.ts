@@ -47,6 +47,8 @@ export interface NewLoginState {
   browserHash: string
   redirectTarget: string
   nowMs: number
+  /** For the login of a phone that scanned a desktop's code: the ticket's row (tickets.ts). */
+  ticketId?: number
 }
 
 export interface ClaimRequest {
@@ -75,9 +77,14 @@ export interface StoredState {
   claimDeadlineMs: number | null
   finishedAtMs: number | null
   user: Omit<SessionUser, 'loginType'> | null
-  /** For a done state: the reference (`SessionStore#open`) of the session the login opened. */
+  /**
+   * For a done state: the reference (`SessionStore#open`) of the session the login opened; null for a
+   * phone's login for a desktop ticket, which opens none.
+   */
   sessionRef: string | null
   failure: FailedOutcome | null
+  /** For a phone's login for a desktop ticket: the ticket's row. */
+  ticketId: number | null
 }
 
 /**
@@ -133,6 +140,7 @@ export class LoginStateStore {
       state.redirectTarget,
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
+      state.ticketId ?? null,
     ])
     const selectors = await this.#ready
     return selectors.selectorOf(Number((rows[0] as { id: number | bigint }).id))
@@ -146,10 +154,12 @@ export class LoginStateStore {
 
   /**
    * Moves a pending, unexpired state of this Instance and this browser to `next`, in one UPDATE.
-   * Returns the state's post-login target when this caller won it; undefined when the state is
-   * anything else (read it to say why).
+   * Returns the state's post-login target (and its desktop ticket, if any) when this caller won it;
+   * undefined when the state is anything else (read it to say why).
    */
-  async claim(request: ClaimRequest): Promise<{ redirectTarget: string } | undefined> {
+  async claim(
+    request: ClaimRequest,
+  ): Promise<{ redirectTarget: string; ticketId: number | null } | undefined> {
     const next = request.next
     const key = [
       request.state.rowId,
@@ -166,8 +176,13 @@ export class LoginStateStore {
             request.nowMs,
             ...key,
           ])
-    const row = rows[0] as { redirect_target: string } | undefined
-    return row && { redirectTarget: row.redirect_target }
+    const row = rows[0] as { redirect_target: string; ticket_id: number | bigint | null } | undefined
+    return (
+      row && {
+        redirectTarget: row.redirect_target,
+        ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
+      }
+    )
   }
 
   /**
@@ -178,7 +193,7 @@ export class LoginStateStore {
   async finish(
     state: StateRef,
     user: Omit<SessionUser, 'loginType'>,
-    sessionRef: string,
+    sessionRef: string | null,
     nowMs: number,
   ): Promise<void> {
     const outcome = JSON.stringify({ user, sessionRef })
@@ -293,6 +308,7 @@ function toStoredState(row: StateRow): StoredState {
     user: row.status === 'done' ? (outcome?.user ?? null) : null,
     sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
+    ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
   }
 }
 
