@@ -538,6 +538,8 @@ async function main(): Promise<void> {
   const { sandboxChild, clientChild, sandboxUrl, codesUrl } = await startTestbed()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-bench-login-'))
   const postgres = await startPostgres()
+  // Whatever ends this process (a failed start included) stops the server it started.
+  process.once('exit', () => postgres.stop())
   const admin = new pg.Client({ connectionString: postgres.url })
   await admin.connect()
   for (const name of ['bench_one', 'bench_two']) await admin.query(`CREATE DATABASE ${name}`)
