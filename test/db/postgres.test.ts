@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { storageFaultOf } from '../../runtime/db/database-errors.ts'
@@ -162,6 +163,37 @@ describe('a PostgreSQL server that goes away and comes back', () => {
         expect.stringContaining('writes succeed again'),
       ])
     } finally {
+      await db.close()
+    }
+  })
+
+  it('a kysely statement on a connection the server closed fails as the database being down, and the process lives on', async () => {
+    const db = await openPostgresDatabase({ url: server.url, poolSize: 2, log: memoryLogger() })
+    const selectOne = (on: typeof db.kysely) => sql<{ n: number }>`select 1 as n`.execute(on)
+    // What would end a real process: an error event of a connection with no listener.
+    const uncaught: Error[] = []
+    const record = (error: Error) => uncaught.push(error)
+    process.on('uncaughtException', record)
+    try {
+      await Promise.all([selectOne(db.kysely), selectOne(db.kysely)])
+      // A transaction holds its connection while the server goes; the other one waits idle in the pool.
+      const transaction = db.kysely.transaction().execute(async (trx) => {
+        await selectOne(trx)
+        server.crash()
+        await selectOne(trx)
+      })
+      const inTransaction = await caught(() => transaction)
+      expect(storageFaultOf(inTransaction)).toBeDefined()
+      // The idle connection is taken before the pool has heard that it closed.
+      const taken = await caught(() => selectOne(db.kysely))
+      expect(storageFaultOf(taken)).toBeDefined()
+      expect(db.health?.().status).toBe('failing')
+
+      server.start()
+      expect((await selectOne(db.kysely)).rows).toEqual([{ n: 1 }])
+      expect(uncaught.map((error) => error.message)).toEqual([])
+    } finally {
+      process.off('uncaughtException', record)
       await db.close()
     }
   })
