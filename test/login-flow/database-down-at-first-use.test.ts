@@ -67,7 +67,8 @@ describe('on PostgreSQL, a server stopped when the first login comes and started
   })
   afterAll(() => server?.stop())
 
-  it('answers 503 while it is down, then signs in without a restart', async () => {
+  /** A new database on this test's own server (which the tests stop and start). */
+  async function databaseOnServer(): Promise<string> {
     const name = `jit_first_use_${Date.now()}`
     const admin = new pg.Client({ connectionString: server.url })
     await admin.connect()
@@ -78,18 +79,43 @@ describe('on PostgreSQL, a server stopped when the first login comes and started
     }
     const url = new URL(server.url)
     url.pathname = `/${name}`
-    const harness = await openLoginHarness({
+    return url.toString()
+  }
+
+  function openPostgresHarness(url: string): Promise<LoginHarness> {
+    return openLoginHarness({
       moreFiles: {
         'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
-        'databases/Default/Default.json': { url: url.toString(), poolSize: 2 },
+        'databases/Default/Default.json': { url, poolSize: 2 },
       },
     })
+  }
+
+  it('answers 503 while it is down, then signs in without a restart', async () => {
+    const harness = await openPostgresHarness(await databaseOnServer())
     cleanups.push(() => harness.close())
     expect(harness.app.getElement('databases.Default').dialect).toBe('postgres')
     // The test server does not wait for its WAL at commit: a checkpoint keeps the models' tables
     // through the crash.
     await harness.app.getElement('databases.Default').runCompiled('checkpoint', [])
     await expectDownThenRecovered(harness, { start: () => server.crash(), clear: () => server.start() })
+  })
+
+  it('the same when it was already down as the node started (its models sync once it is back)', async () => {
+    const url = await databaseOnServer()
+    server.crash()
+    let down = true
+    cleanups.push(() => down && server.start())
+    const harness = await openPostgresHarness(url)
+    cleanups.push(() => harness.close())
+    await expectDownThenRecovered(harness, {
+      start: () => {},
+      clear: () => {
+        server.start()
+        down = false
+      },
+    })
+    expect(await harness.storedUsers()).toHaveLength(1)
   })
 })
 
