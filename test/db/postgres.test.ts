@@ -76,6 +76,34 @@ describe('openPostgresDatabase', () => {
     }
   })
 
+  it('says what to do about a failed model query in PostgreSQL’s terms, never SQLite’s busy timeout', async () => {
+    const url = await fresh()
+    const db = await openPostgresDatabase({ url, statementTimeoutMs: 200 })
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    try {
+      const users = await openModel(db, userConfig, { label: 'models.User' })
+      // Another session holds the table: the model's query waits until the server cancels it.
+      await other.query('begin')
+      await other.query(`lock table "${userConfig.table}" in access exclusive mode`)
+      const canceled = await caught(() => users.query())
+      await other.query('rollback')
+      expect(canceled.code).toBe('JIT_DB_QUERY_FAILED')
+      expect(canceled.message).toContain('models.User: the database failed the query')
+      expect(canceled.message).toContain('raise statementTimeoutMs in the database config')
+      expect(db.health?.()).toEqual({ status: 'ok' })
+
+      await other.query(`drop table "${userConfig.table}"`)
+      const missing = await caught(() => users.get({ openid: 'o1' }))
+      expect(missing.code).toBe('JIT_DB_QUERY_FAILED')
+      expect(missing.message).toContain('Its table is missing')
+      for (const error of [canceled, missing]) expect(error.message).not.toMatch(/busy timeout|locked/)
+    } finally {
+      await other.end()
+      await db.close()
+    }
+  })
+
   it('prepares the runtime’s statements once per connection, and a column added meanwhile shows in them', async () => {
     const db = await openPostgresDatabase({ url: await fresh(), poolSize: 1 })
     try {
