@@ -3,6 +3,7 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { storageFaultOf } from '../../runtime/db/database-errors.ts'
 import { openModel } from '../../runtime/db/index.ts'
+import { Leases } from '../../runtime/db/leases.ts'
 import { openPostgresDatabase, postgresLocation } from '../../runtime/db/postgres.ts'
 import type { JitError } from '../../runtime/errors.ts'
 import { memoryLogger } from '../../runtime/log.ts'
@@ -190,6 +191,26 @@ describe('a PostgreSQL server that goes away and comes back', () => {
       expect(log.lines.filter((line) => line.startsWith('info'))).toEqual([
         expect.stringContaining('writes succeed again'),
       ])
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('leases whose table could not be created while it was down are taken once it is back, with no restart', async () => {
+    const url = new URL(server.url)
+    url.pathname = `/leases_${Date.now()}`
+    const admin = new pg.Client({ connectionString: server.url })
+    await admin.connect()
+    await admin.query(`create database "${url.pathname.slice(1)}"`).finally(() => admin.end())
+    const db = await openPostgresDatabase({ url: url.toString(), log: memoryLogger() })
+    try {
+      server.crash()
+      const down = await caught(() => Leases.of(db).take('refresh:o1', { nowMs: Date.now(), forMs: 15_000 }))
+      expect(storageFaultOf(down)).toBeDefined()
+      server.start()
+      const lease = await Leases.of(db).take('refresh:o1', { nowMs: Date.now(), forMs: 15_000 })
+      expect(lease).toBeDefined()
+      await lease?.release()
     } finally {
       await db.close()
     }
