@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { createApp } from '../app.ts'
+import { BIND_HOST_ENV, BIND_PORT_ENV, consoleBanner } from '../console/bind.ts'
+import { loadAppEnvFile } from '../console/env-file.ts'
+import type { ConsoleAddress } from '../console/guard.ts'
 import { portInUse } from '../errors.ts'
 import { consoleLogger } from '../log.ts'
-import { reportReadyToSupervisor } from '../reload/dev-child.ts'
+import { isSupervised, reportReadyToSupervisor } from '../reload/dev-child.ts'
 import { awaitTurnIfStandby } from '../reload/standby.ts'
 import { sandboxOverrides } from './sandboxes.ts'
 import { buildServer } from './server.ts'
@@ -29,15 +32,29 @@ export async function serve(options: ServeOptions): Promise<number> {
 
   // Under `jit dev`'s supervisor, a standby process waits here with the framework's code imported.
   if (development) await awaitTurnIfStandby()
+  // Development reads the app's .env (what the console stores secrets in); the real environment wins.
+  if (development) loadAppEnvFile(options.appDir, env)
+  const configOverrides = development ? sandboxOverrides(publicUrl) : undefined
   const app = await createApp({
     appDir: options.appDir,
     mode: options.mode,
     watch: development,
+    env,
     publicUrl,
     logger: log,
-    configOverrides: development ? sandboxOverrides(publicUrl) : undefined,
+    configOverrides,
   })
-  const server = await buildServer(app, { log, sandboxes: development })
+  // Under the supervisor this process serves a loopback port of its own; browsers use the supervisor's.
+  const address: ConsoleAddress = {
+    publicUrl,
+    bindHost: env[BIND_HOST_ENV] ?? host,
+    bindPort: Number(env[BIND_PORT_ENV] ?? port),
+  }
+  const server = await buildServer(app, {
+    log,
+    sandboxes: development,
+    console: development ? { address, env, configOverrides, log } : undefined,
+  })
   try {
     await server.listen({ port, host })
   } catch (err) {
@@ -45,9 +62,17 @@ export async function serve(options: ServeOptions): Promise<number> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(host, port, err)
     throw err
   }
-  reportReadyToSupervisor({ port: (server.server.address() as AddressInfo).port, problems: app.problems })
+  const listening = (server.server.address() as AddressInfo).port
+  if (address.bindPort === 0) address.bindPort = listening
+  reportReadyToSupervisor({ port: listening, problems: app.problems })
   log.info(`${app.info.title} (${options.mode}) at ${publicUrl}`)
   if (development) log.info(`WeChat and other provider sandboxes under ${publicUrl}/__sandbox/`)
+  // The supervisor prints the console's address once, not at every restart of the app process.
+  if (development && !isSupervised()) {
+    const banner = consoleBanner(publicUrl, host)
+    log.info(banner.info)
+    if (banner.warning) log.warn(banner.warning)
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -14,21 +14,12 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { SessionUser } from 'jitlite/auth'
-import {
-  bindShape,
-  type CompiledShape,
-  compileShape,
-  createExpiringTable,
-  type Database,
-  deleteExpiredPrefix,
-  RowSelectors,
-  slot,
-} from 'jitlite/db'
+import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
 import type { Kysely } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
+import { compileStatements, createTable, type StateRow, TABLE } from './state-table.ts'
 import { sha256Hex } from './tokens.ts'
 
-const TABLE = 'jit_login_states'
 /** A state lives 10 minutes (docs/security.md#state). */
 export const STATE_TTL_MS = 10 * 60 * 1000
 /** Expired rows are kept this long, so that a late callback is told "expired" rather than "unknown". */
@@ -96,22 +87,6 @@ export interface StoredState {
   ticketId: number | null
 }
 
-interface Row {
-  id: number
-  secret_hash: string
-  login_type: string
-  browser_hash: string
-  redirect_target: string
-  status: StateStatus
-  code_hash: string | null
-  outcome_json: string | null
-  created_at_ms: number | bigint
-  expires_at_ms: number | bigint
-  claim_deadline_ms: number | bigint | null
-  finished_at_ms: number | bigint | null
-  ticket_id: number | bigint | null
-}
-
 /**
  * The login states of one database. Each statement is built with kysely once (so it is the database's
  * own dialect) and then run with new values through `Database.runCompiled`: a login pays for running
@@ -138,7 +113,7 @@ export class LoginStateStore {
 
   readonly #database: Database
   readonly #db: Kysely<any>
-  readonly #ready: Promise<RowSelectors>
+  #creating: Promise<RowSelectors> | undefined
   readonly #statements: ReturnType<typeof compileStatements>
   /** Logins being finished in this process, by row id: a second delivery waits on these. */
   readonly #finishing = new Map<number, Promise<void>>()
@@ -150,9 +125,23 @@ export class LoginStateStore {
     this.#database = database
     this.#db = database.kysely
     this.#statements = compileStatements(this.#db)
-    this.#ready = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
-    // A failed creation is reported by the first call that awaits it; this keeps it from being unhandled.
-    this.#ready.catch(() => {})
+    void this.#ready
+  }
+
+  /**
+   * The table created and its selectors loaded, started with the store. A creation that failed (the
+   * database was down) is forgotten, so the next call tries again rather than failing until restart;
+   * the calls already waiting get its error.
+   */
+  get #ready(): Promise<RowSelectors> {
+    if (!this.#creating) {
+      const creating = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
+      this.#creating = creating
+      creating.catch(() => {
+        if (this.#creating === creating) this.#creating = undefined
+      })
+    }
+    return this.#creating
   }
 
   /** Stores a new pending state; returns the selector of its row, for the state to carry. */
@@ -243,7 +232,7 @@ export class LoginStateStore {
   /** The state this reference names, if its row exists and its secret matches. */
   async read(state: StateRef): Promise<StoredState | undefined> {
     const { rows } = await this.#run(this.#statements.read, [state.rowId, state.secretHash])
-    const row = rows[0] as Row | undefined
+    const row = rows[0] as StateRow | undefined
     return row && toStoredState(row)
   }
 
@@ -304,58 +293,6 @@ export class LoginStateStore {
   }
 }
 
-/** The store's statements, with `v(i)` standing for the i-th value a call passes. */
-function compileStatements(db: Kysely<any>) {
-  const v = (index: number) => slot(index) as string
-  // The key's values, in the order of this chain: the state, its secret, its Instance, its browser, now.
-  const claimable = (offset: number) =>
-    db
-      .updateTable(TABLE)
-      .where('id', '=', v(offset))
-      .where('secret_hash', '=', v(offset + 1))
-      .where('status', '=', 'pending')
-      .where('login_type', '=', v(offset + 2))
-      .where('browser_hash', '=', v(offset + 3))
-      .where('expires_at_ms', '>', v(offset + 4))
-  return {
-    insert: compileShape(
-      db
-        .insertInto(TABLE)
-        .values({
-          secret_hash: v(0),
-          login_type: v(1),
-          browser_hash: v(2),
-          redirect_target: v(3),
-          status: 'pending',
-          created_at_ms: v(4),
-          expires_at_ms: v(5),
-          ticket_id: v(6),
-        })
-        .returning('id'),
-    ),
-    claimToConsume: compileShape(
-      claimable(2)
-        .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
-        .returning(['redirect_target', 'ticket_id']),
-    ),
-    claimAsFailed: compileShape(
-      claimable(2)
-        .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
-        .returning(['redirect_target', 'ticket_id']),
-    ),
-    setOutcome: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ status: v(0), outcome_json: v(1), finished_at_ms: v(2) })
-        .where('id', '=', v(3))
-        .where('status', '=', 'consuming'),
-    ),
-    read: compileShape(
-      db.selectFrom(TABLE).selectAll().where('id', '=', v(0)).where('secret_hash', '=', v(1)),
-    ),
-  }
-}
-
 /** Compares two hex hashes without leaking, through timing, how much of them matched. */
 export function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a)
@@ -371,7 +308,7 @@ export function isAbandoned(state: StoredState, nowMs: number): boolean {
   return state.status === 'consuming' && (state.claimDeadlineMs === null || nowMs >= state.claimDeadlineMs)
 }
 
-function toStoredState(row: Row): StoredState {
+function toStoredState(row: StateRow): StoredState {
   const outcome = row.outcome_json === null ? null : JSON.parse(row.outcome_json)
   return {
     loginType: row.login_type,
@@ -387,23 +324,6 @@ function toStoredState(row: Row): StoredState {
     failure: row.status === 'failed' ? outcome : null,
     ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
   }
-}
-
-async function createTable(db: Kysely<any>): Promise<void> {
-  // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
-  // claim deadlines, or without desktop tickets) is replaced rather than migrated; a login in flight across the upgrade starts again.
-  await createExpiringTable(db, TABLE, (table) =>
-    table
-      .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
-      .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
-      .addColumn('redirect_target', 'text', (c) => c.notNull())
-      .addColumn('status', 'varchar(16)', (c) => c.notNull())
-      .addColumn('code_hash', 'varchar(64)')
-      .addColumn('claim_deadline_ms', 'bigint')
-      .addColumn('outcome_json', 'text')
-      .addColumn('finished_at_ms', 'bigint')
-      .addColumn('ticket_id', 'bigint'),
-  )
 }
 
 function sleep(ms: number): Promise<void> {
