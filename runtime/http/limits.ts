@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts'
 import type { AppMetrics } from '../metrics/app-metrics.ts'
 import { sendLimitAnswer } from './limit-answers.ts'
 import type { LimitedRoute, ServerLimits } from './limits-config.ts'
+import { WindowStore } from './window-store.ts'
 
 const WINDOW_MS = 60_000
 const OVERLOAD_RETRY_AFTER_SECONDS = 10
@@ -129,7 +130,13 @@ async function buildLimiters(fastify: FastifyInstance, limits: ServerLimits): Pr
   ]
   const active = wanted.filter((limiter) => limiter.max > 0)
   if (active.length === 0) return []
-  await fastify.register(rateLimit, { global: false, cache: ADDRESSES_REMEMBERED })
+  // The plugin builds its store with `new store(options)`; each limiter then takes a child of it.
+  const store = class extends WindowStore {
+    constructor() {
+      super(ADDRESSES_REMEMBERED)
+    }
+  }
+  await fastify.register(rateLimit, { global: false, store })
   return active.map(({ max, key, ...limiter }) => ({
     ...limiter,
     check: fastify.createRateLimit({
