@@ -1,0 +1,130 @@
+import { z } from 'zod'
+
+/** The sandbox endpoints that count calls and accept faults. */
+export const ENDPOINTS = [
+  'authorize',
+  'web_login',
+  'gettoken',
+  'getuserinfo',
+  'legacy_getuserinfo',
+  'getuserdetail',
+  'user_get',
+  'department_list',
+  'user_list',
+] as const
+export type SandboxEndpoint = (typeof ENDPOINTS)[number]
+/** A fault or latency for `all` applies to every endpoint. */
+export type FaultTarget = SandboxEndpoint | 'all'
+
+export const faultTargetSchema = z.enum([...ENDPOINTS, 'all'])
+
+/** What an injected fault makes the next call(s) answer. */
+export const faultSchema = z.discriminatedUnion('kind', [
+  /** Any WeCom error, e.g. 42001 or 40014 on demand (on a login page: an error page with that code). */
+  z.strictObject({ kind: z.literal('errcode'), errcode: z.int(), errmsg: z.string().optional() }),
+  /** -1 "system error". */
+  z.strictObject({ kind: z.literal('busy') }),
+  /** 45009, the rate limit. */
+  z.strictObject({ kind: z.literal('quota') }),
+  /** An HTTP error status (a gateway's 502, 503...) with an HTML body, as a proxy in front of WeCom sends. */
+  z.strictObject({ kind: z.literal('status'), status: z.int().min(400).max(599) }),
+  /** Any body: an HTML page, an empty body, a huge body, truncated JSON. */
+  z.strictObject({
+    kind: z.literal('body'),
+    body: z.string(),
+    contentType: z.string().default('text/plain'),
+    status: z.int().min(100).max(599).default(200),
+  }),
+  /** The TCP connection is reset (RST) without an answer. */
+  z.strictObject({ kind: z.literal('reset') }),
+  /** No answer ever; the connection stays open until the client gives up or the sandbox closes. */
+  z.strictObject({ kind: z.literal('hang') }),
+])
+
+export type SandboxFault = z.input<typeof faultSchema>
+export type ParsedFault = z.output<typeof faultSchema>
+
+export const faultOptionsSchema = z.strictObject({
+  /** How many calls the fault answers (default 1), or "always" until cleared. */
+  times: z.union([z.int().positive(), z.literal('always')]).default(1),
+  /**
+   * Process the call first (a code is consumed, a token issued), then answer with the fault: the
+   * "the answer was lost, but WeCom acted on it" case.
+   */
+  afterProcessing: z.boolean().default(false),
+})
+
+export type FaultOptions = z.input<typeof faultOptionsSchema>
+
+interface FaultRule {
+  fault: ParsedFault
+  remaining: number
+  afterProcessing: boolean
+}
+
+/** The fault a call drew, to be applied by the HTTP layer. */
+export interface DrawnFault {
+  fault: ParsedFault
+  afterProcessing: boolean
+}
+
+/**
+ * Queues of injected faults per endpoint, and added latency. A call draws from its endpoint's queue
+ * first, then from the `all` queue; a rule is used up after `times` calls.
+ */
+export class FaultBook {
+  readonly #rules = new Map<FaultTarget, FaultRule[]>()
+  readonly #latencyMs = new Map<FaultTarget, number>()
+
+  add(target: FaultTarget, fault: SandboxFault, options: FaultOptions = {}): void {
+    const parsedFault = faultSchema.parse(fault)
+    const parsedOptions = faultOptionsSchema.parse(options)
+    const remaining = parsedOptions.times === 'always' ? Number.POSITIVE_INFINITY : parsedOptions.times
+    const queue = this.#rules.get(target) ?? []
+    queue.push({ fault: parsedFault, remaining, afterProcessing: parsedOptions.afterProcessing })
+    this.#rules.set(target, queue)
+  }
+
+  /** Takes the next fault for a call to `endpoint`, if any. */
+  draw(endpoint: SandboxEndpoint): DrawnFault | undefined {
+    return this.#drawFrom(endpoint) ?? this.#drawFrom('all')
+  }
+
+  #drawFrom(target: FaultTarget): DrawnFault | undefined {
+    const queue = this.#rules.get(target)
+    const rule = queue?.[0]
+    if (!queue || !rule) return undefined
+    rule.remaining -= 1
+    if (rule.remaining <= 0) queue.shift()
+    return { fault: rule.fault, afterProcessing: rule.afterProcessing }
+  }
+
+  setLatency(latencyMs: number, target: FaultTarget = 'all'): void {
+    if (!Number.isFinite(latencyMs) || latencyMs < 0)
+      throw new RangeError('latency must be a number of ms >= 0')
+    this.#latencyMs.set(target, latencyMs)
+  }
+
+  /** The delay before a call to `endpoint` is answered: its own latency plus the latency for all. */
+  latencyMs(endpoint: SandboxEndpoint): number {
+    return (this.#latencyMs.get(endpoint) ?? 0) + (this.#latencyMs.get('all') ?? 0)
+  }
+
+  clear(): void {
+    this.#rules.clear()
+    this.#latencyMs.clear()
+  }
+
+  /** The pending faults and latencies, for the admin API. */
+  describe() {
+    const faults = [...this.#rules].flatMap(([target, queue]) =>
+      queue.map((rule) => ({
+        endpoint: target,
+        fault: rule.fault,
+        remaining: Number.isFinite(rule.remaining) ? rule.remaining : 'always',
+        afterProcessing: rule.afterProcessing,
+      })),
+    )
+    return { faults, latencyMs: Object.fromEntries(this.#latencyMs) }
+  }
+}
