@@ -327,7 +327,8 @@ function compileStatements(db: Kysely<any>) {
       .selectFrom(TABLE)
       .select((eb) => eb.fn.countAll().as('live'))
       .where(column, '=', v(value))
-      .where('status', '=', 'pending')
+      // A literal, not a parameter: only then may the planner use the index of pending rows.
+      .where('status', '=', sql.lit('pending'))
       .where('expires_at_ms', '>', v(5))
   // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
   type Eb = ExpressionBuilder<any, any>
