@@ -10,10 +10,15 @@ const USAGE = `Usage: jit <command> [options]
   start [appDir]            serve the app for production: real provider hosts, no sandbox
   check [appDir]            validate every element; print each problem; exit 1 if any
   elements [appDir]         print the element tree with layer, type and source app
+  new <Type> <Name> [appDir] [--set key=value ...] [--title T]
+                            create an Instance of a Type (validated by its schema; secrets as \${NAME})
   run <script.ts> [appDir]  run a script with \`app\` in scope, as JitAi scripts use app.getElement(...)
 
   sandbox <name> [--port N] [--host H]
                             run a Type's provider sandbox alone (for example: jit sandbox wechat)
+
+jit dev serves a development console at /__jit/ (create, edit and check elements from a form).
+jit dev, jit check and jit new read the app's .env for variables the environment does not set.
 
 Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY; LOG_LEVEL,
 LOG_FORMAT, METRICS_PORT, METRICS_TOKEN, TRUST_PROXY, RATE_LIMIT_*, LIVE_STATES_PER_* (README:
@@ -24,6 +29,7 @@ type Command = (args: string[]) => Promise<number>
 const commands: Record<string, Command> = {
   check: checkCommand,
   elements: elementsCommand,
+  new: newCommand,
   run: runCommand,
   dev: devCommand,
   start: (args) => serveCommand('production', args),
@@ -53,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
 
 async function checkCommand(args: string[]): Promise<number> {
   const appDir = args[0] ?? 'app'
+  const { loadAppEnvFile } = await import('./console/env-file.ts')
+  loadAppEnvFile(appDir)
   // A dry run: checking an app creates no database file and changes no table.
   const app = await createApp({ appDir, logger: silentLogger, importEveryType: true, dryRun: true })
   try {
@@ -111,6 +119,11 @@ export function formatTree(listing: ElementListing[]): string {
       (r[1] ? `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2].padEnd(w2)}  ${r[3]}` : r[0]).trimEnd(),
     )
     .join('\n')
+}
+
+async function newCommand(args: string[]): Promise<number> {
+  const { newCommand: run } = await import('./console/new-command.ts')
+  return run(args)
 }
 
 async function runCommand(args: string[]): Promise<number> {

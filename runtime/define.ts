@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { ElementDefine } from './elements/define-schema.ts'
 import type { Layer } from './elements/scan.ts'
+import type { ErrorCode } from './errors.ts'
 import type { HttpAction, PageDefinition, SandboxDefinition } from './http/contract.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/contract.ts'
@@ -79,6 +80,44 @@ export interface LoadContext<Config> extends PrepareContext<Config> {
   readonly owner?: OwnerInfo
 }
 
+/** What a Type's `help` is given: the Instance the development console shows the form of. */
+export interface TypeHelpContext<Config> {
+  /** The Instance's fullName, as it is or will be once created (`auths.loginTypes.MyWechatLogin`). */
+  readonly instance: string
+  /** The config the form holds now (as written: not validated, secrets as `${NAME}` references). */
+  readonly config: Readonly<Partial<Config>>
+  readonly app: AppInfo
+  /** The absolute URL browsers reach one of the Instance's HTTP actions at (`callback`). */
+  actionUrl(action: string): string
+}
+
+/** What the console shows beside a Type's form: values to copy elsewhere (a provider's backend). */
+export interface TypeHelp {
+  /** `copy`: the console offers a copy button for the value. */
+  readonly items: ReadonlyArray<{ readonly label: string; readonly value: string; readonly copy: boolean }>
+  readonly text?: string
+}
+
+/** What a Type's `check` is given besides the validated config. */
+export interface CheckContext {
+  readonly app: AppInfo
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Aborted when the console's request goes away. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * The outcome of a Type's check ("Test connection"). `message` says what happened and `fix` what to
+ * change; neither may carry a secret value (the console redacts the config's secrets anyway).
+ */
+export interface CheckResult {
+  readonly ok: boolean
+  readonly message: string
+  readonly fix?: string
+  /** When not ok: JIT_CHECK_REFUSED (the provider said no) or JIT_CHECK_UNREACHABLE. */
+  readonly code?: ErrorCode
+}
+
 /**
  * A Type's backend: the contract between a Type folder's `type.ts` and the runtime. Every member is
  * optional. Members a Type leaves out are inherited along its type chain (Type -> ... -> Meta);
@@ -111,6 +150,17 @@ export interface TypeDefinition<Config = Record<string, unknown>, Instance = unk
   page?: PageDefinition<Config>
   /** The emulator of the Type's external provider that `jit dev` mounts under `/__sandbox/<name>/`. */
   sandbox?: SandboxDefinition
+  /**
+   * What the development console shows beside an Instance's form: values to enter in the provider's
+   * backend (WeChat: the callback URL and the authorization domain). Synchronous, no I/O.
+   */
+  help?(ctx: TypeHelpContext<Config>): TypeHelp | null
+  /**
+   * The console's "Test connection": tries the Instance's credentials against the provider, given
+   * the config validated as the app reads it (secrets substituted). Never throws for a refusal: it
+   * answers `{ ok: false, code, message, fix }`.
+   */
+  check?(config: Readonly<Config>, ctx: CheckContext): Promise<CheckResult>
 }
 
 const TYPE_BRAND = Symbol.for('jitlite.type')

@@ -85,6 +85,24 @@ export const ErrorCodes = {
     'the browser runtime could not reach the server, or the answer was not its JSON',
   JIT_PAGE_HTML_MISSING: 'a page element has no index.html',
   JIT_PAGE_PATH_CONFLICT: 'two page elements answer at the same path; the first by fullName is served',
+  // Development console (runtime/console/) and `jit new`
+  JIT_CONSOLE_CSRF:
+    "a console write came without the page's CSRF token (X-Jit-Csrf); reload the console page",
+  JIT_CONSOLE_ORIGIN:
+    "a console request came from another origin or host than the dev server's own; open the console at the URL jit dev prints",
+  JIT_CONSOLE_NAME_INVALID:
+    'an element name is not a valid folder name (letters, digits and _, not starting with a digit)',
+  JIT_CONSOLE_NAME_TAKEN: 'an element of that name already exists',
+  JIT_CONSOLE_NOT_FOUND: 'the console has no such element, Type, trash entry or saved state',
+  JIT_CONSOLE_NOT_EDITABLE: 'the element cannot be changed from this app (inherited, or not an Instance)',
+  JIT_CONSOLE_FILE_CHANGED: 'the files changed on disk since the form loaded them; reload, then save again',
+  JIT_CONSOLE_BAD_REQUEST: 'a console request is malformed',
+  JIT_CONSOLE_UI_MISSING: "the console page's files are missing from the jitlite installation",
+  // Type-provided checks ("Test connection")
+  JIT_CHECK_REFUSED:
+    'the provider refused the credentials or the caller; the message says which setting to fix',
+  JIT_CHECK_UNREACHABLE: 'the provider could not be reached or answered something unusable',
+  JIT_CHECK_UNSUPPORTED: 'the Type declares no check',
   // Field encryption (runtime/crypto.ts)
   JIT_SECRET_KEY_MISSING: 'JIT_SECRET_KEY is not set, and a local key file is not allowed (production)',
   JIT_SECRET_KEY_INVALID:

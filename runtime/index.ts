@@ -18,12 +18,16 @@ export type {
 } from './db/index.ts'
 export type {
   AppInfo,
+  CheckContext,
+  CheckResult,
   ElementInfo,
   LoadContext,
   OwnerInfo,
   PrepareContext,
   SharedResources,
   TypeDefinition,
+  TypeHelp,
+  TypeHelpContext,
 } from './define.ts'
 export { defineType } from './define.ts'
 export type { ErrorCode } from './errors.ts'

@@ -14,6 +14,11 @@ export function secret<T extends z.ZodType>(schema: T): T {
   return schema
 }
 
+/** Whether `schema` itself was marked with `secret()`. */
+export function isSecretSchema(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && secretSchemas.has(schema)
+}
+
 /** The paths (as key lists) of every secret field in an object schema, looking through wrappers. */
 export function secretPaths(schema: z.ZodType | undefined): string[][] {
   const paths: string[][] = []

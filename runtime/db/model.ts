@@ -96,6 +96,11 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
     this.#rows = new RowCodec(definition, db.models, this.#label)
   }
 
+  /** The database the rows live in (for what must be kept beside them: a lease on a row's work). */
+  get database(): Database {
+    return this.#db
+  }
+
   #track(ready: Promise<unknown>): void {
     this.#schemaReady = ready
     // Handled here so that a handle nobody uses never reports an unhandled rejection.

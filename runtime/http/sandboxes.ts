@@ -33,14 +33,39 @@ export function sandboxesOf(definition: AppDefinition): SandboxDefinition[] {
   return [...found.values()]
 }
 
-/** Mounts the app's sandboxes under `/__sandbox/<name>/`. They live as long as the server. */
+/**
+ * The sandboxes of every Type visible from the app, used or not: the first Instance of a Type may be
+ * created while `jit dev` runs (from the console), and its sandbox must then be there already. The
+ * Types nothing uses yet are imported for this (in development only); a Type whose code does not
+ * import is the app's problem to report, not a sandbox.
+ */
+export async function sandboxesOfEveryType(definition: AppDefinition): Promise<SandboxDefinition[]> {
+  const { typeDefinitionOf } = await import('../console/type-definitions.ts')
+  const found = new Map<string, SandboxDefinition>()
+  for (const sandbox of sandboxesOf(definition)) found.set(sandbox.name, sandbox)
+  for (const record of definition.records()) {
+    const { element } = record
+    if (element.layer !== 'Type' || element.scopedTo || record.type || record.problem) continue
+    const sandbox = await typeDefinitionOf(definition, record).then(
+      (type) => type?.sandbox,
+      () => undefined,
+    )
+    if (sandbox && !found.has(sandbox.name)) found.set(sandbox.name, sandbox)
+  }
+  return [...found.values()]
+}
+
+/**
+ * Mounts the sandboxes of every Type of the app under `/__sandbox/<name>/` (`jit dev`). They live as
+ * long as the server.
+ */
 export async function mountSandboxes(
   fastify: FastifyInstance,
   app: JitApp,
   publicUrl: string,
 ): Promise<string[]> {
   const mounted: string[] = []
-  for (const sandbox of sandboxesOf(app[kState].definition)) {
+  for (const sandbox of await sandboxesOfEveryType(app[kState].definition)) {
     const publicBaseUrl = sandboxBaseUrl(publicUrl, sandbox.name)
     await fastify.register(sandbox.plugin, { prefix: `/__sandbox/${sandbox.name}`, publicBaseUrl })
     mounted.push(publicBaseUrl)

@@ -1,9 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import { createApp } from '../app.ts'
+import { BIND_HOST_ENV, BIND_PORT_ENV, consoleBanner } from '../console/bind.ts'
+import { loadAppEnvFile } from '../console/env-file.ts'
+import type { ConsoleAddress } from '../console/guard.ts'
 import { JitError, portInUse } from '../errors.ts'
 import { createLogger, logFormatOf, logLevelOf } from '../log.ts'
 import { type MetricsServer, startMetricsServer } from '../metrics/serve-metrics.ts'
-import { reportReadyToSupervisor } from '../reload/dev-child.ts'
+import { isSupervised, reportReadyToSupervisor } from '../reload/dev-child.ts'
 import { awaitTurnIfStandby } from '../reload/standby.ts'
 import { limitsFromEnv } from './limits-config.ts'
 import { sandboxOverrides } from './sandboxes.ts'
@@ -27,22 +30,38 @@ export async function serve(options: ServeOptions): Promise<number> {
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   const publicUrl = (env.PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, '')
   const development = options.mode === 'development'
+
+  // Under `jit dev`'s supervisor, a standby process waits here with the framework's code imported.
+  if (development) await awaitTurnIfStandby()
+  // Development reads the app's .env (what the console stores secrets in); the real environment wins.
+  if (development) loadAppEnvFile(options.appDir, env)
   const log = createLogger({ format: logFormatOf(env, options.mode), level: logLevelOf(env) })
   const limits = limitsFromEnv(env)
   const metricsPort = metricsPortOf(env)
   const metricsToken = env.METRICS_TOKEN?.trim() || undefined
-
-  // Under `jit dev`'s supervisor, a standby process waits here with the framework's code imported.
-  if (development) await awaitTurnIfStandby()
+  const configOverrides = development ? sandboxOverrides(publicUrl) : undefined
   const app = await createApp({
     appDir: options.appDir,
     mode: options.mode,
     watch: development,
+    env,
     publicUrl,
     logger: log,
-    configOverrides: development ? sandboxOverrides(publicUrl) : undefined,
+    configOverrides,
   })
-  const server = await buildServer(app, { log, sandboxes: development, limits, metricsToken })
+  // Under the supervisor this process serves a loopback port of its own; browsers use the supervisor's.
+  const address: ConsoleAddress = {
+    publicUrl,
+    bindHost: env[BIND_HOST_ENV] ?? host,
+    bindPort: Number(env[BIND_PORT_ENV] ?? port),
+  }
+  const server = await buildServer(app, {
+    log,
+    sandboxes: development,
+    console: development ? { address, env, configOverrides, log } : undefined,
+    limits,
+    metricsToken,
+  })
   try {
     await server.listen({ port, host })
   } catch (err) {
@@ -66,11 +85,19 @@ export async function serve(options: ServeOptions): Promise<number> {
       throw err
     }
   }
-  reportReadyToSupervisor({ port: (server.server.address() as AddressInfo).port, problems: app.problems })
+  const listening = (server.server.address() as AddressInfo).port
+  if (address.bindPort === 0) address.bindPort = listening
+  reportReadyToSupervisor({ port: listening, problems: app.problems })
   log.info(`${app.info.title} (${options.mode}) at ${publicUrl}`)
   if (development) log.info(`WeChat and other provider sandboxes under ${publicUrl}/__sandbox/`)
   if (metricsServer) log.info(`metrics at ${metricsServer.url}`)
   else if (metricsToken) log.info(`metrics at ${publicUrl}/metrics, to the bearer token METRICS_TOKEN`)
+  // The supervisor prints the console's address once, not at every restart of the app process.
+  if (development && !isSupervised()) {
+    const banner = consoleBanner(publicUrl, host)
+    log.info(banner.info)
+    if (banner.warning) log.warn(banner.warning)
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -92,10 +119,11 @@ export async function serve(options: ServeOptions): Promise<number> {
 function metricsPortOf(env: NodeJS.ProcessEnv): number | undefined {
   const value = env.METRICS_PORT?.trim()
   if (!value) return undefined
-  if (!/^\d+$/.test(value) || Number(value) > 65535)
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
     throw new JitError(
       'JIT_ENV_INVALID',
       `METRICS_PORT=${JSON.stringify(value)} is not valid: set a port number (0 for any free one)`,
     )
+  }
   return Number(value)
 }

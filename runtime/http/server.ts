@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
+import type { ConsoleOptions } from '../console/index.ts'
 import { JitError } from '../errors.ts'
 import type { Logger, StructuredLogger } from '../log.ts'
 import { registerMetricsRoute } from '../metrics/serve-metrics.ts'
@@ -32,6 +33,8 @@ export interface ServerOptions {
   limits?: ServerLimits
   /** Serve `/metrics` on this server, to `Authorization: Bearer <metricsToken>` only. Default: not served. */
   metricsToken?: string
+  /** Mount the development console under `/__jit/` (`jit dev` only). Default: not mounted. */
+  console?: ConsoleOptions
 }
 
 const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000'
@@ -168,6 +171,10 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     handler: (request, reply) => dispatcher.dispatch(request, reply),
   })
   if (options.sandboxes) await mountSandboxes(fastify, app, publicUrl)
+  if (options.console) {
+    const { registerConsole } = await import('../console/index.ts')
+    await registerConsole(fastify, app, options.console)
+  }
   registerFrontend(fastify, app, { publicUrl })
   return fastify
 }

@@ -1,4 +1,11 @@
 import path from 'node:path'
+import {
+  BIND_HOST_ENV,
+  BIND_PORT_ENV,
+  CONSOLE_TOKEN_ENV,
+  consoleBanner,
+  newConsoleToken,
+} from '../console/bind.ts'
 import { FRAMEWORK_ROOT } from '../elements/apps.ts'
 import { portInUse } from '../errors.ts'
 import { consoleLogger, type Logger } from '../log.ts'
@@ -109,9 +116,19 @@ class Supervisor implements DevSupervisor {
   private resolveClosed!: () => void
   private readonly onSignal = () => void this.close()
 
+  private readonly host: string
+
   constructor(options: SuperviseDevOptions, env: NodeJS.ProcessEnv, host: string, proxy: DevProxy) {
     this.options = options
-    this.env = env
+    this.host = host
+    // Every app process learns the address browsers use and shares one console token, so that the
+    // console page keeps working across restarts.
+    this.env = {
+      ...env,
+      [BIND_HOST_ENV]: host,
+      [BIND_PORT_ENV]: String(proxy.port),
+      [CONSOLE_TOKEN_ENV]: newConsoleToken(),
+    }
     this.proxy = proxy
     this.log = options.log ?? consoleLogger
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
@@ -247,12 +264,26 @@ class Supervisor implements DevSupervisor {
     if (reason === 'edit') this.log.info(formatRestartLine(files, ms))
     else if (reason === 'crash')
       this.log.info(`restarted in ${Math.round(ms)} ms after the app process exited`)
-    else this.log.info(`app process ready in ${Math.round(ms)} ms at ${this.url}`)
+    else {
+      this.log.info(`app process ready in ${Math.round(ms)} ms at ${this.url}`)
+      if (!previous) this.announceConsole()
+    }
     if (previous && (await previous.stop(this.stopTimeoutMs))) {
       this.log.warn(
         `the previous app process did not exit within ${this.stopTimeoutMs} ms of SIGTERM and was killed`,
       )
     }
+  }
+
+  private announced = false
+
+  /** Where the console is, once; and that others can reach it when the bind host is not loopback. */
+  private announceConsole(): void {
+    if (this.announced) return
+    this.announced = true
+    const banner = consoleBanner(this.env.PUBLIC_URL ?? this.url, this.host)
+    this.log.info(banner.info)
+    if (banner.warning) this.log.warn(banner.warning)
   }
 
   private spawn(standby: boolean): AppProcess {

@@ -22,6 +22,12 @@
  * Targets: jitlite >= 0.8x bare in both settings, and > 833 logins/s at 128/20 ms (50,000 WeChat calls
  * a minute per account: one node must never be the bottleneck).
  *
+ * PostgreSQL, in the same rounds: jitlite with `databases.Default` on a PostgreSQL server this bench
+ * starts (`startPostgres()`: fsync off, throwaway data), and two jitlite nodes (two processes) on one
+ * PostgreSQL database, each login started on one node and finished on the other. The database server's
+ * CPU (its backends', read from /proc) is a column of its own; SQLite's is in the server's. Targets:
+ * PostgreSQL >= 0.7x SQLite's logins/s (median per-round ratio) and > 833 logins/s at 128/20 ms.
+ *
  * `npm run bench http-login`. Knobs: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 5),
  * BENCH_ONLY=jitlite|bare|bareStart (run one variant, for profiling: no ratio then), BENCH_SETTING=128/20 or
  * 32/0 (one setting), BENCH_PROFILE=<folder> (a CPU profile of the serving process for each measured
@@ -39,7 +45,7 @@ import { fileURLToPath } from 'node:url'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const WARMUP_SECONDS = 1
-const ONLY = process.env.BENCH_ONLY as 'jitlite' | 'bare' | 'bareStart' | undefined
+const ONLY = process.env.BENCH_ONLY as RoundVariant | undefined
 const PROFILE_DIR = process.env.BENCH_PROFILE
 const SETTINGS = [
   { concurrency: 128, latencyMs: 20 },
@@ -50,6 +56,7 @@ const SETTINGS = [
     process.env.BENCH_SETTING === `${setting.concurrency}/${setting.latencyMs}`,
 )
 const TARGET_RATIO = 0.8
+const TARGET_POSTGRES_RATIO = 0.7
 const TARGET_LOGINS_PER_SECOND = 833
 const APP_ID = 'wx5a3c7f1e9b2d4680'
 const APP_SECRET = '3f9c2a7e5b1d4c8096e7a2b4d1f08c35'
@@ -60,12 +67,17 @@ const LOGIN_PATHS = {
   bareStart: '/bare',
 }
 
-type Variant = 'jitlite' | 'flow' | 'bare' | 'bareStart' | 'sandbox'
+type Variant = 'jitlite' | 'jitlitePg' | 'twoNodesPg' | 'flow' | 'bare' | 'bareStart' | 'sandbox'
+/** The variants measured in every round, in alternating order. */
+type RoundVariant = 'jitlite' | 'jitlitePg' | 'twoNodesPg' | 'bare' | 'bareStart'
+const ROUND_VARIANTS: readonly RoundVariant[] = ['jitlite', 'jitlitePg', 'twoNodesPg', 'bare', 'bareStart']
 
 export interface RunRequest {
   variant: Variant
   /** The server under test (unused for `sandbox`). */
   baseUrl: string
+  /** A second node: logins alternate which node starts them, and the other one finishes them. */
+  otherBaseUrl?: string
   sandboxUrl: string
   codesUrl: string
   concurrency: number
@@ -132,11 +144,14 @@ async function runClientChild(): Promise<void> {
   const { Pool } = await import('undici')
   process.on('message', async (request: RunRequest) => {
     const server = new Pool(request.baseUrl, { connections: request.concurrency })
+    const other = request.otherBaseUrl
+      ? new Pool(request.otherBaseUrl, { connections: request.concurrency })
+      : server
     const sandbox = new Pool(request.sandboxUrl, { connections: request.concurrency })
     const codes = new CodeSupply(new Pool(request.codesUrl, { connections: 1 }))
-    const login = loginFor(request, server, sandbox, codes)
+    const login = loginFor(request, [server, other], sandbox, codes)
     const result = await closedLoop(login, request.concurrency, request.seconds, request.ratePerSecond)
-    await Promise.all([server.close(), sandbox.close(), codes.close()])
+    await Promise.all([server.close(), other.close(), sandbox.close(), codes.close()])
     process.send?.(result)
   })
   process.on('disconnect', () => process.exit(0))
@@ -174,11 +189,20 @@ class CodeSupply {
   }
 }
 
-function loginFor(request: RunRequest, server: Pool, sandbox: Pool, codes: CodeSupply): () => Promise<void> {
-  if (request.variant === 'jitlite' || request.variant === 'flow' || request.variant === 'bareStart') {
-    const loginPath = LOGIN_PATHS[request.variant]
+function loginFor(
+  request: RunRequest,
+  [server, other]: [Pool, Pool],
+  sandbox: Pool,
+  codes: CodeSupply,
+): () => Promise<void> {
+  if (request.variant !== 'bare' && request.variant !== 'sandbox') {
+    const loginPath =
+      LOGIN_PATHS[request.variant === 'flow' || request.variant === 'bareStart' ? request.variant : 'jitlite']
+    let logins = 0
     return async () => {
-      const start = await server.request({ path: `${loginPath}/login?redirectUrl=%2F`, method: 'GET' })
+      // With two nodes, each login crosses them: started on one, finished on the other.
+      const [starts, finishes] = logins++ % 2 === 0 ? [server, other] : [other, server]
+      const start = await starts.request({ path: `${loginPath}/login?redirectUrl=%2F`, method: 'GET' })
       await start.body.dump()
       if (start.statusCode !== 302) throw new Error(`login start answered ${start.statusCode}`)
       const provider = new URL(String(start.headers.location))
@@ -186,7 +210,7 @@ function loginFor(request: RunRequest, server: Pool, sandbox: Pool, codes: CodeS
       const callback = new URL(provider.searchParams.get('redirect_uri')!)
       // What WeChat's redirect does: code and state appended to redirect_uri.
       const path = `${callback.pathname}?code=${await codes.take()}&state=${provider.searchParams.get('state')}`
-      const done = await server.request({
+      const done = await finishes.request({
         path,
         method: 'GET',
         headers: { cookie: `jit_login=${loginCookie}` },
@@ -295,6 +319,8 @@ export async function startJitlite(
   sandboxUrl: string,
   dir: string,
   walLimitMb?: number,
+  /** Puts `databases.Default` on this PostgreSQL database instead of a SQLite file. */
+  postgresUrl?: string,
 ): Promise<ServerUnderTest> {
   const { writeTree } = await import('../helpers/temp-app.ts')
   const { createApp } = await import('../../runtime/index.ts')
@@ -302,11 +328,18 @@ export async function startJitlite(
   const { silentLogger } = await import('../../runtime/log.ts')
   writeTree(dir, {
     'app.json': { orgId: 'bench', name: 'site', title: 'Bench site', version: '1.0.0' },
-    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'databases/Default/Default.json': {
-      file: 'data/app.sqlite',
-      ...(walLimitMb === undefined ? {} : { walLimitMb }),
-    },
+    ...(postgresUrl
+      ? {
+          'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
+          'databases/Default/Default.json': { url: postgresUrl, poolSize: POSTGRES_POOL_SIZE },
+        }
+      : {
+          'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+          'databases/Default/Default.json': {
+            file: 'data/app.sqlite',
+            ...(walLimitMb === undefined ? {} : { walLimitMb }),
+          },
+        }),
     'auths/loginTypes/WechatLogin/e.json': { title: 'WeChat', type: 'auths.loginTypes.WechatPublicType' },
     'auths/loginTypes/WechatLogin/WechatLogin.json': {
       appId: APP_ID,
@@ -346,6 +379,9 @@ export async function startJitlite(
     },
   }
 }
+
+/** Connections per node (BENCH_PG_POOL; the Type's default is 10). */
+const POSTGRES_POOL_SIZE = Number(process.env.BENCH_PG_POOL ?? 10)
 
 const INSTANT_LOGIN_TYPE = `import { defineType } from 'jitlite'
 export default defineType({
@@ -443,32 +479,123 @@ interface Measured extends RunResult {
   concurrency: number
   latencyMs: number
   serverCpuMs: number
-  /** Event-loop utilization of the server's main thread, 0 to 1 (1: saturated). */
+  /** Event-loop utilization of the server's main thread, 0 to 1 (1: saturated); of two nodes, their mean. */
   serverBusy: number
   sandboxCpuMs: number
+  /** CPU of the PostgreSQL server's processes (0 for SQLite: its work is in the server's CPU). */
+  databaseCpuMs: number
+  /** Transactions PostgreSQL committed or rolled back (each statement outside a transaction is one). */
+  databaseTransactions: number
+}
+
+/** A jitlite node in a process of its own (the two-node variant), reporting its CPU and event loop. */
+async function runNodeChild(): Promise<void> {
+  const { performance: perf } = await import('node:perf_hooks')
+  process.on(
+    'message',
+    async (message: { start?: { sandboxUrl: string; dir: string; postgresUrl: string }; cpu?: boolean }) => {
+      if (message.start) {
+        const { sandboxUrl, dir, postgresUrl } = message.start
+        const server = await startJitlite(sandboxUrl, dir, undefined, postgresUrl)
+        process.send?.({ baseUrl: server.baseUrl })
+      }
+      if (message.cpu) {
+        const usage = process.cpuUsage()
+        process.send?.({ cpuMs: (usage.user + usage.system) / 1000, loop: perf.eventLoopUtilization() })
+      }
+    },
+  )
+  process.on('disconnect', () => process.exit(0))
+  process.send?.({ ready: true })
+}
+
+type LoopSample = ReturnType<typeof performance.eventLoopUtilization>
+
+/** CPU ms of a PostgreSQL server's processes so far: the postmaster's own and waited-for children's, and its live children's. */
+async function postgresCpuMs(dataDir: string): Promise<number> {
+  const fs = await import('node:fs')
+  const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  let ticks = 0
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    // After "pid (comm) ": state, ppid, ..., utime at 11, stime 12, cutime 13, cstime 14.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const own = Number(fields[11]) + Number(fields[12])
+    if (Number(entry) === postmaster) ticks += own + Number(fields[13]) + Number(fields[14])
+    else if (Number(fields[1]) === postmaster) ticks += own
+  }
+  // Linux reports these in clock ticks of 10 ms.
+  return ticks * 10
 }
 
 async function main(): Promise<void> {
   const os = await import('node:os')
   const fs = await import('node:fs')
+  const { startPostgres } = await import('../helpers/postgres-server.ts')
+  const { default: pg } = await import('pg')
+  const { generateSecretKey } = await import('../../runtime/crypto.ts')
   const { sandboxChild, clientChild, sandboxUrl, codesUrl } = await startTestbed()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jitlite-bench-login-'))
-  const servers: Record<'jitlite' | 'bare', ServerUnderTest> = {
+  const postgres = await startPostgres()
+  // Whatever ends this process (a failed start included) stops the server it started.
+  process.once('exit', () => postgres.stop())
+  const admin = new pg.Client({ connectionString: postgres.url })
+  await admin.connect()
+  for (const name of ['bench_one', 'bench_two']) await admin.query(`CREATE DATABASE ${name}`)
+  // Kept open to read pg_stat_database: how many transactions (round trips, here) a login costs.
+  const transactionsOf = async (name: string) => {
+    await admin.query('select pg_stat_clear_snapshot()')
+    const { rows } = await admin.query(
+      'select xact_commit + xact_rollback as n from pg_stat_database where datname = $1',
+      [name],
+    )
+    return Number(rows[0].n)
+  }
+  const databaseUrl = (name: string) => postgres.url.replace(/\/postgres$/, `/${name}`)
+  // One key for this process and both nodes: they read each other's encrypted tokens.
+  process.env.JIT_SECRET_KEY ??= generateSecretKey()
+  const servers: Record<'jitlite' | 'jitlitePg' | 'bare', ServerUnderTest> = {
     jitlite: await startJitlite(sandboxUrl, path.join(dir, 'app')),
+    jitlitePg: await startJitlite(sandboxUrl, path.join(dir, 'app-pg'), undefined, databaseUrl('bench_one')),
     bare: await startBare(sandboxUrl, dir),
   }
+  const nodeChildren = [forkSelf('node'), forkSelf('node')]
+  await Promise.all(nodeChildren.map((child) => once(child, 'message')))
+  const nodeUrls: string[] = []
+  for (const [i, child] of nodeChildren.entries()) {
+    const start = { sandboxUrl, dir: path.join(dir, `node-${i}`), postgresUrl: databaseUrl('bench_two') }
+    nodeUrls.push((await ask<{ baseUrl: string }>(child, { start })).baseUrl)
+  }
   const sandboxCpu = async () => (await ask<{ cpuMs: number }>(sandboxChild, { cpu: true })).cpuMs
+  const nodesCpu = () =>
+    Promise.all(nodeChildren.map((child) => ask<{ cpuMs: number; loop: LoopSample }>(child, { cpu: true })))
+  const databaseCpu = () => postgresCpuMs(path.join(postgres.dir, 'data'))
 
   let profiled = 0
   const measure = async (variant: Variant, concurrency: number, latencyMs: number, seconds: number) => {
+    const twoNodes = variant === 'twoNodesPg'
     const profiler =
-      PROFILE_DIR && seconds > WARMUP_SECONDS && variant !== 'sandbox' ? await startProfiler() : undefined
+      PROFILE_DIR && seconds > WARMUP_SECONDS && variant !== 'sandbox' && !twoNodes
+        ? await startProfiler()
+        : undefined
     const serverCpuBefore = process.cpuUsage()
+    const nodesBefore = twoNodes ? await nodesCpu() : []
     const sandboxCpuBefore = await sandboxCpu()
+    const databaseCpuBefore = await databaseCpu()
+    const statsName = twoNodes ? 'bench_two' : 'bench_one'
+    const transactionsBefore = variant === 'jitlitePg' || twoNodes ? await transactionsOf(statsName) : 0
     const loopBefore = performance.eventLoopUtilization()
     const result = await ask<RunResult>(clientChild, {
       variant,
-      baseUrl: variant === 'sandbox' ? sandboxUrl : servers[serverOf(variant)].baseUrl,
+      baseUrl:
+        variant === 'sandbox' ? sandboxUrl : twoNodes ? nodeUrls[0] : servers[serverOf(variant)].baseUrl,
+      otherBaseUrl: twoNodes ? nodeUrls[1] : undefined,
       sandboxUrl,
       codesUrl,
       concurrency,
@@ -476,18 +603,40 @@ async function main(): Promise<void> {
     } satisfies RunRequest)
     const serverCpu = process.cpuUsage(serverCpuBefore)
     const loop = performance.eventLoopUtilization(loopBefore)
+    const nodesAfter = twoNodes ? await nodesCpu() : []
     if (profiler && PROFILE_DIR) {
       const file = path.join(PROFILE_DIR, `${variant}-${concurrency}-${latencyMs}-${++profiled}.cpuprofile`)
       await profiler.stop(file)
     }
+    const usesPostgres = variant === 'jitlitePg' || twoNodes
     const measured: Measured = {
       ...result,
       variant,
       concurrency,
       latencyMs,
-      serverCpuMs: variant === 'sandbox' ? 0 : (serverCpu.user + serverCpu.system) / 1000,
-      serverBusy: variant === 'sandbox' ? 0 : loop.utilization,
+      serverCpuMs:
+        variant === 'sandbox'
+          ? 0
+          : twoNodes
+            ? nodesAfter.reduce((sum, after, i) => sum + after.cpuMs - nodesBefore[i].cpuMs, 0)
+            : (serverCpu.user + serverCpu.system) / 1000,
+      serverBusy:
+        variant === 'sandbox'
+          ? 0
+          : twoNodes
+            ? nodesAfter.reduce(
+                (sum, after, i) => sum + utilizationBetween(nodesBefore[i].loop, after.loop),
+                0,
+              ) / nodesAfter.length
+            : loop.utilization,
       sandboxCpuMs: (await sandboxCpu()) - sandboxCpuBefore,
+      databaseCpuMs: usesPostgres ? (await databaseCpu()) - databaseCpuBefore : 0,
+      // Backends report their counts within a second of going idle: wait that out.
+      databaseTransactions: usesPostgres
+        ? await new Promise<number>((resolve) => setTimeout(resolve, 1100)).then(
+            async () => (await transactionsOf(statsName)) - transactionsBefore,
+          )
+        : 0,
     }
     if (result.errors > 0)
       console.error(`${variant}: ${result.errors} failed logins, first: ${result.firstError}`)
@@ -496,36 +645,41 @@ async function main(): Promise<void> {
 
   console.log(
     `Node ${process.version}, ${os.cpus().length} CPUs. ${ROUNDS} rounds of ${SECONDS} s per variant and setting; ` +
-      `each round runs jitlite, bare and bare with a login start back to back, in alternating order. Logins/s pooled over the rounds.\n`,
+      `each round runs every variant back to back, in alternating order. Logins/s pooled over the rounds. ` +
+      `PostgreSQL 15 on loopback (fsync off), ${POSTGRES_POOL_SIZE} connections per node.\n`,
   )
   const verdicts: string[] = []
   for (const setting of SETTINGS) {
     await ask(sandboxChild, { latencyMs: setting.latencyMs })
-    const variants = ONLY ? [ONLY] : (['jitlite', 'bare', 'bareStart'] as const)
+    const variants = ONLY ? [ONLY] : ROUND_VARIANTS
     for (const variant of variants) {
       await measure(variant, setting.concurrency, setting.latencyMs, WARMUP_SECONDS)
     }
     const runs: Measured[] = []
     const ratios: number[] = []
     const floorRatios: number[] = []
+    const postgresRatios: number[] = []
+    const twoNodeRatios: number[] = []
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? variants : [...variants].reverse()
-      const measured: Partial<Record<'jitlite' | 'bare' | 'bareStart', Measured>> = {}
+      const measured: Partial<Record<RoundVariant, Measured>> = {}
       for (const variant of order) {
         measured[variant] = await measure(variant, setting.concurrency, setting.latencyMs, SECONDS)
         runs.push(measured[variant]!)
       }
-      const { jitlite, bare, bareStart } = measured
+      const { jitlite, jitlitePg, twoNodesPg, bare, bareStart } = measured
       if (jitlite && bare) ratios.push(rate(jitlite) / rate(bare))
       if (bareStart && bare) floorRatios.push(rate(bareStart) / rate(bare))
+      if (jitlitePg && jitlite) postgresRatios.push(rate(jitlitePg) / rate(jitlite))
+      if (twoNodesPg && jitlite) twoNodeRatios.push(rate(twoNodesPg) / rate(jitlite))
     }
     const flowOnly = await measure('flow', setting.concurrency, setting.latencyMs, SECONDS)
     const sandboxAlone = await measure('sandbox', setting.concurrency, setting.latencyMs, SECONDS)
     console.log(`### Concurrency ${setting.concurrency}, ${setting.latencyMs} ms WeChat latency\n`)
     console.log(
-      '| variant | logins/s | p50 ms | p99 ms | failed | server CPU ms/login | server busy | sandbox CPU ms/login | browsers CPU ms/login |',
+      '| variant | logins/s | p50 ms | p99 ms | failed | server CPU ms/login | server busy | database CPU ms/login | sandbox CPU ms/login | browsers CPU ms/login |',
     )
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const variant of variants) {
       console.log(row(label(variant), pool(runs.filter((r) => r.variant === variant))))
     }
@@ -537,26 +691,59 @@ async function main(): Promise<void> {
       continue
     }
     const ratio = median(ratios)
+    const postgresRatio = median(postgresRatios)
     const jitliteRate = rate(pool(runs.filter((r) => r.variant === 'jitlite')))
+    const postgresRate = rate(pool(runs.filter((r) => r.variant === 'jitlitePg')))
+    const twoNodesRate = rate(pool(runs.filter((r) => r.variant === 'twoNodesPg')))
+    const listed = (values: number[]) => values.map((r) => r.toFixed(2)).join(', ')
     console.log(
-      `\nPer-round ratio jitlite / bare: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}).`,
+      `\nPer-round ratio jitlite / bare: ${listed(ratios)}; median ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}).`,
     )
     console.log(
-      `Per-round ratio bare with a login start / bare: ${floorRatios.map((r) => r.toFixed(2)).join(', ')}; median ${median(floorRatios).toFixed(2)} (the most any flow with a server-side state reaches here).`,
+      `Per-round ratio bare with a login start / bare: ${listed(floorRatios)}; median ${median(floorRatios).toFixed(2)} (the most any flow with a server-side state reaches here).`,
+    )
+    console.log(
+      `Per-round ratio jitlite on PostgreSQL / on SQLite: ${listed(postgresRatios)}; median ${postgresRatio.toFixed(2)} (target >= ${TARGET_POSTGRES_RATIO}).`,
+    )
+    console.log(
+      `Per-round ratio two nodes on PostgreSQL / one node on SQLite: ${listed(twoNodeRatios)}; median ${median(twoNodeRatios).toFixed(2)} (two nodes share these ${os.cpus().length} CPUs with the database, the sandbox and the browsers).`,
+    )
+    const perLogin = (variant: Variant) => {
+      const pooled = pool(runs.filter((r) => r.variant === variant))
+      return (pooled.databaseTransactions / Math.max(1, pooled.logins)).toFixed(1)
+    }
+    console.log(
+      `PostgreSQL transactions per login (each a round trip): ${perLogin('jitlitePg')} on one node, ${perLogin('twoNodesPg')} on two.`,
     )
     const needsRate = setting.latencyMs > 0
     if (needsRate)
-      console.log(`jitlite ${jitliteRate.toFixed(0)} logins/s (target > ${TARGET_LOGINS_PER_SECOND}).`)
+      console.log(
+        `jitlite ${jitliteRate.toFixed(0)} logins/s on SQLite, ${postgresRate.toFixed(0)} on PostgreSQL, ${twoNodesRate.toFixed(0)} on two nodes (target > ${TARGET_LOGINS_PER_SECOND}).`,
+      )
     console.log('')
     const met = ratio >= TARGET_RATIO && (!needsRate || jitliteRate > TARGET_LOGINS_PER_SECOND)
-    verdicts.push(`${setting.concurrency}/${setting.latencyMs} ms: ${met ? 'met' : 'MISSED'}`)
+    const postgresMet =
+      postgresRatio >= TARGET_POSTGRES_RATIO && (!needsRate || postgresRate > TARGET_LOGINS_PER_SECOND)
+    verdicts.push(
+      `${setting.concurrency}/${setting.latencyMs} ms: ${met ? 'met' : 'MISSED'} (SQLite vs bare), ${postgresMet ? 'met' : 'MISSED'} (PostgreSQL)`,
+    )
   }
   console.log(`Targets: ${verdicts.join('; ')}.`)
   await servers.jitlite.close()
+  await servers.jitlitePg.close()
   await servers.bare.close()
   sandboxChild.disconnect()
   clientChild.disconnect()
+  for (const child of nodeChildren) child.disconnect()
+  await admin.end()
+  postgres.stop()
   fs.rmSync(dir, { recursive: true, force: true })
+}
+
+function utilizationBetween(before: LoopSample, after: LoopSample): number {
+  const active = after.active - before.active
+  const total = active + after.idle - before.idle
+  return total > 0 ? active / total : 0
 }
 
 /** The inspector's CPU profiler on this process (the server under test), from now until `stop`. */
@@ -577,14 +764,17 @@ async function startProfiler() {
   }
 }
 
-function serverOf(variant: Exclude<Variant, 'sandbox'>): 'jitlite' | 'bare' {
+function serverOf(variant: Exclude<Variant, 'sandbox' | 'twoNodesPg'>): 'jitlite' | 'jitlitePg' | 'bare' {
   return variant === 'flow' ? 'jitlite' : variant === 'bareStart' ? 'bare' : variant
 }
 
 function label(variant: Variant): string {
-  if (variant === 'jitlite') return 'jitlite (start, code, callback, session)'
+  if (variant === 'jitlite') return 'jitlite on SQLite (start, code, callback, session)'
+  if (variant === 'jitlitePg') return 'jitlite on PostgreSQL'
+  if (variant === 'twoNodesPg')
+    return 'two jitlite nodes on one PostgreSQL (start on one, callback on the other)'
   if (variant === 'bare') return 'bare fastify (code, callback: 2 WeChat calls + 1 insert)'
-  if (variant === 'flow') return 'jitlite flow alone (instant provider, no WeChat)'
+  if (variant === 'flow') return 'jitlite flow alone (instant provider, no WeChat, SQLite)'
   if (variant === 'bareStart')
     return 'bare fastify with a login start (state row + cookie, then the callback)'
   return 'sandbox alone (token, userinfo; no server)'
@@ -602,6 +792,8 @@ function pool(runs: Measured[]): Measured {
     total.clientCpuMs += run.clientCpuMs
     total.serverCpuMs += run.serverCpuMs
     total.sandboxCpuMs += run.sandboxCpuMs
+    total.databaseCpuMs += run.databaseCpuMs
+    total.databaseTransactions += run.databaseTransactions
   }
   return total
 }
@@ -614,7 +806,7 @@ function row(name: string, run: Measured): string {
   const sorted = [...run.latenciesMs].sort((a, b) => a - b)
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
   const perLogin = (ms: number) => (run.logins > 0 ? (ms / run.logins).toFixed(2) : '-')
-  return `| ${name} | ${rate(run).toFixed(0)} | ${at(0.5).toFixed(1)} | ${at(0.99).toFixed(1)} | ${run.errors} | ${run.variant === 'sandbox' ? '-' : perLogin(run.serverCpuMs)} | ${run.variant === 'sandbox' ? '-' : `${(100 * run.serverBusy).toFixed(0)}%`} | ${perLogin(run.sandboxCpuMs)} | ${perLogin(run.clientCpuMs)} |`
+  return `| ${name} | ${rate(run).toFixed(0)} | ${at(0.5).toFixed(1)} | ${at(0.99).toFixed(1)} | ${run.errors} | ${run.variant === 'sandbox' ? '-' : perLogin(run.serverCpuMs)} | ${run.variant === 'sandbox' ? '-' : `${(100 * run.serverBusy).toFixed(0)}%`} | ${run.databaseCpuMs > 0 ? perLogin(run.databaseCpuMs) : '-'} | ${perLogin(run.sandboxCpuMs)} | ${perLogin(run.clientCpuMs)} |`
 }
 
 function median(values: number[]): number {
@@ -637,5 +829,6 @@ export async function startTestbed() {
 const role = process.argv[2]
 if (role === 'sandbox') await runSandboxChild()
 else if (role === 'client') await runClientChild()
+else if (role === 'node') await runNodeChild()
 // Imported by another bench (wal.bench.ts): only its helpers.
 else if (realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main()

@@ -15,7 +15,14 @@ import { CLAIM_MARGIN_MS, LOGIN_COOKIE } from '../../types/auths/loginTypes/Meta
 import { LoginStateStore } from '../../types/auths/loginTypes/Meta/states.ts'
 import { parseState, sha256Hex } from '../../types/auths/loginTypes/Meta/tokens.ts'
 import { cleanupTempDirs, tempDir } from '../db/db-helpers.ts'
-import { type Browser, INSTANCE, LOGIN_TYPES, type LoginHarness, openLoginHarness } from './harness.ts'
+import {
+  type Browser,
+  DATABASES,
+  INSTANCE,
+  LOGIN_TYPES,
+  type LoginHarness,
+  openLoginHarness,
+} from './harness.ts'
 
 // The Instance's WeChat deadlines: a login makes at most two calls, each within TOTAL_DEADLINE_MS.
 const ATTEMPT_TIMEOUT_MS = 3000
@@ -59,100 +66,103 @@ function expectFreshLoginPage(response: Awaited<ReturnType<Browser['get']>>) {
   expect(response.body).toContain('/login?redirectUrl=http%3A%2F%2F127.0.0.1%3A3000%2Fhome">Try again')
 }
 
-describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
-  beforeAll(async () => {
-    h = await openLoginHarness({
-      loginType,
-      config: { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, totalDeadlineMs: TOTAL_DEADLINE_MS },
+describe.each(DATABASES)('on %s', (database) => {
+  describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
+    beforeAll(async () => {
+      h = await openLoginHarness({
+        database,
+        loginType,
+        config: { attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, totalDeadlineMs: TOTAL_DEADLINE_MS },
+      })
     })
-  })
-  afterAll(async () => h.close())
-  afterEach(() => {
-    h.sandbox.clearFaults()
-    h.sandbox.resetCounters()
-  })
-
-  it('a claim past its deadline: the next delivery gets the fresh-login page at once, no second exchange', async () => {
-    h.sandbox.setFault('access_token', { kind: 'hang' })
-    const browser = h.browser()
-    const callback = await pendingCallback(browser)
-    const claimedFromMs = h.clock.now()
-    const first = browser.get(callback)
-    await untilExchangeHangs()
-    const claimedByMs = h.clock.now()
-
-    // The claim, in the row, lasts the Instance's two WeChat deadlines and the margin.
-    const claimMs = 2 * TOTAL_DEADLINE_MS + CLAIM_MARGIN_MS
-    const deadlineMs = (await stateOf(callback))?.claimDeadlineMs
-    expect(deadlineMs).toBeGreaterThanOrEqual(claimedFromMs + claimMs)
-    expect(deadlineMs).toBeLessThanOrEqual(claimedByMs + claimMs)
-
-    const again = await deliverAfterTheClaim(browser, callback)
-    expectFreshLoginPage(again)
-    expect(h.wechatCalls()).toEqual({ access_token: 1, userinfo: 0 })
-    expect(h.appLog.lines.join('\n')).toContain('refused (the delivery that claimed the state stopped')
-    expect((await browser.session()).statusCode).toBe(401)
-    // The first delivery ends on its own WeChat deadline.
-    expect((await first).statusCode).toBe(503)
-  })
-
-  it('a delivery waiting on a claim whose owner vanished: the wait ends on the deadline with the fresh-login page', async () => {
-    const browser = h.browser()
-    const callback = await pendingCallback(browser)
-    const query = new URL(callback, 'http://x').searchParams
-    // Another process claimed the state with half a second to finish, then vanished.
-    const states = LoginStateStore.of(h.app.getElement('databases.Default'))
-    const nowMs = h.clock.now()
-    const claimed = await states.claim({
-      state: (await states.refOf(parseState(query.get('state')!)!))!,
-      loginType: INSTANCE,
-      browserHash: sha256Hex(browser.cookies.get(LOGIN_COOKIE)!),
-      nowMs,
-      next: { status: 'consuming', codeHash: sha256Hex(query.get('code')!), deadlineMs: nowMs + 500 },
-    })
-    expect(claimed).toBeDefined()
-
-    expectFreshLoginPage(await browser.get(callback))
-    expect(h.wechatCalls()).toEqual({ access_token: 0, userinfo: 0 })
-    expect((await browser.session()).statusCode).toBe(401)
-  })
-
-  describe('two processes on one database file', () => {
-    let child: ChildProcess
-
-    afterAll(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    afterAll(async () => h.close())
+    afterEach(() => {
+      h.sandbox.clearFaults()
+      h.sandbox.resetCounters()
     })
 
-    it('the process exchanging the code is killed: the other answers the next delivery with the fresh-login page', async () => {
-      child = fork(
-        fileURLToPath(new URL('./fixtures/second-server.ts', import.meta.url)),
-        [h.dir, h.database, h.publicUrl],
-        {
-          execArgv: ['--import', fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))],
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        },
-      )
-      const [{ port }] = (await once(child, 'message')) as [{ port: number }]
+    it('a claim past its deadline: the next delivery gets the fresh-login page at once, no second exchange', async () => {
       h.sandbox.setFault('access_token', { kind: 'hang' })
       const browser = h.browser()
       const callback = await pendingCallback(browser)
-      const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
-      // Process A claims the state and waits on WeChat...
-      const toA = request(`http://127.0.0.1:${port}${callback}`, { headers: { cookie } }).then(
-        () => 'answered',
-        () => 'cut',
-      )
+      const claimedFromMs = h.clock.now()
+      const first = browser.get(callback)
       await untilExchangeHangs()
-      // ...and dies.
-      child.kill('SIGKILL')
-      await once(child, 'exit')
-      expect(await toA).toBe('cut')
+      const claimedByMs = h.clock.now()
+
+      // The claim, in the row, lasts the Instance's two WeChat deadlines and the margin.
+      const claimMs = 2 * TOTAL_DEADLINE_MS + CLAIM_MARGIN_MS
+      const deadlineMs = (await stateOf(callback))?.claimDeadlineMs
+      expect(deadlineMs).toBeGreaterThanOrEqual(claimedFromMs + claimMs)
+      expect(deadlineMs).toBeLessThanOrEqual(claimedByMs + claimMs)
 
       const again = await deliverAfterTheClaim(browser, callback)
       expectFreshLoginPage(again)
       expect(h.wechatCalls()).toEqual({ access_token: 1, userinfo: 0 })
+      expect(h.appLog.lines.join('\n')).toContain('refused (the delivery that claimed the state stopped')
       expect((await browser.session()).statusCode).toBe(401)
+      // The first delivery ends on its own WeChat deadline.
+      expect((await first).statusCode).toBe(503)
+    })
+
+    it('a delivery waiting on a claim whose owner vanished: the wait ends on the deadline with the fresh-login page', async () => {
+      const browser = h.browser()
+      const callback = await pendingCallback(browser)
+      const query = new URL(callback, 'http://x').searchParams
+      // Another process claimed the state with half a second to finish, then vanished.
+      const states = LoginStateStore.of(h.app.getElement('databases.Default'))
+      const nowMs = h.clock.now()
+      const claimed = await states.claim({
+        state: (await states.refOf(parseState(query.get('state')!)!))!,
+        loginType: INSTANCE,
+        browserHash: sha256Hex(browser.cookies.get(LOGIN_COOKIE)!),
+        nowMs,
+        next: { status: 'consuming', codeHash: sha256Hex(query.get('code')!), deadlineMs: nowMs + 500 },
+      })
+      expect(claimed).toBeDefined()
+
+      expectFreshLoginPage(await browser.get(callback))
+      expect(h.wechatCalls()).toEqual({ access_token: 0, userinfo: 0 })
+      expect((await browser.session()).statusCode).toBe(401)
+    })
+
+    describe('two processes on one database', () => {
+      let child: ChildProcess
+
+      afterAll(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      })
+
+      it('the process exchanging the code is killed: the other answers the next delivery with the fresh-login page', async () => {
+        child = fork(
+          fileURLToPath(new URL('./fixtures/second-server.ts', import.meta.url)),
+          [h.dir, h.database, h.publicUrl],
+          {
+            execArgv: ['--import', fileURLToPath(new URL('../../bin/register.mjs', import.meta.url))],
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          },
+        )
+        const [{ port }] = (await once(child, 'message')) as [{ port: number }]
+        h.sandbox.setFault('access_token', { kind: 'hang' })
+        const browser = h.browser()
+        const callback = await pendingCallback(browser)
+        const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+        // Process A claims the state and waits on WeChat...
+        const toA = request(`http://127.0.0.1:${port}${callback}`, { headers: { cookie } }).then(
+          () => 'answered',
+          () => 'cut',
+        )
+        await untilExchangeHangs()
+        // ...and dies.
+        child.kill('SIGKILL')
+        await once(child, 'exit')
+        expect(await toA).toBe('cut')
+
+        const again = await deliverAfterTheClaim(browser, callback)
+        expectFreshLoginPage(again)
+        expect(h.wechatCalls()).toEqual({ access_token: 1, userinfo: 0 })
+        expect((await browser.session()).statusCode).toBe(401)
+      })
     })
   })
 })

@@ -10,6 +10,7 @@ import {
   startWechatSandbox,
   WECHAT_SANDBOX_DEMO_APP,
 } from '../../types/auths/loginTypes/WechatPublicType/sandbox/index.ts'
+import { freshPostgresDatabase } from '../helpers/postgres.ts'
 import { appJson, type FileTree, writeTempTree } from '../helpers/temp-app.ts'
 import { sandboxInstanceConfig } from '../helpers/wechat-instance.ts'
 import { SANDBOX_LOGIN_USERS_TABLE } from './fixtures/sandbox-login-type.ts'
@@ -34,6 +35,13 @@ export const LOGOUT_PATH = `${API}/auths/logout`
 export const LOGIN_TYPES = ['wechat', 'fixture'] as const
 export type LoginTypeUnderTest = (typeof LOGIN_TYPES)[number]
 
+/**
+ * The databases the flow's suites run on, an axis of its own beside LOGIN_TYPES: the app's
+ * `databases.Default` on a SQLite file, or on a fresh database of the test run's PostgreSQL server.
+ */
+export const DATABASES = ['sqlite', 'postgres'] as const
+export type DatabaseUnderTest = (typeof DATABASES)[number]
+
 const TYPE_NAMES: Record<LoginTypeUnderTest, string> = {
   wechat: 'auths.loginTypes.WechatPublicType',
   fixture: 'auths.loginTypes.SandboxLoginType',
@@ -45,17 +53,17 @@ const USER_TABLES: Record<LoginTypeUnderTest, string> = {
 
 /**
  * A temp app with the login family's Meta (from types/), Instances of the login Type under test, and
- * `databases.Default` on a real SQLite file.
+ * `databases.Default` on a real SQLite file or on the PostgreSQL database in DATABASE_URL.
  */
 export function loginAppTree(
   instances: Record<string, Record<string, unknown>>,
   sandbox: RunningWechatSandbox,
   loginType: LoginTypeUnderTest = 'wechat',
+  database: DatabaseUnderTest = 'sqlite',
 ) {
   const tree: FileTree = {
     'app.json': appJson(APP_NAME),
-    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'databases/Default/Default.json': { file: 'data/app.sqlite' },
+    ...databaseFiles(database),
     'auths/loginTypes/SandboxLoginType/e.json': { title: 'Sandbox login', type: 'auths.loginTypes.Meta' },
     'auths/loginTypes/SandboxLoginType/type.ts': `export { default } from ${JSON.stringify(fixture('sandbox-login-type.ts'))}\n`,
   }
@@ -69,6 +77,19 @@ export function loginAppTree(
   return tree
 }
 
+/** The app's own `databases.Default` on `database`. */
+export function databaseFiles(database: DatabaseUnderTest): FileTree {
+  return database === 'sqlite'
+    ? {
+        'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+        'databases/Default/Default.json': { file: 'data/app.sqlite' },
+      }
+    : {
+        'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
+        'databases/Default/Default.json': { url: '${DATABASE_URL}' },
+      }
+}
+
 export interface HarnessOptions {
   /** Default: the official WeChat Type. */
   loginType?: LoginTypeUnderTest
@@ -79,8 +100,10 @@ export interface HarnessOptions {
   moreInstances?: Record<string, Record<string, unknown>>
   /** More files for the app (a service, say). */
   moreFiles?: FileTree
-  /** The SQLite file; default `data/app.sqlite` in the app's folder. */
-  database?: string
+  /** Default: SQLite. */
+  database?: DatabaseUnderTest
+  /** With SQLite: the file; default `data/app.sqlite` in the app's folder. */
+  sqliteFile?: string
   /** Rate limits, caps and the rest of `buildServer`'s limits; default none. */
   limits?: ServerLimits
   /** `buildServer`'s metricsToken. */
@@ -106,7 +129,11 @@ export interface LoginHarness {
   /** The server's request log. */
   requestLog: ReturnType<typeof memoryLogger>
   dir: string
+  dialect: DatabaseUnderTest
+  /** The SQLite file, or the PostgreSQL database's URL. */
   database: string
+  /** What the app's `${...}` values read (DATABASE_URL with PostgreSQL). */
+  env: Record<string, string>
   publicUrl: string
   loginType: LoginTypeUnderTest
   /** A new browser; `address` is the client address its requests come from (default 127.0.0.1). */
@@ -123,18 +150,32 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
   const host = new URL(publicUrl).host
   if (!['127.0.0.1', 'localhost'].includes(new URL(publicUrl).hostname)) sandbox.addDomain(DEMO.appId, host)
   const loginType = options.loginType ?? 'wechat'
+  const dialect = options.database ?? 'sqlite'
   const dir = writeTempTree(
     {
-      ...loginAppTree({ SandboxLogin: options.config ?? {}, ...options.moreInstances }, sandbox, loginType),
+      ...loginAppTree(
+        { SandboxLogin: options.config ?? {}, ...options.moreInstances },
+        sandbox,
+        loginType,
+        dialect,
+      ),
       ...options.moreFiles,
     },
     'jitlite-flow-',
   )
-  const database = options.database ?? path.join(dir, 'data', 'app.sqlite')
+  const postgres = dialect === 'postgres' ? await freshPostgresDatabase('flow') : undefined
+  const database = postgres?.url ?? options.sqliteFile ?? path.join(dir, 'data', 'app.sqlite')
+  const env: Record<string, string> = postgres ? { DATABASE_URL: postgres.url } : {}
   const appLog = memoryLogger()
   const requestLog = memoryLogger()
   const clock = new TestClock()
-  const app = await createApp({ appDir: dir, database, env: {}, logger: appLog, publicUrl })
+  const app = await createApp({
+    appDir: dir,
+    database: postgres ? undefined : database,
+    env,
+    logger: appLog,
+    publicUrl,
+  })
   if (app.problems.length > 0) throw new Error(app.problems.map((p) => p.format()).join('\n'))
   const server = await buildServer(app, {
     log: requestLog,
@@ -150,7 +191,9 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     appLog,
     requestLog,
     dir,
+    dialect,
     database,
+    env,
     publicUrl,
     loginType,
     browser: (browserOptions) => new Browser(harness, browserOptions?.address),
@@ -168,6 +211,7 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
       await server.close()
       await app.close()
       await sandbox.close()
+      await postgres?.drop()
     },
   }
   return harness

@@ -76,8 +76,8 @@ function fillDisk(dir: string): string {
   return filler
 }
 
-async function openHarness(database?: string): Promise<LoginHarness> {
-  const harness = await openLoginHarness({ moreFiles: notesService, database })
+async function openHarness(sqliteFile?: string): Promise<LoginHarness> {
+  const harness = await openLoginHarness({ moreFiles: notesService, sqliteFile })
   cleanups.push(() => harness.close())
   return harness
 }

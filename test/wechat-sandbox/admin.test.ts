@@ -26,7 +26,14 @@ describe('admin API over HTTP (for suites in another process)', () => {
   it('state: clock, switches, counters, apps without secrets, users with their openids', async () => {
     const { json } = await admin('GET', '/state')
     expect(json.switches.denyMode).toBe('stay')
-    expect(json.counters).toEqual({ authorize: 0, access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 })
+    expect(json.counters).toEqual({
+      authorize: 0,
+      access_token: 0,
+      refresh_token: 0,
+      userinfo: 0,
+      auth: 0,
+      stable_token: 0,
+    })
     expect(json.apps.find((app: { appid: string }) => app.appid === APPS.demo)).toMatchObject({
       name: 'jitlite Demo',
     })

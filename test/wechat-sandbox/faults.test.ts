@@ -40,6 +40,7 @@ describe('per-endpoint call counters', () => {
       refresh_token: 1,
       userinfo: 1,
       auth: 2,
+      stable_token: 0,
     })
     sandbox.resetCounters()
     expect(sandbox.counters()).toEqual({
@@ -48,6 +49,7 @@ describe('per-endpoint call counters', () => {
       refresh_token: 0,
       userinfo: 0,
       auth: 0,
+      stable_token: 0,
     })
   })
 })

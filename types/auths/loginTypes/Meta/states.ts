@@ -14,21 +14,12 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { SessionUser } from 'jitlite/auth'
-import {
-  bindShape,
-  type CompiledShape,
-  compileShape,
-  createExpiringTable,
-  type Database,
-  deleteExpiredPrefix,
-  RowSelectors,
-  slot,
-} from 'jitlite/db'
-import { CompiledQuery, type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
+import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
+import { compileStatements, createTable, type StateRow, TABLE } from './state-table.ts'
 import { sha256Hex } from './tokens.ts'
 
-const TABLE = 'jit_login_states'
 /** A state lives 10 minutes (docs/security.md#state). */
 export const STATE_TTL_MS = 10 * 60 * 1000
 /** Expired rows are kept this long, so that a late callback is told "expired" rather than "unknown". */
@@ -98,22 +89,6 @@ export interface StoredState {
   failure: FailedOutcome | null
   /** For a phone's login for a desktop ticket: the ticket's row. */
   ticketId: number | null
-}
-
-interface Row {
-  id: number
-  secret_hash: string
-  login_type: string
-  browser_hash: string
-  redirect_target: string
-  status: StateStatus
-  code_hash: string | null
-  outcome_json: string | null
-  created_at_ms: number | bigint
-  expires_at_ms: number | bigint
-  claim_deadline_ms: number | bigint | null
-  finished_at_ms: number | bigint | null
-  ticket_id: number | bigint | null
 }
 
 /**
@@ -263,7 +238,7 @@ export class LoginStateStore {
   /** The state this reference names, if its row exists and its secret matches. */
   async read(state: StateRef): Promise<StoredState | undefined> {
     const { rows } = await this.#run(this.#statements.read, [state.rowId, state.secretHash])
-    const row = rows[0] as Row | undefined
+    const row = rows[0] as StateRow | undefined
     return row && toStoredState(row)
   }
 
@@ -339,105 +314,6 @@ export class LoginStateStore {
   }
 }
 
-/** The store's statements, with `v(i)` standing for the i-th value a call passes. */
-function compileStatements(db: Kysely<any>) {
-  const v = (index: number) => slot(index) as string
-  // The key's values, in the order of this chain: the state, its secret, its Instance, its browser, now.
-  const claimable = (offset: number) =>
-    db
-      .updateTable(TABLE)
-      .where('id', '=', v(offset))
-      .where('secret_hash', '=', v(offset + 1))
-      .where('status', '=', 'pending')
-      .where('login_type', '=', v(offset + 2))
-      .where('browser_hash', '=', v(offset + 3))
-      .where('expires_at_ms', '>', v(offset + 4))
-  // Live states of one browser (or address): pending and unexpired, counted through a partial index.
-  const live = (column: 'browser_hash' | 'address_hash', value: number) =>
-    db
-      .selectFrom(TABLE)
-      .select((eb) => eb.fn.countAll().as('live'))
-      .where(column, '=', v(value))
-      // A literal, not a parameter: only then may the planner use the index of pending rows.
-      .where('status', '=', sql.lit('pending'))
-      .where('expires_at_ms', '>', v(5))
-  // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
-  type Eb = ExpressionBuilder<any, any>
-  const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'text' | 'bigint') =>
-    eb.cast(eb.val(value), type)
-  return {
-    insert: compileShape(
-      db
-        .insertInto(TABLE)
-        .values({
-          secret_hash: v(0),
-          login_type: v(1),
-          browser_hash: v(2),
-          address_hash: v(3),
-          redirect_target: v(4),
-          status: 'pending',
-          created_at_ms: v(5),
-          expires_at_ms: v(6),
-          ticket_id: v(7),
-        })
-        .returning('id'),
-    ),
-    // The same row, only while the browser and the address hold fewer live states than v(8) and v(9).
-    insertCapped: compileShape(
-      db
-        .insertInto(TABLE)
-        .columns([
-          'secret_hash',
-          'login_type',
-          'browser_hash',
-          'address_hash',
-          'redirect_target',
-          'status',
-          'created_at_ms',
-          'expires_at_ms',
-          'ticket_id',
-        ])
-        .expression(
-          db
-            .selectNoFrom((eb) => [
-              typed(eb, v(0), 'varchar(255)').as('secret_hash'),
-              typed(eb, v(1), 'varchar(255)').as('login_type'),
-              typed(eb, v(2), 'varchar(255)').as('browser_hash'),
-              typed(eb, v(3), 'varchar(255)').as('address_hash'),
-              typed(eb, v(4), 'text').as('redirect_target'),
-              typed(eb, 'pending', 'varchar(16)').as('status'),
-              typed(eb, v(5), 'bigint').as('created_at_ms'),
-              typed(eb, v(6), 'bigint').as('expires_at_ms'),
-              typed(eb, v(7), 'bigint').as('ticket_id'),
-            ])
-            .where((eb) => eb(live('browser_hash', 2), '<', v(8)))
-            .where((eb) => eb(live('address_hash', 3), '<', v(9))),
-        )
-        .returning('id'),
-    ),
-    claimToConsume: compileShape(
-      claimable(2)
-        .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
-        .returning(['redirect_target', 'ticket_id']),
-    ),
-    claimAsFailed: compileShape(
-      claimable(2)
-        .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
-        .returning(['redirect_target', 'ticket_id']),
-    ),
-    setOutcome: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ status: v(0), outcome_json: v(1), finished_at_ms: v(2) })
-        .where('id', '=', v(3))
-        .where('status', '=', 'consuming'),
-    ),
-    read: compileShape(
-      db.selectFrom(TABLE).selectAll().where('id', '=', v(0)).where('secret_hash', '=', v(1)),
-    ),
-  }
-}
-
 /** Compares two hex hashes without leaking, through timing, how much of them matched. */
 export function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a)
@@ -453,7 +329,7 @@ export function isAbandoned(state: StoredState, nowMs: number): boolean {
   return state.status === 'consuming' && (state.claimDeadlineMs === null || nowMs >= state.claimDeadlineMs)
 }
 
-function toStoredState(row: Row): StoredState {
+function toStoredState(row: StateRow): StoredState {
   const outcome = row.outcome_json === null ? null : JSON.parse(row.outcome_json)
   return {
     loginType: row.login_type,
@@ -468,35 +344,6 @@ function toStoredState(row: Row): StoredState {
     sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
     ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
-  }
-}
-
-async function createTable(db: Kysely<any>): Promise<void> {
-  // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
-  // claim deadlines, or without desktop tickets) is replaced rather than migrated; a login in flight across the upgrade starts again.
-  await createExpiringTable(db, TABLE, (table) =>
-    table
-      .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
-      .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
-      .addColumn('address_hash', 'varchar(64)', (c) => c.notNull())
-      .addColumn('redirect_target', 'text', (c) => c.notNull())
-      .addColumn('status', 'varchar(16)', (c) => c.notNull())
-      .addColumn('code_hash', 'varchar(64)')
-      .addColumn('claim_deadline_ms', 'bigint')
-      .addColumn('outcome_json', 'text')
-      .addColumn('finished_at_ms', 'bigint')
-      .addColumn('ticket_id', 'bigint'),
-  )
-  // The caps count a browser's and an address's live states: indexes of pending rows only, so that a
-  // count reads the live states it counts and a claimed state leaves them.
-  for (const column of ['browser_hash', 'address_hash'] as const) {
-    await db.schema
-      .createIndex(`${TABLE}_pending_by_${column}`)
-      .ifNotExists()
-      .on(TABLE)
-      .columns([column, 'expires_at_ms'])
-      .where(sql.ref('status'), '=', 'pending')
-      .execute()
   }
 }
 

@@ -3,6 +3,7 @@
  * service (`WechatPublicAuthSvc`) and the login flow's provider (type.ts) are both thin faces of it.
  */
 import { type AppInfo, type Logger, type Metrics, noMetrics, type SharedResources } from 'jitlite'
+import { Leases } from 'jitlite/db'
 import {
   WechatApiError,
   type WechatLang,
@@ -14,7 +15,12 @@ import {
 import { resolveWechatHosts, type WechatPublicConfig } from './config.ts'
 import { fieldCipher, type WechatConnection, wechatConnection } from './connection.ts'
 import { WechatAuthError } from './errors.ts'
-import { type WechatAuthModel, type WechatAuthRow, WechatTokenStore } from './token-store.ts'
+import {
+  type StoredLogin,
+  type WechatAuthModel,
+  type WechatAuthRow,
+  WechatTokenStore,
+} from './token-store.ts'
 
 /**
  * A WeChat user as `getUserInfo` returns it (the seed's shape). `snsapi_base` logins carry `openid`
@@ -56,6 +62,11 @@ export interface WechatAuthOptions {
 }
 
 const USERINFO_SCOPE: WechatScope = 'snsapi_userinfo'
+
+/** A refresh lease outlasts the refresh's own deadline by this much, then another caller may take it. */
+const REFRESH_LEASE_MARGIN_MS = 5000
+/** How often a caller waiting for another node's refresh looks for the token it stores. */
+const REFRESH_POLL_MS = 20
 
 /** The model child of every Instance, relative to the Instance. */
 export const AUTH_MODEL = 'models.WechatPublicAuthModel'
@@ -194,11 +205,45 @@ export class WechatAuth {
     return refreshing
   }
 
+  /**
+   * Refreshes once for every node: the caller that takes the database lease on this user's refresh
+   * calls WeChat; the others, here or on another node, wait for the token it stores (or for the lease
+   * to end, its holder having failed or died) instead of spending a second call of the quota.
+   */
   async #runRefresh(openid: string, staleAccessToken: string): Promise<string> {
+    const leaseName = `wechat-refresh:${this.config.appId}:${openid}`
+    for (;;) {
+      const stored = await this.#freshOrStale(openid, staleAccessToken)
+      if (typeof stored === 'string') return stored
+      const lease = await Leases.of(this.#store.database).take(leaseName, {
+        nowMs: this.#now(),
+        forMs: this.config.totalDeadlineMs + REFRESH_LEASE_MARGIN_MS,
+      })
+      if (!lease) {
+        await sleep(REFRESH_POLL_MS)
+        continue
+      }
+      try {
+        // Another node may have finished its refresh between the read above and the lease.
+        const current = await this.#freshOrStale(openid, staleAccessToken)
+        if (typeof current === 'string') return current
+        return await this.#refreshWithWechat(openid, current)
+      } finally {
+        await lease.release()
+      }
+    }
+  }
+
+  /** The stored access token if it is no longer the stale one and has not expired; else the stored login. */
+  async #freshOrStale(openid: string, staleAccessToken: string) {
     const stored = await this.#store.find(openid)
     if (!stored || stored.accessToken === null || stored.refreshToken === null) throw this.#tokensCleared()
     const freshEnough = (stored.row.expiresAt?.getTime() ?? 0) > this.#now()
     if (stored.accessToken !== staleAccessToken && freshEnough) return stored.accessToken
+    return stored as StoredLogin & { refreshToken: string }
+  }
+
+  async #refreshWithWechat(openid: string, stored: StoredLogin & { refreshToken: string }): Promise<string> {
     const requestedAtMs = this.#now()
     let tokens: WechatTokenResponse
     try {
@@ -310,4 +355,8 @@ export function wechatAuthFor(context: WechatAuthContext): WechatAuth {
     log: context.log,
     metrics: context.metrics,
   })
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -44,30 +44,65 @@ const origin = z
 export const wechatPublicConfigSchema = z
   .strictObject({
     /** The Official Account's AppID (mp.weixin.qq.com > Settings and Development > Basic Configuration). */
-    appId: z.string().regex(APP_ID, {
-      message:
-        'the Official Account\'s AppID: "wx" and 16 hex digits (mp.weixin.qq.com > Settings and Development > Basic Configuration)',
-    }),
+    appId: z
+      .string()
+      .regex(APP_ID, {
+        message:
+          'the Official Account\'s AppID: "wx" and 16 hex digits (mp.weixin.qq.com > Settings and Development > Basic Configuration)',
+      })
+      .meta({
+        title: 'AppID (开发者ID)',
+        description:
+          'mp.weixin.qq.com > 设置与开发 > 基本配置 (Settings and Development > Basic Configuration)',
+        placeholder: 'wx0123456789abcdef',
+      }),
     /** The Official Account's AppSecret. Write "${WECHAT_APP_SECRET}" and keep the value in the environment. */
     appSecret: secret(
-      z.string().regex(APP_SECRET, {
-        message:
-          "the Official Account's AppSecret: 16 to 128 printable characters without spaces (WeChat issues 32 hex digits)",
-      }),
+      z
+        .string()
+        .regex(APP_SECRET, {
+          message:
+            "the Official Account's AppSecret: 16 to 128 printable characters without spaces (WeChat issues 32 hex digits)",
+        })
+        .meta({
+          title: 'AppSecret (开发者密码)',
+          description:
+            'Kept in an environment variable, never in the JSON file: write its name here, e.g. ${WECHAT_APP_SECRET}. 基本配置页面获取。',
+          placeholder: '${WECHAT_APP_SECRET}',
+        }),
     ),
     /** `snsapi_userinfo` (consent sheet, nickname and avatar) or `snsapi_base` (silent, openid only). */
-    scope: z.enum(['snsapi_userinfo', 'snsapi_base']).default('snsapi_userinfo'),
+    scope: z.enum(['snsapi_userinfo', 'snsapi_base']).default('snsapi_userinfo').meta({
+      title: 'Scope (授权作用域)',
+      description:
+        'snsapi_userinfo: consent sheet, nickname and avatar; snsapi_base: silent, openid only (静默授权)',
+    }),
     /**
      * A label for this login (the seed's `state`). It is never sent as the OAuth state and never used
      * as the CSRF check: every login gets its own random state from the login flow.
      */
-    state: z.string().max(64).optional(),
+    state: z.string().max(64).optional().meta({
+      title: 'Label (state)',
+      description: 'A label only: every login gets its own random state',
+      placeholder: 'custom_state_value',
+    }),
     /** Language of the places in userinfo answers. */
-    lang: z.enum(['zh_CN', 'zh_TW', 'en']).default('zh_CN'),
+    lang: z.enum(['zh_CN', 'zh_TW', 'en']).default('zh_CN').meta({
+      title: 'Language (语言)',
+      description: 'Language of the places in userinfo answers',
+    }),
     /** Where WeChat's authorize page is. Else WECHAT_OAUTH_BASE_URL, else https://open.weixin.qq.com. */
-    oauthBaseUrl: baseUrl('oauthBaseUrl').optional(),
+    oauthBaseUrl: baseUrl('oauthBaseUrl').optional().meta({
+      title: 'Authorize host',
+      description: 'Else WECHAT_OAUTH_BASE_URL, else https://open.weixin.qq.com (jit dev: its sandbox)',
+      placeholder: 'https://open.weixin.qq.com',
+    }),
     /** Where WeChat's /sns API is. Else WECHAT_API_BASE_URL, else https://api.weixin.qq.com. */
-    apiBaseUrl: baseUrl('apiBaseUrl').optional(),
+    apiBaseUrl: baseUrl('apiBaseUrl').optional().meta({
+      title: 'API host',
+      description: 'Else WECHAT_API_BASE_URL, else https://api.weixin.qq.com (jit dev: its sandbox)',
+      placeholder: 'https://api.weixin.qq.com',
+    }),
     /**
      * The callback URL WeChat sends users back to, when it differs from the one built from the app's
      * public URL (a proxy that rewrites paths). Its host must be an authorization domain of the account.
@@ -77,17 +112,30 @@ export const wechatPublicConfigSchema = z
       .refine((text) => isHttpUrl(text) !== undefined, {
         message: "an absolute http(s) URL that reaches this Instance's callback action",
       })
-      .optional(),
+      .optional()
+      .meta({
+        title: 'Callback URL override (回调地址)',
+        description:
+          "Only when a proxy changes the path: default is this Instance's callback under the app's URL",
+        placeholder: 'https://shop.example.com/api/org/app/auths/loginTypes/MyWechatLogin/callback',
+      }),
     /** Origins besides the app's own that a post-login redirectUrl may point at. */
-    allowedRedirectOrigins: z.array(origin).max(32).default([]),
+    allowedRedirectOrigins: z.array(origin).max(32).default([]).meta({
+      title: 'Allowed redirect origins',
+      description: "Origins besides the app's own that a post-login redirectUrl may point at",
+      placeholder: 'https://shop.example.com',
+    }),
     /** One call to WeChat (connect, send, read the answer) ends after this. */
-    attemptTimeoutMs: z.int().min(100).max(60_000).default(5000),
+    attemptTimeoutMs: z.int().min(100).max(60_000).default(5000).meta({ title: 'Attempt timeout (ms)' }),
     /** One operation, retries and waits included, ends after this. */
-    totalDeadlineMs: z.int().min(100).max(120_000).default(10_000),
+    totalDeadlineMs: z.int().min(100).max(120_000).default(10_000).meta({ title: 'Total deadline (ms)' }),
     /** Retries of a transient failure (-1, 45011, 5xx, a reset); never of a code exchange WeChat may have seen. */
-    maxRetries: z.int().min(0).max(5).default(2),
+    maxRetries: z.int().min(0).max(5).default(2).meta({ title: 'Retries of transient failures' }),
     /** How long the QR code of a desktop sign-in stays valid; the desktop's page then shows a new one. */
-    desktopLoginTtlSeconds: z.int().min(5).max(900).default(180),
+    desktopLoginTtlSeconds: z.int().min(5).max(900).default(180).meta({
+      title: 'Desktop QR code lifetime (s, 扫码登录二维码有效期)',
+      description: 'How long the QR code of a desktop sign-in stays valid; the page then shows a new one',
+    }),
   })
   .refine((config) => config.totalDeadlineMs >= config.attemptTimeoutMs, {
     message: 'totalDeadlineMs must be at least attemptTimeoutMs',

@@ -30,7 +30,7 @@ export interface WechatAuthRow {
 }
 
 /** What the store needs of the model element. */
-export type WechatAuthModel = Pick<ModelHandle<WechatAuthRow>, 'upsert' | 'get' | 'updateByPK'>
+export type WechatAuthModel = Pick<ModelHandle<WechatAuthRow>, 'upsert' | 'get' | 'updateByPK' | 'database'>
 
 /** A stored login with its tokens decrypted (null once cleared). */
 export interface StoredLogin {
@@ -75,6 +75,11 @@ export class WechatTokenStore {
     this.#model = model
     this.#cipher = cipher
     this.#appId = appId
+  }
+
+  /** The database the rows are in. */
+  get database() {
+    return this.#model().database
   }
 
   /** Stores a finished login (tokens, and the profile when there is one) in one upsert; returns the row. */

@@ -8,6 +8,7 @@ import type { LoginProvider } from 'jitlite/auth'
 import { AUTH_MODEL, wechatAuthFor } from './auth.ts'
 import { resolveWechatHosts, type WechatPublicConfig, wechatPublicConfigSchema } from './config.ts'
 import { fieldCipher } from './connection.ts'
+import { wechatCheck, wechatHelp } from './console.ts'
 import { WechatLoginProvider } from './provider.ts'
 import { WECHAT_SANDBOX_DEMO_APP } from './sandbox/demo.ts'
 import { wechatSandboxDefinition } from './sandbox-definition.ts'
@@ -65,4 +66,8 @@ export default defineType<WechatPublicConfig, LoginProvider>({
   },
 
   sandbox: wechatSandboxDefinition,
+
+  // The development console: what to enter in WeChat's backend, and "Test connection".
+  help: wechatHelp,
+  check: wechatCheck,
 })

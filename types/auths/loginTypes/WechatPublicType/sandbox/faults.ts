@@ -1,7 +1,14 @@
 import { z } from 'zod'
 
 /** The sandbox endpoints that count calls and accept faults. */
-export const ENDPOINTS = ['authorize', 'access_token', 'refresh_token', 'userinfo', 'auth'] as const
+export const ENDPOINTS = [
+  'authorize',
+  'access_token',
+  'refresh_token',
+  'userinfo',
+  'auth',
+  'stable_token',
+] as const
 export type SandboxEndpoint = (typeof ENDPOINTS)[number]
 /** A fault or latency for `all` applies to every endpoint. */
 export type FaultTarget = SandboxEndpoint | 'all'

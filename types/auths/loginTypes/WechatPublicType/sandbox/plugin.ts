@@ -4,6 +4,7 @@ import { registerApiRoutes } from './api.ts'
 import { registerAuthorizeRoutes } from './authorize.ts'
 import { registerAvatarRoutes } from './avatars.ts'
 import { HungSockets } from './http-faults.ts'
+import { registerStableTokenRoute } from './stable-token.ts'
 import { WechatSandbox, type WechatSandboxOptions } from './state.ts'
 
 export interface WechatSandboxPluginOptions extends WechatSandboxOptions {
@@ -51,6 +52,7 @@ export const wechatSandbox: FastifyPluginAsync<WechatSandboxPluginOptions> = asy
   const context = { sandbox, hung, publicBaseUrl }
   registerAuthorizeRoutes(fastify, context, basePath)
   registerApiRoutes(fastify, context)
+  registerStableTokenRoute(fastify, context)
   registerAvatarRoutes(fastify, sandbox)
   await registerAdminRoutes(fastify, sandbox)
 }

@@ -137,7 +137,8 @@ function unionidFor(sandbox: WechatSandbox, app: SandboxAppFixture, grant: Grant
   return unionidOf(sandbox.user(grant.userKey)!)
 }
 
-function sameSecret(given: string, expected: string): boolean {
+/** Compares a presented secret with the account's in constant time. */
+export function sameSecret(given: string, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest()
   return timingSafeEqual(digest(given), digest(expected))
 }

@@ -25,7 +25,8 @@ import {
   type SandboxFixtures,
   type SandboxUserFixture,
 } from './fixtures.ts'
-import { GrantStore } from './store.ts'
+import { newToken } from './ids.ts'
+import { GrantStore, ACCESS_TOKEN_LIFETIME_SECONDS as STABLE_TOKEN_LIFETIME_SECONDS } from './store.ts'
 import { DEFAULT_SWITCHES, type SandboxSwitches, switchesPatchSchema } from './switches.ts'
 
 export interface WechatSandboxOptions {
@@ -78,6 +79,8 @@ export class WechatSandbox {
   #switches: SandboxSwitches
   #counters = zeroCounters()
   #defaultUser: string
+  /** The current stable access token of each account: the same one until it expires. */
+  readonly #stableTokens = new Map<string, { token: string; expiresAtMs: number }>()
 
   constructor(options: WechatSandboxOptions = {}) {
     this.#fixtures = loadFixtures(options.fixtures)
@@ -131,6 +134,20 @@ export class WechatSandbox {
   userChangedPassword(key: string): void {
     this.#requireUser(key)
     this.grants.revokeUser(key)
+  }
+
+  /**
+   * The account's stable access token and its remaining seconds: the same token for its whole
+   * lifetime, a new one when it expired or `forceRefresh` asks for one.
+   */
+  stableToken(appid: string, forceRefresh: boolean): { token: string; expiresInSeconds: number } {
+    const now = this.clock.nowMs()
+    let current = this.#stableTokens.get(appid)
+    if (!current || current.expiresAtMs <= now || forceRefresh) {
+      current = { token: newToken(), expiresAtMs: now + STABLE_TOKEN_LIFETIME_SECONDS * 1000 }
+      this.#stableTokens.set(appid, current)
+    }
+    return { token: current.token, expiresInSeconds: Math.ceil((current.expiresAtMs - now) / 1000) }
   }
 
   // Switches, counters, faults
@@ -217,6 +234,7 @@ export class WechatSandbox {
   /** Back to the start: fixtures' apps and users, no codes or tokens, zero counters, no faults, default switches, real time. */
   reset(): void {
     this.grants.clear()
+    this.#stableTokens.clear()
     this.#faults.clear()
     this.#quota.clear()
     this.#counters = zeroCounters()

@@ -28,6 +28,11 @@ export const switchesSchema = z.strictObject({
   contentType: z.enum(['text/plain', 'application/json; encoding=utf-8']),
   /** Calls per minute per account and endpoint before 45011 (WeChat: 50,000). */
   quotaPerMinute: z.int().positive(),
+  /**
+   * Whether the caller's IP is on every account's IP whitelist: false makes `stable_token` answer
+   * 40164, as WeChat does for a server whose egress IP the account has not listed.
+   */
+  callerIpWhitelisted: z.boolean(),
 })
 
 export type SandboxSwitches = z.output<typeof switchesSchema>
@@ -43,6 +48,7 @@ export const DEFAULT_SWITCHES: Readonly<SandboxSwitches> = Object.freeze({
   userinfoShape: 'current',
   contentType: 'text/plain',
   quotaPerMinute: 50_000,
+  callerIpWhitelisted: true,
 })
 
 export const switchesPatchSchema = switchesSchema.partial()

@@ -58,6 +58,7 @@ export const ERRMSG: Readonly<Record<number, string>> = Object.freeze({
   42003: 'code expired',
   42007: 'access_token and refresh_token exception',
   45009: 'reach max api daily quota limit',
+  47001: 'data format error',
   45011: 'api minute-quota reach limit  mustslower  retry next minute',
   48001: 'api unauthorized',
 })
