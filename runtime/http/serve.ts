@@ -1,9 +1,11 @@
 import type { AddressInfo } from 'node:net'
 import { createApp } from '../app.ts'
-import { portInUse } from '../errors.ts'
-import { consoleLogger } from '../log.ts'
+import { JitError, portInUse } from '../errors.ts'
+import { createLogger, logFormatOf, logLevelOf } from '../log.ts'
+import { type MetricsServer, startMetricsServer } from '../metrics/serve-metrics.ts'
 import { reportReadyToSupervisor } from '../reload/dev-child.ts'
 import { awaitTurnIfStandby } from '../reload/standby.ts'
+import { limitsFromEnv } from './limits-config.ts'
 import { sandboxOverrides } from './sandboxes.ts'
 import { buildServer } from './server.ts'
 
@@ -25,7 +27,10 @@ export async function serve(options: ServeOptions): Promise<number> {
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   const publicUrl = (env.PUBLIC_URL ?? `http://${shownHost}:${port}`).replace(/\/+$/, '')
   const development = options.mode === 'development'
-  const log = consoleLogger
+  const log = createLogger({ format: logFormatOf(env, options.mode), level: logLevelOf(env) })
+  const limits = limitsFromEnv(env)
+  const metricsPort = metricsPortOf(env)
+  const metricsToken = env.METRICS_TOKEN?.trim() || undefined
 
   // Under `jit dev`'s supervisor, a standby process waits here with the framework's code imported.
   if (development) await awaitTurnIfStandby()
@@ -37,7 +42,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     logger: log,
     configOverrides: development ? sandboxOverrides(publicUrl) : undefined,
   })
-  const server = await buildServer(app, { log, sandboxes: development })
+  const server = await buildServer(app, { log, sandboxes: development, limits, metricsToken })
   try {
     await server.listen({ port, host })
   } catch (err) {
@@ -45,9 +50,27 @@ export async function serve(options: ServeOptions): Promise<number> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portInUse(host, port, err)
     throw err
   }
+  let metricsServer: MetricsServer | undefined
+  if (metricsPort !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({
+        metrics: app.metrics,
+        port: metricsPort,
+        host: env.METRICS_HOST,
+      })
+    } catch (err) {
+      await server.close()
+      await app.close()
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw portInUse(env.METRICS_HOST ?? '127.0.0.1', metricsPort, err, 'METRICS_PORT')
+      throw err
+    }
+  }
   reportReadyToSupervisor({ port: (server.server.address() as AddressInfo).port, problems: app.problems })
   log.info(`${app.info.title} (${options.mode}) at ${publicUrl}`)
   if (development) log.info(`WeChat and other provider sandboxes under ${publicUrl}/__sandbox/`)
+  if (metricsServer) log.info(`metrics at ${metricsServer.url}`)
+  else if (metricsToken) log.info(`metrics at ${publicUrl}/metrics, to the bearer token METRICS_TOKEN`)
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -59,7 +82,20 @@ export async function serve(options: ServeOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
   await server.close()
+  await metricsServer?.close()
   await app.close()
   log.info('stopped')
   return 0
+}
+
+/** `METRICS_PORT`: a port of its own for `/metrics`; unset, metrics are served only behind METRICS_TOKEN. */
+function metricsPortOf(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.METRICS_PORT?.trim()
+  if (!value) return undefined
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new JitError(
+      'JIT_ENV_INVALID',
+      `METRICS_PORT=${JSON.stringify(value)} is not valid: set a port number (0 for any free one)`,
+    )
+  return Number(value)
 }

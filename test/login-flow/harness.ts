@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { ServerLimits } from '../../runtime/http/limits-config.ts'
 import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
@@ -80,6 +81,10 @@ export interface HarnessOptions {
   moreFiles?: FileTree
   /** The SQLite file; default `data/app.sqlite` in the app's folder. */
   database?: string
+  /** Rate limits, caps and the rest of `buildServer`'s limits; default none. */
+  limits?: ServerLimits
+  /** `buildServer`'s metricsToken. */
+  metricsToken?: string
 }
 
 /** The server's movable clock. */
@@ -104,7 +109,8 @@ export interface LoginHarness {
   database: string
   publicUrl: string
   loginType: LoginTypeUnderTest
-  browser(): Browser
+  /** A new browser; `address` is the client address its requests come from (default 127.0.0.1). */
+  browser(options?: { address?: string }): Browser
   /** Calls that reached the sandbox's token and userinfo endpoints. */
   wechatCalls(): { access_token: number; userinfo: number }
   storedUsers(): Promise<Array<{ id: number; openid: string; nickname: string }>>
@@ -130,7 +136,12 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
   const clock = new TestClock()
   const app = await createApp({ appDir: dir, database, env: {}, logger: appLog, publicUrl })
   if (app.problems.length > 0) throw new Error(app.problems.map((p) => p.format()).join('\n'))
-  const server = await buildServer(app, { log: requestLog, now: clock.now })
+  const server = await buildServer(app, {
+    log: requestLog,
+    now: clock.now,
+    limits: options.limits,
+    metricsToken: options.metricsToken,
+  })
   const harness: LoginHarness = {
     app,
     server,
@@ -142,7 +153,7 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     database,
     publicUrl,
     loginType,
-    browser: () => new Browser(harness),
+    browser: (browserOptions) => new Browser(harness, browserOptions?.address),
     wechatCalls: () => {
       const counters = sandbox.counters()
       return { access_token: counters.access_token, userinfo: counters.userinfo }
@@ -166,9 +177,11 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
 export class Browser {
   readonly cookies = new Map<string, string>()
   readonly #harness: LoginHarness
+  readonly #address: string | undefined
 
-  constructor(harness: LoginHarness) {
+  constructor(harness: LoginHarness, address?: string) {
     this.#harness = harness
+    this.#address = address
   }
 
   async request(method: 'GET' | 'POST', url: string): Promise<LightMyRequestResponse> {
@@ -177,6 +190,7 @@ export class Browser {
       method,
       url,
       headers: cookie ? { cookie } : {},
+      ...(this.#address ? { remoteAddress: this.#address } : {}),
     })
     for (const set of response.cookies as Array<{ name: string; value: string; maxAge?: number }>) {
       if (set.maxAge === 0 || set.value === '') this.cookies.delete(set.name)

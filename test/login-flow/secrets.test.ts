@@ -56,11 +56,13 @@ async function callbackFor(browser: Browser, instance = 'SandboxLogin', user?: s
 }
 
 const scenarios: Record<string, () => Promise<unknown>> = {
-  'a successful login, the session and logout': async () => {
+  'a successful login, the session, logout, and the callback again': async () => {
     const browser = watchedBrowser()
-    await browser.get(await callbackFor(browser))
+    const callback = await callbackFor(browser)
+    await browser.get(callback)
     await browser.get(SESSION_PATH)
     await browser.request('POST', LOGOUT_PATH)
+    await browser.get(callback)
   },
   'no state': async () => {
     const browser = watchedBrowser()
@@ -174,11 +176,56 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
       expect(h.appLog.lines.some((line) => line.includes('refused'))).toBe(true)
     })
 
-    it('logs none of them, in the app log or the request log', () => {
-      const lines = [...h.appLog.lines, ...h.requestLog.lines]
+    it('logs none of them, in the app log or the request log, in a message or a field', () => {
+      // The JSON lines as `jit start` prints them: messages, request ids, every structured field.
+      const lines = [...h.appLog.output, ...h.requestLog.output]
       for (const secret of secrets) {
         const leaking = lines.find((line) => line.includes(secret))
         expect(leaking, 'a log line holds a secret value').toBeUndefined()
+      }
+    })
+
+    it('logs no query string', () => {
+      for (const line of [...h.appLog.output, ...h.requestLog.output]) expect(line).not.toMatch(/\?[^\s"]*=/)
+    })
+
+    it('logs each callback as one event:login line with its outcome, under the request id, and counts it', async () => {
+      const callbacks = h.requestLog.records.filter(
+        (r) => r.event === 'request' && r.method === 'GET' && String(r.path).endsWith('/callback'),
+      )
+      const logins = h.appLog.records.filter((r) => r.event === 'login')
+      expect(callbacks.length).toBeGreaterThan(20)
+      for (const request of callbacks) {
+        const lines = logins.filter((r) => r.reqId === request.reqId)
+        expect(lines, `${request.reqId} ${request.status}`).toHaveLength(1)
+        const instance = String(request.path).split('/').slice(-2)[0]
+        expect(lines[0]).toMatchObject({ element: `auths.loginTypes.${instance}` })
+      }
+      expect(logins).toHaveLength(callbacks.length)
+      const outcomes = new Set(logins.map((r) => r.outcome))
+      for (const outcome of [
+        'success',
+        'repeat_delivery',
+        'cancelled',
+        'expired',
+        'replay',
+        'bad_state',
+        'bad_request',
+        'other_browser',
+        'snapshot',
+        'provider_error',
+        'provider_unavailable',
+      ]) {
+        expect(outcomes, outcome).toContain(outcome)
+      }
+      // The metric counts what the log says, outcome by outcome.
+      const counted = new Map<string, number>()
+      for (const { labels, value } of (
+        await h.app.metrics.registry.getSingleMetric('jit_login_completions_total')!.get()
+      ).values)
+        counted.set(String(labels.outcome), (counted.get(String(labels.outcome)) ?? 0) + value)
+      for (const outcome of outcomes) {
+        expect(counted.get(outcome!), outcome).toBe(logins.filter((r) => r.outcome === outcome).length)
       }
     })
 

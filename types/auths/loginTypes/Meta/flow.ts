@@ -14,6 +14,7 @@ import type { RouteContext } from 'jitlite/http'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
 import { readQuery } from './query.ts'
 import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'
+import { outcomeOfPage, reportLogin } from './report.ts'
 import {
   type FailedOutcome,
   isAbandoned,
@@ -42,6 +43,8 @@ export const LOGIN_COOKIE = 'jit_login'
  */
 export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
 const REPEAT_DELIVERY_POLL_MS = 50
+/** When a browser or address at its cap of live states may try again: finished sign-ins free their slot at once. */
+const LIVE_STATES_RETRY_AFTER_SECONDS = 60
 /** How long `completeLogin` may take when its provider does not say (`LoginProvider.attemptDeadlineMs`). */
 export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
 /**
@@ -96,9 +99,21 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
     secretHash: sha256Hex(secret),
     loginType: ctx.element.fullName,
     browserHash: sha256Hex(nonce),
+    addressHash: sha256Hex(`address:${ctx.request.ip}`),
     redirectTarget: target,
     nowMs: ctx.now(),
+    caps: ctx.liveRowCaps,
   })
+  if (selector === undefined) {
+    ctx.metrics.loginStarted(ctx.element.fullName, 'limited')
+    ctx.log.warn(`login ${ctx.element.fullName}: refused to start, too many unfinished sign-ins from here`, {
+      event: 'login_start',
+      outcome: 'limited',
+    })
+    ctx.reply.header('retry-after', String(LIVE_STATES_RETRY_AFTER_SECONDS))
+    return sendPage(ctx, 'too_many')
+  }
+  ctx.metrics.loginStarted(ctx.element.fullName)
   const loginUrl = provider.createLoginUrl({
     state: composeState(secret, selector),
     callbackUrl: ctx.actionUrl('callback'),
@@ -151,7 +166,7 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
       next: { status: 'failed', outcome: { kind: 'cancelled' } },
     })
     if (claimed) {
-      ctx.log.info(`login ${loginType}: cancelled by the user`)
+      reportLogin(ctx, 'cancelled', 'cancelled by the user')
       return sendPage(ctx, 'cancelled', { retryTarget: claimed.redirectTarget })
     }
     return explainUnclaimed(ctx, stateRef, browserHash, undefined)
@@ -188,11 +203,15 @@ async function exchange(
       if (storageFaultOf(error)) throw error
       // A provider that throws broke its contract (outcomes are results); the message may not be
       // fit for a log line, so only the error's class and code are.
-      ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`)
+      ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`, {
+        event: 'login_error',
+      })
       outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
     }
     if (outcome.status === 'success' && !isSessionUser(outcome.user)) {
-      ctx.log.error(`login ${loginType}: completeLogin returned a user without a userKey`)
+      ctx.log.error(`login ${loginType}: completeLogin returned a user without a userKey`, {
+        event: 'login_error',
+      })
       outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
     }
     if (outcome.status === 'success') {
@@ -201,18 +220,28 @@ async function exchange(
       // Only a second delivery of this callback needs the state done, and it waits for this write:
       // the answer (the session is committed) goes out without waiting for it.
       states.finish(stateRef, outcome.user, session.ref, ctx.now()).catch((error) => {
-        ctx.log.error(`login ${loginType}: could not record the finished login: ${describeThrown(error)}`)
+        ctx.log.error(`login ${loginType}: could not record the finished login: ${describeThrown(error)}`, {
+          event: 'login_error',
+        })
       })
     } else {
       await states.fail(stateRef, failedOutcomeOf(outcome), ctx.now())
     }
     return outcome
   })
-  if (result.status === 'success') return redirectAfterLogin(ctx, redirectTarget)
+  if (result.status === 'success') {
+    reportLogin(ctx, 'success', 'signed in')
+    return redirectAfterLogin(ctx, redirectTarget)
+  }
   const failure = failedOutcomeOf(result)
-  const logLine = `login ${loginType}: ${failure.kind}${result.status === 'failed' && result.providerCode !== undefined ? ` (provider code ${result.providerCode})` : ''}`
-  if (failure.kind === 'misconfigured') ctx.log.error(`${logLine}: check the Instance's settings`)
-  else ctx.log.warn(logLine)
+  const providerCode = result.status === 'failed' ? result.providerCode : undefined
+  const message = `${failure.kind}${providerCode !== undefined ? ` (provider code ${providerCode})` : ''}`
+  reportLogin(
+    ctx,
+    outcomeOfPage(failure.kind),
+    failure.kind === 'misconfigured' ? `${message}: check the Instance's settings` : message,
+    providerCode,
+  )
   return sendPage(ctx, failure.kind, { detail: failure.detail, retryTarget: redirectTarget })
 }
 
@@ -255,10 +284,13 @@ async function explainUnclaimed(
   }
   if (stored.status === 'failed') {
     const failure = stored.failure ?? { kind: 'provider_error' }
-    return refuse(ctx, failure.kind, 'repeated delivery of a failed login', {
-      retryTarget,
-      detail: failure.detail,
-    })
+    return refuse(
+      ctx,
+      failure.kind,
+      'repeated delivery of a failed login',
+      { retryTarget, detail: failure.detail },
+      'replay',
+    )
   }
   const finishedAtMs = stored.finishedAtMs ?? 0
   if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
@@ -267,7 +299,7 @@ async function explainUnclaimed(
   if (!stored.sessionRef || !(await ctx.sessions.isOpen(stored.sessionRef))) {
     return refuse(ctx, 'used', 'state already used, and its session was closed since', { retryTarget })
   }
-  ctx.log.info(`login ${ctx.element.fullName}: repeated delivery of a finished login, no second exchange`)
+  reportLogin(ctx, 'repeat_delivery', 'repeated delivery of a finished login, no second exchange')
   await openSession(ctx, stored.user)
   return redirectAfterLogin(ctx, stored.redirectTarget)
 }
@@ -284,7 +316,6 @@ function openSession(ctx: LoginContext, user: NonNullable<StoredState['user']>) 
 }
 
 function redirectAfterLogin(ctx: LoginContext, target: string): FastifyReply {
-  ctx.log.info(`login ${ctx.element.fullName}: signed in`)
   return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', target).send()
 }
 
@@ -293,8 +324,9 @@ function refuse(
   kind: LoginPageKind,
   why: string,
   extra: { problem?: string; retryTarget?: string; detail?: string } = {},
+  outcome = outcomeOfPage(kind),
 ): FastifyReply {
-  ctx.log.warn(`login ${ctx.element.fullName}: refused (${why})`)
+  reportLogin(ctx, outcome, `refused (${why})`)
   return sendPage(ctx, kind, extra)
 }
 

@@ -24,7 +24,7 @@ import {
   RowSelectors,
   slot,
 } from 'jitlite/db'
-import type { Kysely } from 'kysely'
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
 import { sha256Hex } from './tokens.ts'
 
@@ -54,8 +54,12 @@ export interface NewLoginState {
   secretHash: string
   loginType: string
   browserHash: string
+  /** The hash of the client's address, for the cap per address. */
+  addressHash: string
   redirectTarget: string
   nowMs: number
+  /** Most live (pending, unexpired) states of this browser and of this address; 0: no cap. */
+  caps: { perBrowser: number; perAddress: number }
 }
 
 export interface ClaimRequest {
@@ -147,19 +151,35 @@ export class LoginStateStore {
     this.#ready.catch(() => {})
   }
 
-  /** Stores a new pending state; returns the selector of its row, for the state to carry. */
-  async create(state: NewLoginState): Promise<string> {
+  /**
+   * Stores a new pending state; returns the selector of its row, for the state to carry. Undefined when
+   * the browser or the address already holds its cap of live states: the insert counts them in the
+   * same statement, so no burst of starts gets past it.
+   */
+  async create(state: NewLoginState): Promise<string | undefined> {
     await this.#sweep(state.nowMs)
-    const { rows } = await this.#run(this.#statements.insert, [
+    const values = [
       state.secretHash,
       state.loginType,
       state.browserHash,
+      state.addressHash,
       state.redirectTarget,
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
-    ])
+    ]
+    const { perBrowser, perAddress } = state.caps
+    const { rows } =
+      perBrowser > 0 || perAddress > 0
+        ? await this.#run(this.#statements.insertCapped, [
+            ...values,
+            perBrowser > 0 ? perBrowser : Number.MAX_SAFE_INTEGER,
+            perAddress > 0 ? perAddress : Number.MAX_SAFE_INTEGER,
+          ])
+        : await this.#run(this.#statements.insert, values)
+    const row = rows[0] as { id: number | bigint } | undefined
+    if (!row) return undefined
     const selectors = await this.#ready
-    return selectors.selectorOf(Number((rows[0] as { id: number | bigint }).id))
+    return selectors.selectorOf(Number(row.id))
   }
 
   /** The row a state's secret and selector name; undefined when the selector is not one of this store's. */
@@ -301,6 +321,18 @@ function compileStatements(db: Kysely<any>) {
       .where('login_type', '=', v(offset + 2))
       .where('browser_hash', '=', v(offset + 3))
       .where('expires_at_ms', '>', v(offset + 4))
+  // Live states of one browser (or address): pending and unexpired, counted through a partial index.
+  const live = (column: 'browser_hash' | 'address_hash', value: number) =>
+    db
+      .selectFrom(TABLE)
+      .select((eb) => eb.fn.countAll().as('live'))
+      .where(column, '=', v(value))
+      .where('status', '=', 'pending')
+      .where('expires_at_ms', '>', v(5))
+  // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
+  type Eb = ExpressionBuilder<any, any>
+  const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'text' | 'bigint') =>
+    eb.cast(eb.val(value), type)
   return {
     insert: compileShape(
       db
@@ -309,11 +341,43 @@ function compileStatements(db: Kysely<any>) {
           secret_hash: v(0),
           login_type: v(1),
           browser_hash: v(2),
-          redirect_target: v(3),
+          address_hash: v(3),
+          redirect_target: v(4),
           status: 'pending',
-          created_at_ms: v(4),
-          expires_at_ms: v(5),
+          created_at_ms: v(5),
+          expires_at_ms: v(6),
         })
+        .returning('id'),
+    ),
+    // The same row, only while the browser and the address hold fewer live states than v(7) and v(8).
+    insertCapped: compileShape(
+      db
+        .insertInto(TABLE)
+        .columns([
+          'secret_hash',
+          'login_type',
+          'browser_hash',
+          'address_hash',
+          'redirect_target',
+          'status',
+          'created_at_ms',
+          'expires_at_ms',
+        ])
+        .expression(
+          db
+            .selectNoFrom((eb) => [
+              typed(eb, v(0), 'varchar(255)').as('secret_hash'),
+              typed(eb, v(1), 'varchar(255)').as('login_type'),
+              typed(eb, v(2), 'varchar(255)').as('browser_hash'),
+              typed(eb, v(3), 'varchar(255)').as('address_hash'),
+              typed(eb, v(4), 'text').as('redirect_target'),
+              typed(eb, 'pending', 'varchar(16)').as('status'),
+              typed(eb, v(5), 'bigint').as('created_at_ms'),
+              typed(eb, v(6), 'bigint').as('expires_at_ms'),
+            ])
+            .where((eb) => eb(live('browser_hash', 2), '<', v(7)))
+            .where((eb) => eb(live('address_hash', 3), '<', v(8))),
+        )
         .returning('id'),
     ),
     claimToConsume: compileShape(
@@ -378,6 +442,7 @@ async function createTable(db: Kysely<any>): Promise<void> {
     table
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
       .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('address_hash', 'varchar(64)', (c) => c.notNull())
       .addColumn('redirect_target', 'text', (c) => c.notNull())
       .addColumn('status', 'varchar(16)', (c) => c.notNull())
       .addColumn('code_hash', 'varchar(64)')
@@ -385,6 +450,17 @@ async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('outcome_json', 'text')
       .addColumn('finished_at_ms', 'bigint'),
   )
+  // The caps count a browser's and an address's live states: indexes of pending rows only, so that a
+  // count reads the live states it counts and a claimed state leaves them.
+  for (const column of ['browser_hash', 'address_hash'] as const) {
+    await db.schema
+      .createIndex(`${TABLE}_pending_by_${column}`)
+      .ifNotExists()
+      .on(TABLE)
+      .columns([column, 'expires_at_ms'])
+      .where(sql.ref('status'), '=', 'pending')
+      .execute()
+  }
 }
 
 function sleep(ms: number): Promise<void> {
