@@ -40,6 +40,8 @@ export const ErrorCodes = {
   // Databases and models
   JIT_DB_OPEN_FAILED: 'the database file could not be opened',
   JIT_DB_NOT_FOUND: 'a model names a database element that does not exist',
+  JIT_DB_UNREACHABLE:
+    'the database server could not be reached, or refused the connection (address, credentials, database name)',
   JIT_MODEL_DATATYPE_UNKNOWN: 'a model field names a datatype jitlite does not know',
   JIT_MODEL_FIELDS_INVALID: "a model's fields are malformed",
   JIT_MODEL_DESTRUCTIVE_CHANGE: 'a model change would drop or retype a column; the table was left as it is',
@@ -51,7 +53,7 @@ export const ErrorCodes = {
   JIT_MODEL_SYNC_FAILED: 'the table could not be brought in line with the model; the cause says why',
   JIT_DB_QUERY_FAILED: 'the database failed a query for a reason other than bad input; the cause says why',
   JIT_DB_UNAVAILABLE:
-    'the database cannot be written or read (disk full, read-only or damaged file, I/O error, a lock held too long); requests that need it answer 503 until it recovers',
+    'the database cannot be written or read (disk full, read-only or damaged file, I/O error, a lock held too long, the database server down); requests that need it answer 503 until it recovers',
   // HTTP
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',

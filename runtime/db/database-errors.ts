@@ -1,5 +1,6 @@
-import { JitError } from '../errors.ts'
+import { type ErrorLocation, JitError } from '../errors.ts'
 import type { ConstraintViolation } from './database.ts'
+import { postgresFaultOf } from './postgres-errors.ts'
 
 /** What an answer 503 tells a client about when to come back, in seconds (`Retry-After`). */
 export const DATABASE_RETRY_AFTER_SECONDS = 30
@@ -9,7 +10,7 @@ export const DATABASE_RETRY_AFTER_SECONDS = 30
  * read), whatever the request. Requests that meet one answer 503; the database's health tracks it.
  */
 export interface StorageFault {
-  /** The driver's code: `SQLITE_FULL`, `SQLITE_READONLY`, `SQLITE_IOERR_WRITE`, ... */
+  /** The driver's code: `SQLITE_FULL`, `SQLITE_READONLY`, `SQLITE_IOERR_WRITE`, `ECONNREFUSED`, `57P01`, ... */
   readonly code: string
   /** What is wrong, for an operator: "the disk is full". */
   readonly reason: string
@@ -73,18 +74,25 @@ export function storageFaultOf(error: unknown): StorageFault | undefined {
       const known = STORAGE_FAULTS.get(code.split('_').slice(0, 2).join('_'))
       return known && { code, ...known }
     }
+    const postgres = postgresFaultOf(cause)
+    if (postgres) return postgres
     cause = cause.cause
   }
   return undefined
 }
 
 /** The coded error a caller of the database meets when `fault` stops it. */
-export function databaseUnavailable(fault: StorageFault, label: string, cause: unknown): JitError {
+export function databaseUnavailable(
+  fault: StorageFault,
+  label: string,
+  cause: unknown,
+  where: ErrorLocation = {},
+): JitError {
   return new JitError(
     'JIT_DB_UNAVAILABLE',
     `${label}: the database cannot be used: ${fault.reason} (${fault.code}). ${fault.fix}; ` +
       'requests that need it answer 503 until it recovers.',
-    {},
+    where,
     { cause },
   )
 }
@@ -103,6 +111,16 @@ export function translateDatabaseError(
 ): JitError {
   const fault = storageFaultOf(error)
   if (fault) return databaseUnavailable(fault, label, error)
+  const code = (error as { code?: unknown } | null)?.code
+  // PostgreSQL's text and jsonb cannot hold U+0000 (SQLite's can): the value's fault, not the database's.
+  if (code === '22021' || code === '22P05') {
+    return new JitError(
+      'JIT_MODEL_VALUE_INVALID',
+      `${label}: a text or JSON value holds the character U+0000 (NUL), which PostgreSQL cannot store. Remove it from the value.`,
+      {},
+      { cause: error },
+    )
+  }
   if (violation?.kind === 'unique') {
     return new JitError(
       'JIT_MODEL_CONSTRAINT_VIOLATION',

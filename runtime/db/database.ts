@@ -3,13 +3,20 @@
  * and to kysely's dialect-neutral builder, so a PostgreSQL Type is one more implementation of it
  * (its own open function and `ModelDialect`), with no change to models or schema sync.
  */
-import type { ColumnDataType, Kysely } from 'kysely'
+import type {
+  ColumnDataType,
+  ColumnDefinitionBuilder,
+  Expression,
+  ExpressionBuilder,
+  Kysely,
+  SqlBool,
+} from 'kysely'
 import type { Logger } from '../log.ts'
 import type { DataTypeName } from './datatypes.ts'
 import type { DatabaseHealthState } from './health.ts'
 import type { FieldDefinition } from './model-config.ts'
 
-export type DialectName = 'sqlite'
+export type DialectName = 'sqlite' | 'postgres'
 
 export interface CompiledRunResult {
   readonly rows: unknown[]
@@ -56,7 +63,19 @@ export interface ModelDialect {
   columnType(field: FieldDefinition): ColumnDataType
   /** Whether a live column already stores this field's datatype, so keeping it loses nothing. */
   storesSameType(column: LiveColumn, field: FieldDefinition): boolean
+  /**
+   * A type to widen a live column to, when it holds the field's datatype but fewer characters than the
+   * field now allows (PostgreSQL's `varchar(n)`); undefined when it fits. SQLite does not enforce lengths.
+   */
+  widerColumnType?(column: LiveColumn, field: FieldDefinition): ColumnDataType | undefined
+  /** Makes a column of an `AutoInt` field take generated values (SQLite AUTOINCREMENT, PostgreSQL identity). */
+  autoIncrement(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder
   codec(dataType: DataTypeName): StorageCodec
+  /**
+   * `column LIKE pattern` with jitlite's rule on every dialect: ASCII letters match either case, other
+   * characters only themselves, `%` and `_` are the only wildcards (no escape character).
+   */
+  like(eb: ExpressionBuilder<any, any>, column: string, pattern: unknown): Expression<SqlBool>
   /** Null when the table does not exist. */
   describeTable(db: Kysely<any>, table: string): Promise<LiveTable | null>
   /**
@@ -78,7 +97,7 @@ export interface ModelDialect {
  */
 export interface Database {
   readonly dialect: DialectName
-  /** Where the data lives: a file path, or `:memory:`. */
+  /** Where the data lives: a file path, `:memory:`, or `postgres://user@host:port/database` (never a password). */
   readonly location: string
   readonly kysely: Kysely<any>
   readonly models: ModelDialect

@@ -6,6 +6,7 @@
  */
 import { type Cipher, createCipheriv, createDecipheriv, type Decipher, randomBytes } from 'node:crypto'
 import { type CreateTableBuilder, type Kysely, sql } from 'kysely'
+import { isPostgres, withSchemaChangeLock } from './schema-lock.ts'
 
 /** The keys of `RowSelectors`, one per table, shared by every process that opens the database. */
 const KEY_TABLE = 'jit_row_keys'
@@ -42,12 +43,14 @@ export class RowSelectors {
 
   /** The selectors of `table`, with its key read from the database (made on first use). */
   static async load(db: Kysely<any>, table: string): Promise<RowSelectors> {
-    await db.schema
-      .createTable(KEY_TABLE)
-      .ifNotExists()
-      .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
-      .addColumn('key', 'blob', (c) => c.notNull())
-      .execute()
+    await withSchemaChangeLock(db, (locked) =>
+      locked.schema
+        .createTable(KEY_TABLE)
+        .ifNotExists()
+        .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('key', isPostgres(db) ? 'bytea' : 'blob', (c) => c.notNull())
+        .execute(),
+    )
     // Of two processes making the key at once, the first insert wins and both read it.
     await db
       .insertInto(KEY_TABLE)
@@ -81,10 +84,11 @@ export class RowSelectors {
 }
 
 /**
- * Creates (if missing) a table of expiring rows: `id` (the selector a client holds), `secret_hash`,
+ * Creates (if missing) a table of expiring rows: `id` (given by the database; a client holds it as a
+ * selector), `secret_hash`,
  * the caller's columns, `created_at_ms` and `expires_at_ms`. A table of an earlier layout (one that
  * lacks any of these columns) is replaced first (see `dropEarlierLayout`): a new column is the whole
- * migration.
+ * migration. Several nodes starting at once on one database create it once (the schema lock).
  *
  * @example
  * await createExpiringTable(db, 'jit_sessions', (t) => t.addColumn('user_json', 'text', (c) => c.notNull()))
@@ -94,17 +98,24 @@ export async function createExpiringTable(
   table: string,
   columns: (builder: CreateTableBuilder<string, string>) => CreateTableBuilder<string, string>,
 ): Promise<void> {
-  const start = db.schema
-    .createTable(table)
-    .ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey())
-    .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
-  const create = columns(start)
-    .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-  const names = create.toOperationNode().columns.map((definition) => definition.column.column.name)
-  await dropEarlierLayout(db, table, names)
-  await create.execute()
+  await withSchemaChangeLock(db, async (locked) => {
+    // The id is given by the database: SQLite's INTEGER PRIMARY KEY is the rowid, PostgreSQL's an identity.
+    const start = isPostgres(db)
+      ? locked.schema
+          .createTable(table)
+          .ifNotExists()
+          .addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity())
+      : locked.schema
+          .createTable(table)
+          .ifNotExists()
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+    const create = columns(start.addColumn('secret_hash', 'varchar(64)', (c) => c.notNull()))
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+    const names = create.toOperationNode().columns.map((definition) => definition.column.column.name)
+    await dropEarlierLayout(locked, table, names)
+    await create.execute()
+  })
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
 import { JitError } from '../errors.ts'
+import type { ModelDialect } from './database.ts'
 import { isTextDataType } from './datatypes.ts'
 import type { FieldDefinition } from './model-config.ts'
 
@@ -170,14 +171,19 @@ export function planFilter(filter: unknown, values: unknown[], context: FilterCo
   return children.length === 1 ? children[0] : { kind: 'and', children }
 }
 
-/** Builds the kysely expression for a planned condition; `slot(i)` stands for the i-th value. */
+/**
+ * Builds the kysely expression for a planned condition; `slot(i)` stands for the i-th value. `like` is
+ * the dialect's, so that both dialects apply the same case rule.
+ */
 export function buildCondition(
   eb: ExpressionBuilder<any, any>,
   condition: Condition,
   slot: (index: number) => unknown,
+  dialect: Pick<ModelDialect, 'like'>,
 ): Expression<SqlBool> {
   switch (condition.kind) {
     case 'compare':
+      if (condition.op === 'like') return dialect.like(eb, condition.field, slot(condition.slot))
       return eb(eb.ref(condition.field), condition.op, slot(condition.slot))
     case 'in':
       return eb(eb.ref(condition.field), 'in', condition.slots.map(slot))
@@ -187,9 +193,9 @@ export function buildCondition(
       // kysely renders an empty OR as `1 = 0` in every dialect.
       return eb.or([])
     case 'and':
-      return eb.and(condition.children.map((child) => buildCondition(eb, child, slot)))
+      return eb.and(condition.children.map((child) => buildCondition(eb, child, slot, dialect)))
     case 'or':
-      return eb.or(condition.children.map((child) => buildCondition(eb, child, slot)))
+      return eb.or(condition.children.map((child) => buildCondition(eb, child, slot, dialect)))
   }
 }
 

@@ -295,7 +295,7 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
     slot: (i: number) => unknown,
   ): B {
     if (matchesEverything(condition)) return builder
-    return builder.where((eb) => buildCondition(eb, condition, slot))
+    return builder.where((eb) => buildCondition(eb, condition, slot, this.#db.models))
   }
 
   /** Runs the statement of this shape with `values`, compiling the shape on first use. */

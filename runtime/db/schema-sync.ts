@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { type ErrorLocation, JitError } from '../errors.ts'
 import type { Database, LiveTable, ModelDialect } from './database.ts'
+import { databaseUnavailable, storageFaultOf } from './database-errors.ts'
 import type { FieldDefinition, ModelDefinition } from './model-config.ts'
 
 /** What a sync did, for logs and for hot reload to report. */
@@ -94,7 +95,7 @@ async function createTable(db: Kysely<any>, model: ModelDefinition, dialect: Mod
     builder = builder.addColumn(field.name, dialect.columnType(field), (column) => {
       let col = column
       if (field.primaryKey) col = col.primaryKey()
-      if (field.dataType === 'AutoInt') col = col.autoIncrement()
+      if (field.dataType === 'AutoInt') col = dialect.autoIncrement(col)
       // SQLite lets a non-integer primary key hold NULL unless told otherwise.
       if (field.required && field.dataType !== 'AutoInt') col = col.notNull()
       if (field.default !== undefined)
@@ -123,6 +124,21 @@ async function addColumn(
       return field.required ? withDefault.notNull() : withDefault
     })
     .execute()
+}
+
+/** Lets a text column hold what its field now allows (a longer maxLen, Stext to Ltext); loses nothing. */
+async function widenColumns(db: Kysely<any>, model: ModelDefinition, live: LiveTable, dialect: ModelDialect) {
+  if (!dialect.widerColumnType) return
+  const declared = new Map(model.fields.map((field) => [field.name, field]))
+  for (const column of live.columns) {
+    const field = declared.get(column.name)
+    const wider = field && dialect.widerColumnType(column, field)
+    if (wider)
+      await db.schema
+        .alterTable(model.table)
+        .alterColumn(column.name, (c) => c.setDataType(wider))
+        .execute()
+  }
 }
 
 async function createIndex(
@@ -181,6 +197,7 @@ async function syncUnderLock(
   const liveNames = new Set(live.columns.map((column) => column.name))
   const added = model.fields.filter((field) => !liveNames.has(field.name))
   for (const field of added) await addColumn(db, model, field, dialect)
+  await widenColumns(db, model, live, dialect)
 
   const liveIndexNames = new Set(live.indexes.map((index) => index.name))
   const wantedNames = new Set(wanted.map((index) => index.name))
@@ -234,7 +251,11 @@ export async function syncModelSchema(
       return result
     })
   } catch (error) {
-    if (!(error instanceof DryRunFinished)) throw error
+    if (!(error instanceof DryRunFinished)) {
+      const fault = error instanceof JitError ? undefined : storageFaultOf(error)
+      if (fault) throw databaseUnavailable(fault, where.element ?? `table "${model.table}"`, error, where)
+      throw error
+    }
     done = error.done
   }
   return Object.freeze({ table: model.table, ...done })

@@ -188,7 +188,10 @@ export function createSqliteModelDialect(kysely: Kysely<any>): ModelDialect {
   return {
     columnType,
     storesSameType,
+    autoIncrement: (column) => column.autoIncrement(),
     codec: (dataType) => CODECS[dataType],
+    // SQLite's own LIKE already is the rule: ASCII case folded, no escape character.
+    like: (eb, column, pattern) => eb(eb.ref(column), 'like', pattern),
     describeTable,
     readConstraintViolation,
     withSchemaLock: (fn) =>

@@ -1,13 +1,14 @@
-import type { CompiledRunResult } from './database.ts'
+import type { CompiledRunResult, DialectName } from './database.ts'
 import type { DatabaseHealth, DatabaseHealthState } from './health.ts'
 
 /** While the database is healthy, a probe runs at most this often; callers in between share its answer. */
 const PROBE_INTERVAL_MS = 1000
 const TABLE = 'jit_write_probe'
-const CREATE = `CREATE TABLE IF NOT EXISTS ${TABLE} (id INTEGER PRIMARY KEY, probed_at_ms INTEGER NOT NULL)`
+// bigint: epoch milliseconds do not fit PostgreSQL's 4-byte integer (SQLite's INTEGER is 8 bytes anyway).
+const CREATE = `CREATE TABLE IF NOT EXISTS ${TABLE} (id INTEGER PRIMARY KEY, probed_at_ms BIGINT NOT NULL)`
 // An update of one row in place: it appends a page to the WAL, as any commit must, and grows nothing.
-const UPSERT =
-  `INSERT INTO ${TABLE} (id, probed_at_ms) VALUES (1, ?) ` +
+const upsertWith = (placeholder: string) =>
+  `INSERT INTO ${TABLE} (id, probed_at_ms) VALUES (1, ${placeholder}) ` +
   'ON CONFLICT (id) DO UPDATE SET probed_at_ms = excluded.probed_at_ms'
 
 /**
@@ -24,7 +25,9 @@ export function writeProbe(
   run: (sql: string, parameters: readonly unknown[]) => Promise<CompiledRunResult>,
   health: DatabaseHealth,
   now: () => number = Date.now,
+  dialect: DialectName = 'sqlite',
 ): () => Promise<DatabaseHealthState> {
+  const upsert = upsertWith(dialect === 'postgres' ? '$1' : '?')
   let tableReady = false
   let lastProbeMs = Number.NEGATIVE_INFINITY
   let probing: Promise<void> | undefined
@@ -35,7 +38,7 @@ export function writeProbe(
         await run(CREATE, [])
         tableReady = true
       }
-      await run(UPSERT, [now()])
+      await run(upsert, [now()])
     } catch {
       // The connection's health has heard it (a storage fault) or it is not one: the state says which.
     }

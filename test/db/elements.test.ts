@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger, silentLogger } from '../../runtime/log.ts'
 import { appJson, type FileTree, writeTempTree, writeTree } from '../helpers/temp-app.ts'
-import { cleanupTempDirs, inspect, tempDir } from './db-helpers.ts'
+import { cleanupTempDirs, DIALECTS, eachTestPlace, inspect, type TestPlace, tempDir } from './db-helpers.ts'
 
 const apps: JitApp[] = []
 const dirs: string[] = []
@@ -181,9 +181,78 @@ describe('databases.SqliteType and models.NormalType elements', () => {
       element: 'models.Note',
     })
   })
+})
+
+const boxItemFields = [
+  { name: 'id', dataType: 'AutoInt', primaryKey: true },
+  { name: 'box', dataType: 'Stext', maxLen: 32, required: true },
+  { name: 'thing', dataType: 'Stext', required: true },
+]
+/** `eager`: the Type's prepare awaits its model's sync, so a failed sync fails the Instance at start. */
+const boxFamily = (dbFile: string, options: { eager?: boolean } = {}): FileTree => ({
+  'app.json': appJson(),
+  'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+  'databases/Default/Default.json': { file: dbFile },
+  'boxes/Meta/e.json': { title: 'Boxes', type: '' },
+  'boxes/BoxType/e.json': { title: 'Box', type: 'boxes.Meta' },
+  'boxes/BoxType/type.ts': `
+import { defineType, z } from 'jitlite'
+
+export default defineType({
+  config: z.object({ label: z.string() }),
+  ${options.eager ? 'prepare: ({ element, getElement }) => getElement(`${element.fullName}.models.BoxItem`).ready(),' : ''}
+  load: ({ config, element, getElement }) => {
+    const items = () => getElement(\`\${element.fullName}.models.BoxItem\`)
+    return {
+      put: (thing: string) => items().upsert({ box: config.label, thing }, { conflict: ['box', 'thing'] }),
+      list: async () => (await items().query({ filter: { box: config.label }, orderList: [['thing', 1]] })).rowDatas.map((r: { thing: string }) => r.thing),
+    }
+  },
+})
+`,
+  'boxes/BoxType/models/BoxItem/e.json': { title: 'Box items', type: 'models.NormalType' },
+  'boxes/BoxType/models/BoxItem/BoxItem.json': {
+    table: 'box_items',
+    fields: boxItemFields,
+    unique: [['box', 'thing']],
+  },
+  'boxes/Red/e.json': { title: 'Red box', type: 'boxes.BoxType' },
+  'boxes/Red/Red.json': { label: 'red' },
+  'boxes/Blue/e.json': { title: 'Blue box', type: 'boxes.BoxType' },
+  'boxes/Blue/Blue.json': { label: 'blue' },
+})
+
+/** The app's own databases/Default on either dialect, and a plain reader of its rows. */
+function defaultDatabase(place: TestPlace): FileTree {
+  return place.dialect === 'sqlite'
+    ? {
+        'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
+        'databases/Default/Default.json': { file: place.location },
+      }
+    : {
+        'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
+        'databases/Default/Default.json': { url: '${DATABASE_URL}' },
+      }
+}
+
+async function startOn(place: TestPlace, tree: FileTree) {
+  const dir = writeTempTree({ ...tree, ...defaultDatabase(place) }, 'jitlite-db-app-')
+  dirs.push(dir)
+  const app = await createApp({ appDir: dir, env: { DATABASE_URL: place.location }, logger: silentLogger })
+  apps.push(app)
+  return { app, dir }
+}
+
+describe.each(DIALECTS)('model elements on %s', (dialect) => {
+  const currentPlace = eachTestPlace(dialect)
+  const notesTree = (noteConfig: object = { fields: noteFields }): FileTree => ({
+    'app.json': appJson(),
+    'models/Note/e.json': { title: 'Notes', type: 'models.NormalType' },
+    'models/Note/Note.json': noteConfig,
+  })
 
   it('hot reload adds a new field as a column, keeps the rows, and the old handle sees it', async () => {
-    const { app, dir } = await start(notesApp('data/notes.sqlite'))
+    const { app, dir } = await startOn(currentPlace(), notesTree())
     const notes = app.getElement('models.Note')
     await notes.create({ body: 'before' })
     writeTree(dir, {
@@ -200,7 +269,8 @@ describe('databases.SqliteType and models.NormalType elements', () => {
   })
 
   it('hot reload refuses a destructive change: the table, the rows and the running model stay', async () => {
-    const { app, dir } = await start(notesApp('data/notes.sqlite'))
+    const place = currentPlace()
+    const { app, dir } = await startOn(place, notesTree())
     const notes = app.getElement('models.Note')
     await notes.create({ body: 'keep me' })
     writeTree(dir, { 'models/Note/Note.json': { fields: noteFields.filter((f) => f.name !== 'body') } })
@@ -209,55 +279,13 @@ describe('databases.SqliteType and models.NormalType elements', () => {
     expect(result).toMatchObject({
       problems: [{ code: 'JIT_MODEL_DESTRUCTIVE_CHANGE', element: 'models.Note' }],
     })
-    expect(inspect(path.join(dir, 'data/notes.sqlite'), 'select body from Note')).toEqual([
-      { body: 'keep me' },
-    ])
+    expect(await place.rows('select body from "Note"')).toEqual([{ body: 'keep me' }])
     expect(await notes.create({ body: 'still works' })).toMatchObject({ id: 2 })
   })
-})
 
-describe('a model that is a child of a Type', () => {
-  const boxItemFields = [
-    { name: 'id', dataType: 'AutoInt', primaryKey: true },
-    { name: 'box', dataType: 'Stext', maxLen: 32, required: true },
-    { name: 'thing', dataType: 'Stext', required: true },
-  ]
-  /** `eager`: the Type's prepare awaits its model's sync, so a failed sync fails the Instance at start. */
-  const boxFamily = (dbFile: string, options: { eager?: boolean } = {}): FileTree => ({
-    'app.json': appJson(),
-    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'databases/Default/Default.json': { file: dbFile },
-    'boxes/Meta/e.json': { title: 'Boxes', type: '' },
-    'boxes/BoxType/e.json': { title: 'Box', type: 'boxes.Meta' },
-    'boxes/BoxType/type.ts': `
-import { defineType, z } from 'jitlite'
-
-export default defineType({
-  config: z.object({ label: z.string() }),
-  ${options.eager ? 'prepare: ({ element, getElement }) => getElement(`${element.fullName}.models.BoxItem`).ready(),' : ''}
-  load: ({ config, element, getElement }) => {
-    const items = () => getElement(\`\${element.fullName}.models.BoxItem\`)
-    return {
-      put: (thing: string) => items().upsert({ box: config.label, thing }, { conflict: ['box', 'thing'] }),
-      list: async () => (await items().query({ filter: { box: config.label }, orderList: [['thing', 1]] })).rowDatas.map((r: { thing: string }) => r.thing),
-    }
-  },
-})
-`,
-    'boxes/BoxType/models/BoxItem/e.json': { title: 'Box items', type: 'models.NormalType' },
-    'boxes/BoxType/models/BoxItem/BoxItem.json': {
-      table: 'box_items',
-      fields: boxItemFields,
-      unique: [['box', 'thing']],
-    },
-    'boxes/Red/e.json': { title: 'Red box', type: 'boxes.BoxType' },
-    'boxes/Red/Red.json': { label: 'red' },
-    'boxes/Blue/e.json': { title: 'Blue box', type: 'boxes.BoxType' },
-    'boxes/Blue/Blue.json': { label: 'blue' },
-  })
-
-  it('is reached through each Instance, and each Instance keeps to its own rows', async () => {
-    const { app, dir } = await start(boxFamily('data/boxes.sqlite'))
+  it('a model child of a Type is reached through each Instance, and each Instance keeps to its own rows', async () => {
+    const place = currentPlace()
+    const { app } = await startOn(place, boxFamily(''))
     expect(app.problems).toEqual([])
     const red = app.getElement('boxes.Red')
     const blue = app.getElement('boxes.Blue')
@@ -273,27 +301,15 @@ export default defineType({
     expect(redItems).not.toBe(blueItems)
     expect(await blueItems.get({ box: 'blue' })).toMatchObject({ thing: 'sky' })
     expect(await redItems.query({ filter: { box: 'red' } })).toMatchObject({ totalCount: 2 })
-    expect(inspect(path.join(dir, 'data/boxes.sqlite'), 'select count(*) as n from box_items')).toEqual([
-      { n: 3 },
-    ])
+    expect(await place.rows('select count(*) as n from box_items')).toEqual([{ n: 3 }])
     expect(() => app.getElement('boxes.BoxType.models.BoxItem')).toThrow(
       expect.objectContaining({ code: 'JIT_ELEMENT_NEEDS_INSTANCE' }),
     )
   })
 
-  it('needs neither its table nor a database in an app with no Instance of its Type', async () => {
-    const tree = boxFamily('data/boxes.sqlite')
-    for (const name of Object.keys(tree)) {
-      if (name.startsWith('databases/') || name.startsWith('boxes/Red/') || name.startsWith('boxes/Blue/'))
-        delete tree[name]
-    }
-    const { app, dir } = await start(tree)
-    expect(app.problems).toEqual([])
-    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
-  })
-
-  it('a change that would lose data fails its first use through an Instance, and leaves the rows', async () => {
-    const { app, dir } = await start(boxFamily('data/boxes.sqlite'))
+  it('a change to a child model that would lose data fails its first use through an Instance, and leaves the rows', async () => {
+    const place = currentPlace()
+    const { app, dir } = await startOn(place, boxFamily(''))
     await app.getElement('boxes.Red').put('apple')
     const itemsFile = path.join(dir, 'boxes/BoxType/models/BoxItem/BoxItem.json')
     writeTree(dir, {
@@ -310,9 +326,20 @@ export default defineType({
       file: itemsFile,
     })
     await expect(items.query()).rejects.toMatchObject({ code: 'JIT_MODEL_DESTRUCTIVE_CHANGE' })
-    expect(inspect(path.join(dir, 'data/boxes.sqlite'), 'select box, thing from box_items')).toEqual([
-      { box: 'red', thing: 'apple' },
-    ])
+    expect(await place.rows('select box, thing from box_items')).toEqual([{ box: 'red', thing: 'apple' }])
+  })
+})
+
+describe('a model that is a child of a Type', () => {
+  it('needs neither its table nor a database in an app with no Instance of its Type', async () => {
+    const tree = boxFamily('data/boxes.sqlite')
+    for (const name of Object.keys(tree)) {
+      if (name.startsWith('databases/') || name.startsWith('boxes/Red/') || name.startsWith('boxes/Blue/'))
+        delete tree[name]
+    }
+    const { app, dir } = await start(tree)
+    expect(app.problems).toEqual([])
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
   })
 
   it('a Type that awaits ready() in prepare reports such a change at start, on each Instance', async () => {

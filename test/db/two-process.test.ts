@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openModel, openSqliteDatabase } from '../../runtime/db/index.ts'
 import type { JitError } from '../../runtime/errors.ts'
-import { cleanupTempDirs, inspect, tempDir, userConfig } from './db-helpers.ts'
+import { cleanupTempDirs, inspect, tempDir, testPlace, userConfig } from './db-helpers.ts'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const writerScript = fileURLToPath(new URL('./fixtures/second-process-writer.ts', import.meta.url))
@@ -106,6 +106,49 @@ describe('a second process writing the same file', () => {
       expect(await writer.exited).toBe(0)
     } finally {
       await db.close()
+    }
+  })
+})
+
+describe('a second process writing the same PostgreSQL database', () => {
+  it('every upsert of both processes lands once, with no error, while the other holds a transaction', async () => {
+    const place = await testPlace('postgres')
+    try {
+      const db = await place.open()
+      try {
+        const users = await openModel(db, userConfig)
+        const writer = startWriter(place.location)
+        await writer.locked
+        const errors: string[] = []
+        for (let i = 0; i < KEYS; i++) {
+          for (const openid of [`shared-${i}`, `parent-${i}`]) {
+            try {
+              await users.upsert(
+                { appId: 'wx1', openid, nickname: 'parent' },
+                { conflict: ['appId', 'openid'] },
+              )
+            } catch (error) {
+              errors.push((error as JitError).code)
+            }
+          }
+        }
+        const childReport = await writer.done
+        expect(await writer.exited, writer.stderr()).toBe(0)
+        expect(errors).toEqual([])
+        expect(childReport.errors).toEqual([])
+      } finally {
+        await db.close()
+      }
+      const counts = await place.rows(
+        "select split_part(openid, '-', 1) as prefix, count(*) as n from users group by prefix order by prefix",
+      )
+      expect(counts).toEqual([
+        { prefix: 'child', n: KEYS + 1 },
+        { prefix: 'parent', n: KEYS },
+        { prefix: 'shared', n: KEYS },
+      ])
+    } finally {
+      await place.remove()
     }
   })
 })

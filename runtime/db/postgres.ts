@@ -1,0 +1,175 @@
+/**
+ * Opens PostgreSQL through pg's pool and kysely's own PostgresDialect, for a web server that shares the
+ * database with other nodes. Nothing of SQLite's machinery comes along: the server commits, checkpoints
+ * and locks; each statement takes a pooled connection, and the pool reconnects on its own after the
+ * server restarts.
+ */
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
+import pg from 'pg'
+import type { Logger } from '../log.ts'
+import type { CompiledRunResult, Database } from './database.ts'
+import { DatabaseHealth } from './health.ts'
+import { createPostgresModelDialect } from './postgres-columns.ts'
+import { markPostgresError, postgresUnreachable } from './postgres-errors.ts'
+import { postgresTypes } from './postgres-types.ts'
+import { writeProbe } from './write-probe.ts'
+
+export const DEFAULT_POOL_SIZE = 10
+/** How long a statement waits for a connection (a new one, or a free one of a busy pool). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+export interface PostgresDatabaseOptions {
+  /** `postgres://user:password@host:port/database?sslmode=...`; or the separate fields below. */
+  url?: string
+  host?: string
+  port?: number
+  database?: string
+  user?: string
+  password?: string
+  /** true (verify the server's certificate), or pg's TLS options; default: no TLS unless the url asks. */
+  ssl?: boolean | pg.ConnectionConfig['ssl']
+  /** Connections this process keeps at most (default 10). */
+  poolSize?: number
+  /** The server cancels a statement that runs longer (default: the server's setting). */
+  statementTimeoutMs?: number
+  connectTimeoutMs?: number
+  /** Where the database's faults (server down, disk full) are logged when they start and end. */
+  log?: Logger
+}
+
+/** `postgres://user@host:port/database`: where the data lives, without the password. */
+export function postgresLocation(options: PostgresDatabaseOptions): string {
+  let user = options.user
+  let host = options.host
+  let port = options.port
+  let database = options.database
+  if (options.url) {
+    try {
+      const url = new URL(options.url)
+      user ??= decodeURIComponent(url.username) || undefined
+      host ??= url.hostname || undefined
+      port ??= url.port ? Number(url.port) : undefined
+      database ??= decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined
+    } catch {
+      // Not a URL pg understands either; the connection reports it.
+    }
+  }
+  const who = user ? `${encodeURIComponent(user)}@` : ''
+  return `postgres://${who}${host ?? 'localhost'}:${port ?? 5432}/${database ?? user ?? 'postgres'}`
+}
+
+function poolConfig(options: PostgresDatabaseOptions): pg.PoolConfig {
+  return {
+    connectionString: options.url,
+    host: options.host,
+    port: options.port,
+    database: options.database,
+    user: options.user,
+    password: options.password,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl === true ? {} : options.ssl }),
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    types: postgresTypes,
+  }
+}
+
+const WRITE_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
+
+/**
+ * The pool as kysely sees it: every error a connection or a statement meets is marked as PostgreSQL's,
+ * so that a broken connection reads as the database being down (503), not as a failed query.
+ */
+function markingPool(pool: pg.Pool, failed: (error: unknown) => void): PostgresPool {
+  const fail = (error: unknown) => {
+    markPostgresError(error)
+    failed(error)
+    throw error
+  }
+  return {
+    connect: async (): Promise<PostgresPoolClient> => {
+      const client = await pool.connect().catch(fail)
+      return {
+        query: ((...args: Parameters<pg.PoolClient['query']>) => {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args)
+          return result instanceof Promise ? result.catch(fail) : result
+        }) as PostgresPoolClient['query'],
+        release: () => client.release(),
+      }
+    },
+    end: () => pool.end(),
+  }
+}
+
+/**
+ * Opens a pool to a PostgreSQL database and returns it as a `Database`, without connecting yet: the
+ * first statement connects (a Type's synchronous `load` can call this). `openPostgresDatabase` also
+ * checks that the server answers.
+ */
+export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Database {
+  const location = postgresLocation(options)
+  const health = new DatabaseHealth(location, options.log)
+  const failed = (error: unknown) => health.failed(error)
+  const pool = new pg.Pool(poolConfig(options))
+  // An idle connection the server closes (a restart) errors outside any query; the pool drops it and
+  // opens a new one when asked. Without a listener the process would exit on it.
+  pool.on('error', (error) => failed(markPostgresError(error)))
+  const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: markingPool(pool, failed) }) })
+  let closing: Promise<void> | undefined
+
+  async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
+    let result: pg.QueryResult
+    try {
+      result = await pool.query(sqlText, parameters as unknown[])
+    } catch (error) {
+      markPostgresError(error)
+      failed(error)
+      throw error
+    }
+    if (WRITE_COMMANDS.has(result.command)) {
+      health.committed()
+      return { rows: result.rows ?? [], numAffectedRows: BigInt(result.rowCount ?? 0) }
+    }
+    return { rows: result.rows ?? [] }
+  }
+
+  return {
+    dialect: 'postgres',
+    location,
+    kysely,
+    models: createPostgresModelDialect(kysely),
+    runCompiled,
+    health: () => health.state,
+    checkWritable: writeProbe(runCompiled, health, Date.now, 'postgres'),
+    useLogger: (log) => health.useLogger(log),
+    close() {
+      // kysely's destroy ends the pool, after the statements in flight.
+      closing ??= kysely.destroy()
+      return closing
+    },
+  }
+}
+
+/**
+ * Opens a pool to a PostgreSQL database, checks that the server answers (`JIT_DB_UNREACHABLE`, without
+ * the password, when it does not) and returns it as a `Database`.
+ *
+ * @example
+ * const db = await openPostgresDatabase({ url: process.env.DATABASE_URL })
+ * try {
+ *   await db.kysely.selectFrom('notes').selectAll().execute()
+ * } finally {
+ *   await db.close()
+ * }
+ */
+export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<Database> {
+  const db = openPostgresDatabaseSync(options)
+  try {
+    await db.runCompiled('select 1', [])
+  } catch (error) {
+    await db.close()
+    throw postgresUnreachable(db.location, error)
+  }
+  return db
+}

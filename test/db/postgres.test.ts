@@ -1,0 +1,150 @@
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { storageFaultOf } from '../../runtime/db/database-errors.ts'
+import { openModel } from '../../runtime/db/index.ts'
+import { openPostgresDatabase, postgresLocation } from '../../runtime/db/postgres.ts'
+import type { JitError } from '../../runtime/errors.ts'
+import { memoryLogger } from '../../runtime/log.ts'
+import { freePort } from '../helpers/free-port.ts'
+import { type FreshDatabase, freshPostgresDatabase } from '../helpers/postgres.ts'
+import { type PostgresServer, startPostgres } from '../helpers/postgres-server.ts'
+import { caught } from './db-helpers.ts'
+
+const databases: FreshDatabase[] = []
+afterEach(async () => {
+  for (const database of databases.splice(0)) await database.drop()
+})
+
+async function fresh(): Promise<string> {
+  const database = await freshPostgresDatabase()
+  databases.push(database)
+  return database.url
+}
+
+describe('openPostgresDatabase', () => {
+  it('names where the data lives without the password', () => {
+    expect(
+      postgresLocation({ url: 'postgres://shop:pw-S3cret@db.internal:6543/orders?sslmode=require' }),
+    ).toBe('postgres://shop@db.internal:6543/orders')
+    expect(postgresLocation({ host: '10.0.0.5', user: 'app', password: 'pw-S3cret', database: 'main' })).toBe(
+      'postgres://app@10.0.0.5:5432/main',
+    )
+  })
+
+  it('reads counts, bigint ids, numerics and dates as SQLite gives them, without touching pg’s global parsers', async () => {
+    const url = await fresh()
+    const db = await openPostgresDatabase({ url })
+    try {
+      const { rows } = await db.runCompiled(
+        `select count(*) as n, 9007199254740991::bigint as big, 2.5::numeric as num, '2024-02-29'::date as day,
+           '2024-02-29T15:59:58.123Z'::timestamptz as at, true as yes, '{"a":[1]}'::jsonb as doc`,
+        [],
+      )
+      expect(rows).toEqual([
+        {
+          n: 1,
+          big: Number.MAX_SAFE_INTEGER,
+          num: 2.5,
+          day: '2024-02-29',
+          at: new Date('2024-02-29T15:59:58.123Z'),
+          yes: true,
+          doc: { a: [1] },
+        },
+      ])
+      // Another library's plain client in the same process still gets pg's defaults.
+      const plain = new pg.Client({ connectionString: url })
+      await plain.connect()
+      try {
+        expect((await plain.query('select count(*) as n')).rows).toEqual([{ n: '1' }])
+      } finally {
+        await plain.end()
+      }
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('cancels a statement past statementTimeoutMs: the query fails, the database stays healthy', async () => {
+    const db = await openPostgresDatabase({ url: await fresh(), statementTimeoutMs: 100 })
+    try {
+      await expect(db.runCompiled('select pg_sleep(5)', [])).rejects.toMatchObject({ code: '57014' })
+      expect(db.health?.()).toEqual({ status: 'ok' })
+      expect((await db.runCompiled('select 1 as one', [])).rows).toEqual([{ one: 1 }])
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('reports a server it cannot reach with JIT_DB_UNREACHABLE, without the password', async () => {
+    const port = await freePort()
+    const error = await caught(() =>
+      openPostgresDatabase({
+        url: `postgres://app:pw-S3cret@127.0.0.1:${port}/shop`,
+        connectTimeoutMs: 2000,
+      }),
+    )
+    expect(error.code).toBe('JIT_DB_UNREACHABLE')
+    expect(error.message).toContain(`postgres://app@127.0.0.1:${port}/shop`)
+    expect(error.message).not.toContain('pw-S3cret')
+  })
+
+  it('names a missing database and refused credentials in words', async () => {
+    const url = new URL(await fresh())
+    url.pathname = '/no_such_database'
+    const missing = await caught(() => openPostgresDatabase({ url: url.toString() }))
+    expect(missing.code).toBe('JIT_DB_UNREACHABLE')
+    expect(missing.message).toContain('the database does not exist')
+  })
+})
+
+describe('a PostgreSQL server that goes away and comes back', () => {
+  let server: PostgresServer
+  beforeAll(async () => {
+    server = await startPostgres()
+  })
+  afterAll(() => server?.stop())
+
+  it('fails model calls with JIT_DB_UNAVAILABLE while it is down, logs it once, and recovers on its own', async () => {
+    const log = memoryLogger()
+    const db = await openPostgresDatabase({ url: server.url, log, connectTimeoutMs: 3000 })
+    try {
+      const notes = await openModel(
+        db,
+        {
+          table: 'notes',
+          fields: [
+            { name: 'id', dataType: 'AutoInt', primaryKey: true },
+            { name: 'body', dataType: 'Ltext' },
+          ],
+        },
+        { label: 'models.Note' },
+      )
+      await notes.create({ body: 'before' })
+      expect(await db.checkWritable?.()).toEqual({ status: 'ok' })
+
+      // The test server commits without waiting for its WAL (synchronous_commit=off): a checkpoint
+      // first, so that the crash loses nothing that the rest of the test expects.
+      await db.runCompiled('checkpoint', [])
+      server.crash()
+      const down = (await caught(() => notes.create({ body: 'during' }))) as JitError
+      expect(down.code).toBe('JIT_DB_UNAVAILABLE')
+      expect(storageFaultOf(down)).toBeDefined()
+      expect(down.message).toContain('models.Note: the database cannot be used')
+      await expect(notes.query()).rejects.toMatchObject({ code: 'JIT_DB_UNAVAILABLE' })
+      expect((await db.checkWritable?.())?.status).toBe('failing')
+      expect(log.lines.filter((line) => line.startsWith('error'))).toHaveLength(1)
+      expect(log.lines.join('\n')).toContain(`database ${postgresLocation({ url: server.url })}`)
+
+      server.start()
+      // The pool drops the dead connections and opens new ones: no restart of this process.
+      expect(await notes.create({ body: 'after' })).toMatchObject({ body: 'after' })
+      expect(await db.checkWritable?.()).toEqual({ status: 'ok' })
+      expect((await notes.query()).rowDatas.map((note) => note.body)).toEqual(['before', 'after'])
+      expect(log.lines.filter((line) => line.startsWith('info'))).toEqual([
+        expect.stringContaining('writes succeed again'),
+      ])
+    } finally {
+      await db.close()
+    }
+  })
+})
