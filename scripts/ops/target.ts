@@ -33,6 +33,8 @@ export interface TargetAppOptions {
   parent?: string
   /** Config of the login Instance over the account and the sandbox's URLs (WeChat deadlines, say). */
   login?: Record<string, unknown>
+  /** More files of the app, by path in it (a service, say); objects are written as JSON. */
+  moreFiles?: Record<string, string | object>
 }
 
 export interface TargetApp {
@@ -46,7 +48,7 @@ export interface TargetApp {
 /** Writes the app folder: `databases.Default` on SQLite or PostgreSQL, and the `ShopLogin` Instance. */
 export function writeTargetApp(options: TargetAppOptions): TargetApp {
   const dir = fs.mkdtempSync(path.join(options.parent ?? os.tmpdir(), 'jitlite-ops-'))
-  const files: Record<string, object> = {
+  const files: Record<string, string | object> = {
     'app.json': { orgId: ORG, name: APP_NAME, title: 'Ops target', version: '1.0.0' },
     'databases/Default/e.json': {
       title: 'Default database',
@@ -63,10 +65,10 @@ export function writeTargetApp(options: TargetAppOptions): TargetApp {
       ...options.login,
     },
   }
-  for (const [relative, content] of Object.entries(files)) {
+  for (const [relative, content] of Object.entries({ ...files, ...options.moreFiles })) {
     const file = path.join(dir, relative)
     fs.mkdirSync(path.dirname(file), { recursive: true })
-    fs.writeFileSync(file, `${JSON.stringify(content, null, 2)}\n`)
+    fs.writeFileSync(file, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`)
   }
   const env: Record<string, string> = {
     JIT_SECRET_KEY: generateSecretKey(),
@@ -92,6 +94,8 @@ export interface Target {
   kill(signal: NodeJS.Signals): void
   /** The /metrics URL on its METRICS_PORT. */
   metricsUrl(): Promise<string>
+  /** Calls `listener` with each piece of its output from now on (all of it, where output() keeps the end). */
+  onOutput(listener: (chunk: string) => void): void
 }
 
 /**
@@ -128,9 +132,13 @@ function spawnTarget(app: TargetApp, port: number, env: Record<string, string>):
   })
   let text = ''
   const waiters = new Set<() => void>()
+  const listeners: Array<(chunk: string) => void> = []
   const collect = (chunk: Buffer) => {
-    // Only a window of the log is kept: a soak prints a line per request for minutes.
-    text = (text + chunk.toString()).slice(-4_000_000)
+    const piece = chunk.toString()
+    for (const listener of listeners) listener(piece)
+    text += piece
+    // Only the last few MB are kept, cut now and then: a soak prints a line per request for minutes.
+    if (text.length > 8_000_000) text = text.slice(-2_000_000)
     for (const waiter of [...waiters]) waiter()
   }
   child.stdout!.on('data', collect)
@@ -164,6 +172,7 @@ function spawnTarget(app: TargetApp, port: number, env: Record<string, string>):
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
     },
+    onOutput: (listener) => listeners.push(listener),
     metricsUrl: async () => {
       await waitFor(/metrics at (http:\S+?)"/)
       return /metrics at (http:\S+?)"/.exec(text)![1]
