@@ -72,7 +72,7 @@ export async function runDatabaseOutage(options: OutageOptions): Promise<OutageR
   fault.prepare(app)
   let target: Awaited<ReturnType<typeof startTarget>> | undefined
   try {
-    target = await startTarget(app, { RATE_LIMIT: 'off' })
+    target = await startTarget(app, { RATE_LIMIT: 'off', OVERLOAD: 'off' })
     let exited = false
     target.exited.then(() => {
       exited = true
