@@ -15,7 +15,9 @@ const USAGE = `Usage: jit <command> [options]
   sandbox <name> [--port N] [--host H]
                             run a Type's provider sandbox alone (for example: jit sandbox wechat)
 
-Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY.`
+Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY; LOG_LEVEL,
+LOG_FORMAT, METRICS_PORT, METRICS_TOKEN, TRUST_PROXY, RATE_LIMIT_*, LIVE_STATES_PER_* (README:
+Running in production).`
 
 type Command = (args: string[]) => Promise<number>
 

@@ -66,6 +66,15 @@ export const ErrorCodes = {
     'the server is overloaded (event-loop lag or heap past its limit) and refuses new work for a moment; retry after Retry-After',
   JIT_ENV_INVALID:
     'an environment variable has a value jitlite cannot use; the message names it and the values it takes',
+  JIT_HTTP_CROSS_SITE:
+    "a form or call that changes state came from another site's page (its Origin is not the app's)",
+  // Desktop sign-in by scanning (the login family's tickets)
+  JIT_DESKTOP_TICKET_MISSING:
+    'the request carries no desktop sign-in cookie: start a new desktop sign-in in this browser, with cookies allowed',
+  JIT_DESKTOP_TICKET_EXPIRED: 'the desktop sign-in code expired before it was used: show a new code',
+  JIT_DESKTOP_TICKET_NOT_CONFIRMED: 'the desktop sign-in has not been confirmed on the phone yet',
+  JIT_DESKTOP_TICKET_REFUSED:
+    'the desktop sign-in cannot be finished: it was used, cancelled, or started in another browser',
   // Browser code and pages (runtime/http/frontend.ts, runtime/frontend/)
   JIT_FRONTEND_BUILD_FAILED:
     'a browser entry (frontBundleEntry) failed to compile; the message names file and line',

@@ -39,6 +39,11 @@ export interface LoginProvider {
    * delivery of its callback is offered a fresh login at once. Default: 30 s (flow.ts).
    */
   attemptDeadlineMs?(): number
+  /**
+   * How long a desktop sign-in ticket (the QR code a phone scans to sign a computer in) stays valid,
+   * in ms. Default: 3 minutes (Meta/tickets.ts).
+   */
+  desktopTicketLifetimeMs?(): number
 }
 
 export type CallbackParams =

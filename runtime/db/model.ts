@@ -70,37 +70,59 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
 
   /** Set while the table is still being brought in line; every statement waits for it. */
   #schemaReady: Promise<unknown> | undefined
+  /** Runs the sync again, after one that met a database that could not be used. */
+  readonly #resync: (() => Promise<unknown>) | undefined
 
   /**
    * `label` names the model in error messages (the element's fullName); default: the table.
    * `schemaReady`, when given, is a schema sync still running: statements wait for it, and fail with
-   * its error if it fails.
+   * its error if it fails. `resync`, when given, runs it again at the next call after a sync that failed
+   * only because the database could not be used (a server down while a node starts).
    */
   constructor(
     db: Database,
     definition: ModelDefinition,
-    options: { label?: string; schemaReady?: Promise<unknown> } = {},
+    options: {
+      label?: string
+      schemaReady?: Promise<unknown>
+      resync?: () => Promise<unknown>
+    } = {},
   ) {
     this.#db = db
     this.definition = definition
     this.#label = options.label ?? `model "${definition.table}"`
-    const ready = options.schemaReady
-    if (ready) {
-      this.#schemaReady = ready
-      // Handled here so that a handle nobody uses never reports an unhandled rejection.
-      ready.then(
-        () => {
-          this.#schemaReady = undefined
-        },
-        () => undefined,
-      )
-    }
+    this.#resync = options.resync
+    if (options.schemaReady) this.#track(options.schemaReady)
     this.#rows = new RowCodec(definition, db.models, this.#label)
+  }
+
+  #track(ready: Promise<unknown>): void {
+    this.#schemaReady = ready
+    // Handled here so that a handle nobody uses never reports an unhandled rejection.
+    ready.then(
+      () => {
+        if (this.#schemaReady === ready) this.#schemaReady = undefined
+      },
+      () => undefined,
+    )
+  }
+
+  /** Waits for the sync; one that met an unusable database is tried again (once per call that finds it so). */
+  async #schemaSynced(): Promise<void> {
+    const ready = this.#schemaReady
+    try {
+      await ready
+    } catch (error) {
+      if (!this.#resync || (error as { code?: unknown })?.code !== 'JIT_DB_UNAVAILABLE') throw error
+      // Concurrent calls share one retry.
+      if (this.#schemaReady === ready) this.#track(this.#resync())
+      await this.#schemaReady
+    }
   }
 
   /** Resolves once the table matches the declaration; rejects with the sync's error if it cannot. */
   async ready(): Promise<void> {
-    await this.#schemaReady
+    if (this.#schemaReady) await this.#schemaSynced()
   }
 
   /** Inserts a row and returns it as stored, with its generated primary key. */
@@ -304,7 +326,7 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
     values: readonly unknown[],
     build: (slot: SlotOf) => Compilable,
   ): Promise<CompiledRunResult> {
-    if (this.#schemaReady) await this.#schemaReady
+    if (this.#schemaReady) await this.#schemaSynced()
     const { sql, parameters } = this.#shapes.bind(shapeKey, values, build)
     try {
       return await this.#db.runCompiled(sql, parameters)

@@ -33,6 +33,12 @@ export interface PostgresDatabaseOptions {
   /** The server cancels a statement that runs longer (default: the server's setting). */
   statementTimeoutMs?: number
   connectTimeoutMs?: number
+  /**
+   * Runs the runtime's statements as named prepared statements (default true): the server parses and
+   * plans each shape once per connection. Turn off behind a pooler that cannot keep them (PgBouncer in
+   * transaction mode before 1.21).
+   */
+  prepareStatements?: boolean
   /** Where the database's faults (server down, disk full) are logged when they start and end. */
   log?: Logger
 }
@@ -76,6 +82,34 @@ function poolConfig(options: PostgresDatabaseOptions): pg.PoolConfig {
 }
 
 const WRITE_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
+/** Distinct statements given a name; beyond it, the rarer shapes run unnamed. */
+const MAX_NAMED_STATEMENTS = 2000
+/** "cached plan must not change result type": a `select *` or `returning *` prepared before a column was added. */
+const PLAN_RESULT_CHANGED = '0A000'
+
+/**
+ * Names for the runtime's statements, by SQL text. A schema change (a column added by this node or by
+ * another) makes the server refuse a prepared `*` statement before running it; the names then start
+ * over, so each connection prepares the new shape once, and the statement is run again.
+ */
+class StatementNames {
+  #names = new Map<string, string>()
+  #epoch = 0
+
+  nameOf(text: string): string | undefined {
+    let name = this.#names.get(text)
+    if (name === undefined && this.#names.size < MAX_NAMED_STATEMENTS) {
+      name = `jit_${this.#epoch}_${this.#names.size}`
+      this.#names.set(text, name)
+    }
+    return name
+  }
+
+  startOver(): void {
+    this.#epoch++
+    this.#names = new Map()
+  }
+}
 
 /**
  * The pool as kysely sees it: every error a connection or a statement meets is marked as PostgreSQL's,
@@ -118,10 +152,19 @@ export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Data
   const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: markingPool(pool, failed) }) })
   let closing: Promise<void> | undefined
 
+  const names = options.prepareStatements === false ? undefined : new StatementNames()
+  const run = (text: string, values: unknown[]) => pool.query({ name: names?.nameOf(text), text, values })
+
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
     let result: pg.QueryResult
     try {
-      result = await pool.query(sqlText, parameters as unknown[])
+      try {
+        result = await run(sqlText, parameters as unknown[])
+      } catch (error) {
+        if (!names || (error as { code?: unknown }).code !== PLAN_RESULT_CHANGED) throw error
+        names.startOver()
+        result = await run(sqlText, parameters as unknown[])
+      }
     } catch (error) {
       markPostgresError(error)
       failed(error)

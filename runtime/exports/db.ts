@@ -26,5 +26,6 @@ export {
   parseModelConfig,
   type RowOf,
 } from '../db/model-config.ts'
+export { isPostgres, withSchemaChangeLock } from '../db/schema-lock.ts'
 export { type SchemaSyncReport, type SyncOptions, syncModelSchema } from '../db/schema-sync.ts'
 export { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'

@@ -41,6 +41,11 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
   getElement<T = any>(fullName: string): T
   /** The server's clock in ms since the epoch (tests move it to expire states and sessions). */
   now(): number
+  /**
+   * Aborted when the server starts closing: an answer that stays open (server-sent events) ends then,
+   * so that it does not hold the shutdown up.
+   */
+  readonly closing: AbortSignal
 }
 
 export interface LiveRowCaps {

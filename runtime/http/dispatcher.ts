@@ -19,6 +19,8 @@ export interface DispatcherOptions {
   now: () => number
   /** Caps on the live unauthenticated rows one browser or client address may hold (0: none). */
   liveRowCaps: LiveRowCaps
+  /** Aborted when the server starts closing. */
+  closing: AbortSignal
 }
 
 type Params = { orgId: string; name: string; '*': string }
@@ -34,6 +36,7 @@ export class Dispatcher {
   private readonly publicUrl: string
   private readonly now: () => number
   private readonly liveRowCaps: LiveRowCaps
+  private readonly closing: AbortSignal
 
   constructor(app: JitApp, options: DispatcherOptions) {
     this.app = app
@@ -41,6 +44,7 @@ export class Dispatcher {
     this.publicUrl = options.publicUrl
     this.now = options.now
     this.liveRowCaps = options.liveRowCaps
+    this.closing = options.closing
   }
 
   async dispatch(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -167,6 +171,7 @@ export class Dispatcher {
       actionUrl: (action) => `${publicUrl}${actionPath(action)}`,
       getElement: (name) => app.getElement(name),
       now: this.now,
+      closing: this.closing,
     }
   }
 }

@@ -48,13 +48,13 @@ export function sendLimitAnswer(
     )
 }
 
-/** A browser's navigation (a GET that accepts HTML, or a login, callback or ticket link), not an API call. */
+/** A browser's navigation (a GET that accepts HTML, or a login, callback or scan link), not an API call. */
 function wantsPage(request: FastifyRequest): boolean {
   if (request.method !== 'GET') return false
   const accept = request.headers.accept
   if (typeof accept === 'string' && accept.includes('text/html')) return true
   const path = request.url.split('?')[0]
-  return /\/(login|callback|ticket)$/.test(path)
+  return /\/(login|callback|scan|desktopConfirm)$/.test(path)
 }
 
 function waitText(seconds: number): string {

@@ -32,6 +32,13 @@ interface Limiter {
   describe: string
 }
 
+/**
+ * The login family's actions that write a desktop sign-in ticket or move it on, unauthenticated: a
+ * ticket shown on a desktop, its scan on a phone (which also starts a login), the phone's decision and
+ * the desktop's claim.
+ */
+const TICKET_ACTIONS = new Set(['desktopStart', 'scan', 'desktopDecide', 'desktopClaim'])
+
 /** The class of a request under `/api/`, by its action: the last segment of the path. */
 export function routeClassOf(method: string, url: string): LimitedRoute | undefined {
   if (!url.startsWith('/api/')) return undefined
@@ -39,7 +46,7 @@ export function routeClassOf(method: string, url: string): LimitedRoute | undefi
   const action = path.slice(path.lastIndexOf('/') + 1)
   if (action === 'login' && method === 'GET') return 'login'
   if (action === 'callback') return 'callback'
-  if (action === 'ticket' || action === 'tickets') return 'ticket'
+  if (TICKET_ACTIONS.has(action)) return 'ticket'
   return 'function'
 }
 

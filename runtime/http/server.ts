@@ -97,8 +97,10 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
   // Once close() has begun, answers to the requests still in flight end their connection: a kept-alive
   // browser connection would otherwise hold the server open until its idle timeout (72 s).
   let closing = false
+  const closingSignal = new AbortController()
   fastify.addHook('preClose', async () => {
     closing = true
+    closingSignal.abort()
   })
   // Hooks that run on every request take fastify's callback form: an async hook costs a promise each.
   fastify.addHook('onSend', (_request, reply, payload, done) => {
@@ -161,10 +163,19 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     return reply.code(ok ? 200 : 503).send({ ok, ...body, status: ok ? body.status : 'failing', ...database })
   })
   if (options.metricsToken) registerMetricsRoute(fastify, app.metrics, options.metricsToken)
+  // HTML forms post urlencoded bodies (a login family's confirmation page): read as plain fields.
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    },
+  )
   const dispatcher = new Dispatcher(app, {
     sessions,
     publicUrl,
     now,
+    closing: closingSignal.signal,
     liveRowCaps: { perBrowser: limits.liveStatesPerBrowser, perAddress: limits.liveStatesPerAddress },
   })
   fastify.route({

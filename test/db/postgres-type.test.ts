@@ -113,6 +113,7 @@ describe('databases.PostgresType', () => {
         password: '${PGPASSWORD}',
         poolSize: 2,
         statementTimeoutMs: 5000,
+        prepareStatements: false,
       }),
       env: { PGPASSWORD: PASSWORD },
     })
@@ -120,6 +121,11 @@ describe('databases.PostgresType', () => {
     expect(app.problems).toEqual([])
     await app.getElement('models.Note').create({ body: 'by fields' })
     expect(await rowsOf(url.toString(), 'select body from "Note"')).toEqual([{ body: 'by fields' }])
+    // Behind a pooler that cannot keep them: no statement stays prepared on the connections.
+    const prepared = await app
+      .getElement('databases.Default')
+      .runCompiled('select count(*) as n from pg_prepared_statements', [])
+    expect(prepared.rows).toEqual([{ n: 0 }])
   })
 
   it('refuses a config with neither url nor host, saying what to give', async () => {
@@ -161,32 +167,26 @@ describe('databases.PostgresType', () => {
   })
 })
 
-describe('a server on databases.PostgresType whose PostgreSQL goes away', () => {
-  let server: PostgresServer
-  beforeAll(async () => {
-    server = await startPostgres()
-  })
-  afterAll(() => server?.stop())
-
-  it('answers 503 JIT_DB_UNAVAILABLE and fails /healthz while it is down, and serves again when it is back', async () => {
-    const dir = writeTempTree(
-      {
-        'app.json': appJson(),
-        'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
-        'databases/Default/Default.json': { url: '${DATABASE_URL}', poolSize: 2 },
-        'models/Note/e.json': { title: 'Notes', type: 'models.NormalType' },
-        'models/Note/Note.json': {
-          fields: [
-            { name: 'id', dataType: 'AutoInt', primaryKey: true },
-            { name: 'text', dataType: 'Ltext' },
-          ],
-        },
-        'services/NotesSvc/e.json': {
-          title: 'Notes',
-          type: 'services.NormalType',
-          functionList: [{ name: 'add', args: [{ name: 'text', dataType: 'Stext' }], loginRequired: false }],
-        },
-        'services/NotesSvc/index.ts': `
+/** An app on databases.PostgresType with a notes model and a service that adds a note over HTTP. */
+function notesServiceApp(): string {
+  const dir = writeTempTree(
+    {
+      'app.json': appJson(),
+      'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
+      'databases/Default/Default.json': { url: '${DATABASE_URL}', poolSize: 2 },
+      'models/Note/e.json': { title: 'Notes', type: 'models.NormalType' },
+      'models/Note/Note.json': {
+        fields: [
+          { name: 'id', dataType: 'AutoInt', primaryKey: true },
+          { name: 'text', dataType: 'Ltext' },
+        ],
+      },
+      'services/NotesSvc/e.json': {
+        title: 'Notes',
+        type: 'services.NormalType',
+        functionList: [{ name: 'add', args: [{ name: 'text', dataType: 'Stext' }], loginRequired: false }],
+      },
+      'services/NotesSvc/index.ts': `
 import { Service } from 'jitlite'
 export default class NotesSvc extends Service {
   async add(text: string) {
@@ -194,11 +194,63 @@ export default class NotesSvc extends Service {
   }
 }
 `,
-      },
-      'jitlite-pg-app-',
-    )
-    dirs.push(dir)
-    const url = server.url.replace('postgres@', `postgres:${PASSWORD}@`)
+    },
+    'jitlite-pg-app-',
+  )
+  dirs.push(dir)
+  return dir
+}
+
+describe('a server on databases.PostgresType whose PostgreSQL goes away', () => {
+  let server: PostgresServer
+  beforeAll(async () => {
+    server = await startPostgres()
+  })
+  afterAll(() => server?.stop())
+
+  /** A new database on this test's own server (which the test stops and starts). */
+  async function databaseOnServer(): Promise<string> {
+    const name = `jit_${databases.length}_${Date.now()}`
+    const admin = new pg.Client({ connectionString: server.url })
+    await admin.connect()
+    try {
+      await admin.query(`create database "${name}"`)
+    } finally {
+      await admin.end()
+    }
+    const url = new URL(server.url)
+    url.pathname = `/${name}`
+    return url.toString()
+  }
+
+  it('a node that starts while its PostgreSQL is down starts anyway, answers 503, and syncs its tables once it is back', async () => {
+    const url = await databaseOnServer()
+    server.crash()
+    const logger = memoryLogger()
+    const app = await createApp({ appDir: notesServiceApp(), env: { DATABASE_URL: url }, logger })
+    apps.push(app)
+    // Not a problem of the app's elements: nothing is broken, the database is away for now.
+    expect(app.problems).toEqual([])
+    expect(logger.lines.join('\n')).toContain('models.Note: the database cannot be used')
+    const http = await buildServer(app)
+    try {
+      const add = (text: string) =>
+        http.inject({ method: 'POST', url: '/api/tests/testapp/services/NotesSvc/add', payload: { text } })
+      const down = await add('during')
+      expect(down.statusCode).toBe(503)
+      expect(down.json()).toMatchObject({ code: 'JIT_DB_UNAVAILABLE' })
+
+      server.start()
+      expect((await add('after')).json()).toMatchObject({ errcode: 0, data: 1 })
+      expect(await app.getElement('models.Note').query()).toMatchObject({ totalCount: 1 })
+    } finally {
+      await http.close()
+    }
+  })
+
+  it('answers 503 JIT_DB_UNAVAILABLE and fails /healthz while it is down, and serves again when it is back', async () => {
+    const dir = notesServiceApp()
+    const url = (await databaseOnServer()).replace('postgres@', `postgres:${PASSWORD}@`)
     const logger = memoryLogger()
     const app = await createApp({ appDir: dir, env: { DATABASE_URL: url }, logger })
     apps.push(app)

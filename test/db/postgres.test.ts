@@ -8,7 +8,7 @@ import { memoryLogger } from '../../runtime/log.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { type FreshDatabase, freshPostgresDatabase } from '../helpers/postgres.ts'
 import { type PostgresServer, startPostgres } from '../helpers/postgres-server.ts'
-import { caught } from './db-helpers.ts'
+import { caught, userConfig, userFields } from './db-helpers.ts'
 
 const databases: FreshDatabase[] = []
 afterEach(async () => {
@@ -70,6 +70,24 @@ describe('openPostgresDatabase', () => {
       await expect(db.runCompiled('select pg_sleep(5)', [])).rejects.toMatchObject({ code: '57014' })
       expect(db.health?.()).toEqual({ status: 'ok' })
       expect((await db.runCompiled('select 1 as one', [])).rows).toEqual([{ one: 1 }])
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('prepares the runtime’s statements once per connection, and a column added meanwhile shows in them', async () => {
+    const db = await openPostgresDatabase({ url: await fresh(), poolSize: 1 })
+    try {
+      const users = await openModel(db, userConfig)
+      await users.create({ appId: 'wx1', openid: 'o1' })
+      expect(await users.get({ openid: 'o1' })).not.toHaveProperty('city')
+      const prepared = await db.runCompiled('select count(*) as n from pg_prepared_statements', [])
+      expect((prepared.rows[0] as { n: number }).n).toBeGreaterThanOrEqual(2)
+      // Another model handle (another node's hot reload) adds a column: the prepared `select *` and
+      // `returning *` of this one would now be refused by the server; they are prepared again.
+      await openModel(db, { ...userConfig, fields: [...userFields, { name: 'city', dataType: 'Stext' }] })
+      expect(await users.get({ openid: 'o1' })).toMatchObject({ openid: 'o1', city: null })
+      expect(await users.create({ appId: 'wx1', openid: 'o2' })).toMatchObject({ openid: 'o2', city: null })
     } finally {
       await db.close()
     }

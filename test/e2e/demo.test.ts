@@ -22,7 +22,7 @@ import {
 
 const STEP_TIMEOUT_MS = 20_000
 const TEST_TIMEOUT_MS = 90_000
-const LOGIN_PATH = '/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin/login'
+const SCAN_PATH = '/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin/scan'
 const SESSION_PATH = '/api/demo/wechatLogin/auths/session'
 
 let browser: Browser
@@ -232,15 +232,18 @@ describe('outside WeChat (a desktop browser)', () => {
   })
 
   it(
-    'explains how to continue and shows a QR code that decodes to the login link',
+    'shows a code to scan with WeChat that decodes to a sign-in link for this computer',
     async () => {
       const page = await desktop()
       await page.goto(`${demo.url}/`)
-      await page.getByRole('heading', { name: 'Continue in WeChat' }).waitFor({ timeout: STEP_TIMEOUT_MS })
+      await page
+        .getByRole('heading', { name: 'Scan with WeChat to sign in here' })
+        .waitFor({ timeout: STEP_TIMEOUT_MS })
       expect(await page.getByRole('button', { name: 'Log in with WeChat' }).count()).toBe(0)
-      const qr = page.locator('.qr')
+      const qr = page.locator('.qr svg')
       await qr.waitFor({ timeout: STEP_TIMEOUT_MS })
-      expect(decodeQrPng(await qr.screenshot())).toBe(`${demo.url}${LOGIN_PATH}?redirectUrl=%2F`)
+      const link = decodeQrPng(await page.locator('.qr').screenshot())
+      expect(link).toMatch(new RegExp(`^${demo.url}${SCAN_PATH}\\?t=[A-Za-z0-9]{43}[0-9a-f]{32}$`))
       await screenshot(page, 'desktop-qr.png')
     },
     TEST_TIMEOUT_MS,

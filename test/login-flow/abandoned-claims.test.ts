@@ -214,7 +214,7 @@ describe('the states table of the layout before claim deadlines', () => {
         nowMs,
         next: { status: 'consuming', codeHash: 'e'.repeat(64), deadlineMs: nowMs + 5000 },
       })
-      expect(claimed).toEqual({ redirectTarget: '/home' })
+      expect(claimed).toEqual({ redirectTarget: '/home', ticketId: null })
       expect(await states.read(ref)).toMatchObject({ status: 'consuming', claimDeadlineMs: nowMs + 5000 })
     } finally {
       await db.close()

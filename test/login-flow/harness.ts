@@ -184,12 +184,24 @@ export class Browser {
     this.#address = address
   }
 
-  async request(method: 'GET' | 'POST', url: string): Promise<LightMyRequestResponse> {
+  /** A User-Agent this browser sends, when set. */
+  userAgent?: string
+
+  async request(
+    method: 'GET' | 'POST',
+    url: string,
+    options: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const headers: Record<string, string> = { ...options.headers }
+    if (cookie) headers.cookie = cookie
+    if (this.userAgent) headers['user-agent'] = this.userAgent
+    if (options.form) headers['content-type'] = 'application/x-www-form-urlencoded'
     const response = await this.#harness.server.inject({
       method,
       url,
-      headers: cookie ? { cookie } : {},
+      headers,
+      payload: options.form ? new URLSearchParams(options.form).toString() : undefined,
       ...(this.#address ? { remoteAddress: this.#address } : {}),
     })
     for (const set of response.cookies as Array<{ name: string; value: string; maxAge?: number }>) {

@@ -199,7 +199,10 @@ describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
         const lines = logins.filter((r) => r.reqId === request.reqId)
         expect(lines, `${request.reqId} ${request.status}`).toHaveLength(1)
         const instance = String(request.path).split('/').slice(-2)[0]
-        expect(lines[0]).toMatchObject({ element: `auths.loginTypes.${instance}` })
+        expect(lines[0]).toMatchObject({
+          element: `auths.loginTypes.${instance}`,
+          durationMs: expect.any(Number),
+        })
       }
       expect(logins).toHaveLength(callbacks.length)
       const outcomes = new Set(logins.map((r) => r.outcome))

@@ -126,6 +126,26 @@ describe('rate limits on the other routes', () => {
     expect(h.wechatCalls().access_token).toBe(1)
   })
 
+  it("limits desktop sign-in tickets per address: JSON for the desktop, a page for a phone's scan", async () => {
+    h = await openLoginHarness({ limits: limits({ perAddressPerMinute: rateLimits({ ticket: 2 }) }) })
+    const actions = `${API}/auths/loginTypes/SandboxLogin`
+    const computer = h.browser({ address: '203.0.113.13' })
+    const first = await computer.request('POST', `${actions}/desktopStart`)
+    expect(first.statusCode).toBe(200)
+    const link = new URL(first.json().data.link as string)
+    // The phone on the same network (one address) scans: the second ticket write of the minute.
+    const phone = h.browser({ address: '203.0.113.13' })
+    expect((await phone.get(`${link.pathname}${link.search}`)).statusCode).toBe(302)
+    const refused = await computer.request('POST', `${actions}/desktopStart`)
+    expect(refused.statusCode).toBe(429)
+    expect(refused.json()).toMatchObject({ errcode: 429, code: 'JIT_RATE_LIMITED' })
+    const scanAgain = await phone.get(`${link.pathname}${link.search}`)
+    expect(scanAgain.statusCode).toBe(429)
+    expect(scanAgain.body).toContain('Too many requests')
+    // Its status is read, not written: the general API budget.
+    expect((await computer.get(`${actions}/desktopStatus`)).statusCode).not.toBe(429)
+  })
+
   it('limits every route of one address together, and login starts of all addresses together', async () => {
     h = await openLoginHarness({ limits: limits({ allPerAddressPerMinute: 3, loginStartsPerMinute: 5 }) })
     const one = h.browser({ address: '203.0.113.12' })

@@ -34,7 +34,7 @@ async function scrape(h: LoginHarness): Promise<string> {
 }
 
 /** The value of one series, by its exact name and labels as Prometheus prints them. */
-function valueOf(text: string, series: string): number | undefined {
+function seriesValue(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `))
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
@@ -50,9 +50,9 @@ describe('login and provider metrics', () => {
     expect((await h.browser().login()).response.statusCode).toBe(502)
 
     const text = await scrape(h)
-    expect(valueOf(text, `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`)).toBe(3)
+    expect(seriesValue(text, `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`)).toBe(3)
     const completions = (outcome: string, codeClass: string) =>
-      valueOf(
+      seriesValue(
         text,
         `jit_login_completions_total{login_type="${INSTANCE}",outcome="${outcome}",code_class="${codeClass}"}`,
       )
@@ -60,17 +60,17 @@ describe('login and provider metrics', () => {
     expect(completions('cancelled', 'none')).toBe(1)
     expect(completions('provider_error', '4xxxx')).toBe(1)
     const calls = (endpoint: string) =>
-      valueOf(text, `jit_provider_call_duration_seconds_count{provider="wechat",endpoint="${endpoint}"}`)
+      seriesValue(text, `jit_provider_call_duration_seconds_count{provider="wechat",endpoint="${endpoint}"}`)
     expect(calls('/sns/oauth2/access_token')).toBe(2)
     expect(calls('/sns/userinfo')).toBe(1)
     expect(
-      valueOf(
+      seriesValue(
         text,
         'jit_provider_call_errors_total{provider="wechat",endpoint="/sns/oauth2/access_token",code="40003"}',
       ),
     ).toBe(1)
     expect(
-      valueOf(text, 'jit_db_commit_duration_seconds_count{database="databases.Default"}'),
+      seriesValue(text, 'jit_db_commit_duration_seconds_count{database="databases.Default"}'),
     ).toBeGreaterThan(0)
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m)
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m)
@@ -83,7 +83,9 @@ describe('login and provider metrics', () => {
     h.sandbox.clock.advance(7201) // the access token expires at WeChat: userinfo answers 42001
     const svc = h.app.getElement(`${INSTANCE}.services.WechatPublicAuthSvc`)
     await svc.getUserInfoByOpenid(user.openid)
-    expect(valueOf(await scrape(h), 'jit_token_refreshes_total{provider="wechat",outcome="success"}')).toBe(1)
+    expect(
+      seriesValue(await scrape(h), 'jit_token_refreshes_total{provider="wechat",outcome="success"}'),
+    ).toBe(1)
   })
 
   it('keep each app to its own registry', async () => {
@@ -91,10 +93,10 @@ describe('login and provider metrics', () => {
     const second = await harness()
     await first.browser().login()
     expect(
-      valueOf(await scrape(first), `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`),
+      seriesValue(await scrape(first), `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`),
     ).toBe(1)
     expect(
-      valueOf(await scrape(second), `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`),
+      seriesValue(await scrape(second), `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`),
     ).toBe(undefined)
   })
 })
@@ -109,8 +111,8 @@ describe('reload metrics', () => {
     fs.writeFileSync(configFile, JSON.stringify({ ...config, lang: 'en' }))
     await h.app.reload()
     const text = await scrape(h)
-    expect(valueOf(text, 'jit_reloads_total{result="refused"}')).toBe(1)
-    expect(valueOf(text, 'jit_reloads_total{result="applied"}')).toBe(1)
+    expect(seriesValue(text, 'jit_reloads_total{result="refused"}')).toBe(1)
+    expect(seriesValue(text, 'jit_reloads_total{result="applied"}')).toBe(1)
     expect(h.appLog.records).toContainEqual(
       expect.objectContaining({
         level: 'warn',
@@ -152,7 +154,7 @@ describe('where metrics are served', () => {
       const response = await fetch(metrics.url)
       expect(response.status).toBe(200)
       const text = await response.text()
-      expect(valueOf(text, `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`)).toBe(1)
+      expect(seriesValue(text, `jit_login_starts_total{login_type="${INSTANCE}",outcome="started"}`)).toBe(1)
       expect(text).toMatch(/^process_resident_memory_bytes \d/m)
       expect((await fetch(metrics.url.replace('/metrics', '/'))).status).toBe(404)
     } finally {

@@ -62,6 +62,7 @@ describe('the business config', () => {
       attemptTimeoutMs: 5000,
       totalDeadlineMs: 10000,
       maxRetries: 2,
+      desktopLoginTtlSeconds: 180,
     })
     expect(app.getElement('auths.loginTypes.Login').getLoginConfig()).toEqual({
       appId: 'wx1234567890abcdef',

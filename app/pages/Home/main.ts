@@ -1,11 +1,16 @@
 /**
  * The member page: signed in, it shows the WeChat nickname and avatar from the session; signed out,
- * it offers "Log in with WeChat" inside WeChat, and elsewhere explains how to continue with a QR code
- * of the login link (plus, against the local sandbox, a way to continue in this browser).
+ * it offers "Log in with WeChat" inside WeChat, and elsewhere a QR code to scan with WeChat that signs
+ * this computer in once the phone confirms (plus, against the local sandbox, a way to continue in this
+ * browser).
  */
 import type { CurrentSession } from 'jitlite/browser'
 import { FrontendError, getRuntimeApp } from 'jitlite/browser'
-import type { WechatLoginElement } from 'jitlite/types/auths/loginTypes/WechatPublicType/frontend.ts'
+import type {
+  DesktopLogin,
+  DesktopLoginUpdate,
+  WechatLoginElement,
+} from 'jitlite/types/auths/loginTypes/WechatPublicType/frontend.ts'
 
 const root = document.getElementById('app') as HTMLElement
 const loginType = root.dataset.loginType ?? 'auths.loginTypes.MyWechatLogin'
@@ -42,10 +47,7 @@ function showWechat(login: WechatLoginElement): void {
 }
 
 function showDesktop(login: WechatLoginElement, publicUrl: string): void {
-  const view = mount('view-desktop', 'Continue in WeChat · Lumen Tea House', true)
-  slot(view, 'qr').innerHTML = login.renderLoginQrCode(pagePath(), {
-    label: 'QR code: scan with WeChat to sign in',
-  })
+  const view = mount('view-desktop', 'Scan with WeChat to sign in · Lumen Tea House', true)
   slot(view, 'wecom').hidden = login.getBrowserEnvironment() !== 'wecom'
   if (login.usesSandbox()) {
     slot(view, 'sandbox').hidden = false
@@ -53,6 +55,53 @@ function showDesktop(login: WechatLoginElement, publicUrl: string): void {
     link.href = login.getLoginUrl(pagePath())
     slot(view, 'phone-hint').hidden = !isLoopback(publicUrl)
   }
+  const newCode = view.querySelector<HTMLButtonElement>('[data-action="new-code"]')!
+  newCode.addEventListener('click', () => {
+    newCode.hidden = true
+    void showCode(login, view)
+  })
+  void showCode(login, view)
+}
+
+let desktopLogin: DesktopLogin | undefined
+
+/** A code for this computer, and its status as the phone goes through it. */
+async function showCode(login: WechatLoginElement, view: HTMLElement): Promise<void> {
+  await desktopLogin?.cancel()
+  try {
+    desktopLogin = await login.startDesktopLogin({
+      onStatus: (update) => showStatus(view, update),
+      qr: { label: 'QR code: scan with WeChat to sign in on this computer' },
+    })
+    if (await desktopLogin.done) await show()
+  } catch (err) {
+    showError(err)
+  }
+}
+
+const STATUS_TEXT: Record<DesktopLoginUpdate['status'], [string, string]> = {
+  waiting: ['Scan with WeChat', 'The code signs you in on this computer.'],
+  scanned: ['Scanned: confirm on your phone', 'Tap Confirm on your phone to sign in here.'],
+  confirmed: ['Confirmed: signing you in…', 'Just a moment.'],
+  'signed-in': ['Signed in', 'Welcome back.'],
+  cancelled: ['Sign-in cancelled', 'It was cancelled on the phone, so this computer is not signed in.'],
+  expired: ['The code expired', 'Here is a new one.'],
+  failed: ['Sign-in failed', ''],
+}
+
+function showStatus(view: HTMLElement, update: DesktopLoginUpdate): void {
+  const qr = slot(view, 'qr')
+  if (qr.dataset.link !== update.code.link) {
+    qr.innerHTML = update.code.svg
+    qr.dataset.link = update.code.link
+  }
+  const over = update.final && update.status !== 'signed-in'
+  qr.classList.toggle('dimmed', over || update.status === 'scanned' || update.status === 'confirmed')
+  const [title, hint] = STATUS_TEXT[update.status]
+  slot(view, 'status').textContent = title
+  slot(view, 'status-hint').textContent =
+    update.status === 'failed' || (update.status === 'expired' && over) ? (update.message ?? '') : hint
+  view.querySelector<HTMLButtonElement>('[data-action="new-code"]')!.hidden = !over
 }
 
 function showProfile(login: WechatLoginElement, { user, expiresAt }: CurrentSession): void {

@@ -28,6 +28,8 @@ const postgresConfig = z
     poolSize: z.number().int().min(1).max(1000).default(DEFAULT_POOL_SIZE),
     /** The server cancels a statement that runs longer; default: the server's own setting. */
     statementTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+    /** false behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21). */
+    prepareStatements: z.boolean().default(true),
   })
   .refine((config) => config.url !== undefined || config.host !== undefined, {
     message: 'give "url" (for example "${DATABASE_URL}") or "host" (with port, database, user, password)',
@@ -37,8 +39,21 @@ const postgresConfig = z
 type PostgresConfig = z.infer<typeof postgresConfig>
 
 function optionsOf(ctx: PrepareContext<PostgresConfig>): PostgresDatabaseOptions {
-  const { url, host, port, database, user, password, ssl, poolSize, statementTimeoutMs } = ctx.config
-  return { url, host, port, database, user, password, ssl, poolSize, statementTimeoutMs, log: ctx.log }
+  const { url, host, port, database, user, password, ssl, poolSize, statementTimeoutMs, prepareStatements } =
+    ctx.config
+  return {
+    url,
+    host,
+    port,
+    database,
+    user,
+    password,
+    ssl,
+    poolSize,
+    statementTimeoutMs,
+    prepareStatements,
+    log: ctx.log,
+  }
 }
 
 /**

@@ -99,6 +99,12 @@ async function syncAndReport(
   }
 }
 
+/**
+ * Configs of models whose sync at start met a database that could not be used (a PostgreSQL server
+ * down while the node starts): the node starts anyway, and their handle syncs at first use instead.
+ */
+const syncDeferred = new WeakSet<object>()
+
 export default defineType<Record<string, unknown>, ModelHandle>({
   // A model that names no "db" stores its rows there: the framework's default is loaded when one is in use.
   uses: [DEFAULT_DATABASE_ELEMENT],
@@ -109,17 +115,29 @@ export default defineType<Record<string, unknown>, ModelHandle>({
     // A Type's child serves the Type's Instances: its table is made when one of them loads it, so an
     // app that has no such Instance needs neither the table nor the database.
     if (ctx.element.scopedTo) return
-    await syncAndReport(ctx, databaseOf(ctx, model), model)
+    try {
+      await syncAndReport(ctx, databaseOf(ctx, model), model)
+    } catch (error) {
+      // `jit check` reports it; a serving node answers 503 until the database is back, then syncs.
+      if (ctx.dryRun || !(error instanceof JitError) || error.code !== 'JIT_DB_UNAVAILABLE') throw error
+      ctx.log.warn(`${ctx.element.fullName}: ${error.reason} Its table is brought in line at its first use.`)
+      syncDeferred.add(ctx.config)
+    }
   },
   load(ctx) {
     const model = definitionOf(ctx)
     const db = databaseOf(ctx, model)
-    if (!ctx.owner) return new ModelHandle(db, model, { label: ctx.element.fullName })
+    const sync = () => syncAndReport(ctx, db, model)
+    if (!ctx.owner) {
+      if (!syncDeferred.has(ctx.config)) return new ModelHandle(db, model, { label: ctx.element.fullName })
+      return new ModelHandle(db, model, { label: ctx.element.fullName, schemaReady: sync(), resync: sync })
+    }
     // Reached through an Instance: sync now, and let the handle's statements wait for it. A Type
     // that wants a failed sync to fail its Instance at start awaits `handle.ready()` in its prepare.
     return new ModelHandle(db, model, {
       label: `${ctx.element.fullName} (of ${ctx.owner.element.fullName})`,
-      schemaReady: syncAndReport(ctx, db, model),
+      schemaReady: sync(),
+      resync: sync,
     })
   },
 })

@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify'
 import type { LoginProvider, LoginResult } from 'jitlite/auth'
 import { DATABASE_RETRY_AFTER_SECONDS, type Database, storageFaultOf } from 'jitlite/db'
 import type { RouteContext } from 'jitlite/http'
+import { attachPhoneLogin, refuseScan } from './desktop-phone.ts'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
 import { readQuery } from './query.ts'
 import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'
@@ -54,7 +55,7 @@ export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
  */
 export const CLAIM_MARGIN_MS = 10_000
 
-type LoginContext = RouteContext<LoginProvider>
+export type LoginContext = RouteContext<LoginProvider>
 
 /**
  * A login action that answers a storage fault (the database cannot be written: a full disk, a
@@ -90,9 +91,22 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
     return sendPage(ctx, 'bad_request', { problem: 'forcePopup must be true or false' })
   }
 
-  const provider = ctx.instance
-  const publicUrl = ctx.publicUrl
-  const target = postLoginTarget(redirectUrl, publicUrl, provider.allowedRedirectOrigins())
+  const target = postLoginTarget(redirectUrl, ctx.publicUrl, ctx.instance.allowedRedirectOrigins())
+  return beginLogin(ctx, {
+    target,
+    forcePopup: forcePopup === undefined ? undefined : forcePopup === 'true',
+  })
+}
+
+/**
+ * Mints a state bound to this browser (its login cookie) and redirects to the provider: the start of
+ * every login, a phone's for a desktop ticket included (`ticketId`: the callback then attaches the
+ * user to that ticket instead of opening a session).
+ */
+export async function beginLogin(
+  ctx: LoginContext,
+  options: { target: string; forcePopup?: boolean; ticketId?: number },
+): Promise<FastifyReply> {
   const secret = newStateSecret()
   const nonce = browserNonceOf(ctx) ?? newBrowserNonce()
   const selector = await statesOf(ctx).create({
@@ -100,8 +114,9 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
     loginType: ctx.element.fullName,
     browserHash: sha256Hex(nonce),
     addressHash: sha256Hex(`address:${ctx.request.ip}`),
-    redirectTarget: target,
+    redirectTarget: options.target,
     nowMs: ctx.now(),
+    ticketId: options.ticketId,
     caps: ctx.liveRowCaps,
   })
   if (selector === undefined) {
@@ -114,10 +129,10 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
     return sendPage(ctx, 'too_many')
   }
   ctx.metrics.loginStarted(ctx.element.fullName)
-  const loginUrl = provider.createLoginUrl({
+  const loginUrl = ctx.instance.createLoginUrl({
     state: composeState(secret, selector),
     callbackUrl: ctx.actionUrl('callback'),
-    forcePopup: forcePopup === undefined ? undefined : forcePopup === 'true',
+    forcePopup: options.forcePopup,
   })
   // Set again on every start: the cookie then lives as long as the newest state it binds.
   ctx.reply.setCookie(LOGIN_COOKIE, nonce, {
@@ -125,7 +140,7 @@ export async function startLogin(ctx: LoginContext): Promise<FastifyReply> {
     httpOnly: true,
     // Lax: the way back from the provider is a cross-site top-level navigation, which Strict would strip.
     sameSite: 'lax',
-    secure: publicUrl.startsWith('https:'),
+    secure: ctx.publicUrl.startsWith('https:'),
     maxAge: STATE_TTL_MS / 1000,
   })
   return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', loginUrl).send()
@@ -181,7 +196,7 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
     next: { status: 'consuming', codeHash, deadlineMs: nowMs + claimLifetimeMs(ctx.instance) },
   })
   if (!claimed) return explainUnclaimed(ctx, stateRef, browserHash, codeHash)
-  return exchange(ctx, states, stateRef, params.code, claimed.redirectTarget)
+  return exchange(ctx, states, stateRef, params.code, claimed)
 }
 
 /** The one exchange of a claimed state: the provider finishes the login, then the session opens. */
@@ -190,9 +205,12 @@ async function exchange(
   states: LoginStateStore,
   stateRef: StateRef,
   code: string,
-  redirectTarget: string,
+  claimed: { redirectTarget: string; ticketId: number | null },
 ) {
   const loginType = ctx.element.fullName
+  const { redirectTarget, ticketId } = claimed
+  // For a phone's login for a desktop ticket: whether the user went to the ticket.
+  let ticketAttached = false
   const result = await states.runFinishing(stateRef, async (): Promise<LoginResult> => {
     let outcome: LoginResult
     try {
@@ -214,7 +232,11 @@ async function exchange(
       })
       outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
     }
-    if (outcome.status === 'success') {
+    if (outcome.status === 'success' && ticketId !== null) {
+      // The phone confirms on the next page; it gets no session of its own.
+      ticketAttached = await attachPhoneLogin(ctx, ticketId, outcome.user)
+      await states.finish(stateRef, outcome.user, null, ctx.now())
+    } else if (outcome.status === 'success') {
       // The session first: a second delivery that sees the state done finds the session it opened.
       const session = await openSession(ctx, outcome.user)
       // Only a second delivery of this callback needs the state done, and it waits for this write:
@@ -229,6 +251,13 @@ async function exchange(
     }
     return outcome
   })
+  if (result.status === 'success' && ticketId !== null && !ticketAttached) {
+    return refuseScan(ctx, ticketId)
+  }
+  if (result.status === 'success' && ticketId !== null) {
+    reportLogin(ctx, 'success', 'signed in on a phone, for a desktop to confirm')
+    return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', redirectTarget).send()
+  }
   if (result.status === 'success') {
     reportLogin(ctx, 'success', 'signed in')
     return redirectAfterLogin(ctx, redirectTarget)
@@ -295,6 +324,15 @@ async function explainUnclaimed(
   const finishedAtMs = stored.finishedAtMs ?? 0
   if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
     return refuse(ctx, 'used', 'state already used', { retryTarget })
+  }
+  if (stored.ticketId !== null) {
+    // A phone's login for a desktop ticket opened no session: the same browser goes on to confirm.
+    reportLogin(ctx, 'repeat_delivery', "repeated delivery of a phone's finished login, no second exchange")
+    return ctx.reply
+      .code(302)
+      .headers(LOGIN_RESPONSE_HEADERS)
+      .header('location', stored.redirectTarget)
+      .send()
   }
   if (!stored.sessionRef || !(await ctx.sessions.isOpen(stored.sessionRef))) {
     return refuse(ctx, 'used', 'state already used, and its session was closed since', { retryTarget })
@@ -371,13 +409,13 @@ function describeThrown(error: unknown): string {
   return typeof code === 'string' ? `${error.name} (${code})` : error.name
 }
 
-function browserNonceOf(ctx: LoginContext): string | undefined {
+export function browserNonceOf(ctx: LoginContext): string | undefined {
   const nonce = ctx.request.cookies[LOGIN_COOKIE]
   return nonce !== undefined && NONCE_PATTERN.test(nonce) ? nonce : undefined
 }
 
 /** The login cookie goes only to this app's API routes (under the public URL's path, if it has one). */
-function cookiePathOf(ctx: LoginContext): string {
+export function cookiePathOf(ctx: LoginContext): string {
   const basePath = new URL(ctx.publicUrl).pathname.replace(/\/+$/, '')
   return `${basePath}/api/${ctx.app.orgId}/${ctx.app.name}`
 }

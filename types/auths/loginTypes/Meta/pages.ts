@@ -168,7 +168,7 @@ function textOf(input: LoginPageInput): PageText {
 }
 
 // The demo app's palette and type (app/pages/Home), so that a failed login still looks like the app.
-const STYLE = `
+export const LOGIN_PAGE_STYLE = `
 :root{--bg:#f4f5f7;--card:#fff;--ink:#16181d;--ink-2:#5c6370;--ink-3:#9aa1ad;--brand:#1f3d36;--brand-soft:#e7efe9;--wechat:#07c160;--wechat-press:#06ad56;--radius:20px;
 --font:-apple-system,BlinkMacSystemFont,"SF Pro Text","PingFang SC","Helvetica Neue","Noto Sans CJK SC","Microsoft YaHei","Segoe UI",Roboto,Arial,sans-serif}
 *{box-sizing:border-box;margin:0;padding:0}
@@ -218,7 +218,7 @@ export function renderLoginPage(input: LoginPageInput): string {
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(text.title)} - ${escapeHtml(input.appTitle)}</title>
-<style>${STYLE}</style>
+<style>${LOGIN_PAGE_STYLE}</style>
 </head>
 <body>
 <main role="main">

@@ -43,8 +43,12 @@ export function reportLogin(
 ): void {
   const loginType = ctx.element.fullName
   ctx.metrics.loginFinished(loginType, outcome, providerCode)
+  // How long the callback took so far: with the exchange, nearly all of it.
+  const durationMs = Math.round(ctx.reply.elapsedTime)
   const fields =
-    providerCode === undefined ? { event: 'login', outcome } : { event: 'login', outcome, providerCode }
+    providerCode === undefined
+      ? { event: 'login', outcome, durationMs }
+      : { event: 'login', outcome, providerCode, durationMs }
   const line = `login ${loginType}: ${message}`
   if (outcome === 'success' || outcome === 'repeat_delivery' || outcome === 'cancelled')
     ctx.log.info(line, fields)

@@ -60,6 +60,8 @@ export interface NewLoginState {
   nowMs: number
   /** Most live (pending, unexpired) states of this browser and of this address; 0: no cap. */
   caps: { perBrowser: number; perAddress: number }
+  /** For the login of a phone that scanned a desktop's code: the ticket's row (tickets.ts). */
+  ticketId?: number
 }
 
 export interface ClaimRequest {
@@ -88,9 +90,14 @@ export interface StoredState {
   claimDeadlineMs: number | null
   finishedAtMs: number | null
   user: Omit<SessionUser, 'loginType'> | null
-  /** For a done state: the reference (`SessionStore#open`) of the session the login opened. */
+  /**
+   * For a done state: the reference (`SessionStore#open`) of the session the login opened; null for a
+   * phone's login for a desktop ticket, which opens none.
+   */
   sessionRef: string | null
   failure: FailedOutcome | null
+  /** For a phone's login for a desktop ticket: the ticket's row. */
+  ticketId: number | null
 }
 
 interface Row {
@@ -106,6 +113,7 @@ interface Row {
   expires_at_ms: number | bigint
   claim_deadline_ms: number | bigint | null
   finished_at_ms: number | bigint | null
+  ticket_id: number | bigint | null
 }
 
 /**
@@ -166,6 +174,7 @@ export class LoginStateStore {
       state.redirectTarget,
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
+      state.ticketId ?? null,
     ]
     const { perBrowser, perAddress } = state.caps
     const { rows } =
@@ -190,10 +199,12 @@ export class LoginStateStore {
 
   /**
    * Moves a pending, unexpired state of this Instance and this browser to `next`, in one UPDATE.
-   * Returns the state's post-login target when this caller won it; undefined when the state is
-   * anything else (read it to say why).
+   * Returns the state's post-login target (and its desktop ticket, if any) when this caller won it;
+   * undefined when the state is anything else (read it to say why).
    */
-  async claim(request: ClaimRequest): Promise<{ redirectTarget: string } | undefined> {
+  async claim(
+    request: ClaimRequest,
+  ): Promise<{ redirectTarget: string; ticketId: number | null } | undefined> {
     const next = request.next
     const key = [
       request.state.rowId,
@@ -210,8 +221,13 @@ export class LoginStateStore {
             request.nowMs,
             ...key,
           ])
-    const row = rows[0] as { redirect_target: string } | undefined
-    return row && { redirectTarget: row.redirect_target }
+    const row = rows[0] as { redirect_target: string; ticket_id: number | bigint | null } | undefined
+    return (
+      row && {
+        redirectTarget: row.redirect_target,
+        ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
+      }
+    )
   }
 
   /**
@@ -222,7 +238,7 @@ export class LoginStateStore {
   async finish(
     state: StateRef,
     user: Omit<SessionUser, 'loginType'>,
-    sessionRef: string,
+    sessionRef: string | null,
     nowMs: number,
   ): Promise<void> {
     const outcome = JSON.stringify({ user, sessionRef })
@@ -327,7 +343,8 @@ function compileStatements(db: Kysely<any>) {
       .selectFrom(TABLE)
       .select((eb) => eb.fn.countAll().as('live'))
       .where(column, '=', v(value))
-      .where('status', '=', 'pending')
+      // A literal, not a parameter: only then may the planner use the index of pending rows.
+      .where('status', '=', sql.lit('pending'))
       .where('expires_at_ms', '>', v(5))
   // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
   type Eb = ExpressionBuilder<any, any>
@@ -346,10 +363,11 @@ function compileStatements(db: Kysely<any>) {
           status: 'pending',
           created_at_ms: v(5),
           expires_at_ms: v(6),
+          ticket_id: v(7),
         })
         .returning('id'),
     ),
-    // The same row, only while the browser and the address hold fewer live states than v(7) and v(8).
+    // The same row, only while the browser and the address hold fewer live states than v(8) and v(9).
     insertCapped: compileShape(
       db
         .insertInto(TABLE)
@@ -362,6 +380,7 @@ function compileStatements(db: Kysely<any>) {
           'status',
           'created_at_ms',
           'expires_at_ms',
+          'ticket_id',
         ])
         .expression(
           db
@@ -374,21 +393,22 @@ function compileStatements(db: Kysely<any>) {
               typed(eb, 'pending', 'varchar(16)').as('status'),
               typed(eb, v(5), 'bigint').as('created_at_ms'),
               typed(eb, v(6), 'bigint').as('expires_at_ms'),
+              typed(eb, v(7), 'bigint').as('ticket_id'),
             ])
-            .where((eb) => eb(live('browser_hash', 2), '<', v(7)))
-            .where((eb) => eb(live('address_hash', 3), '<', v(8))),
+            .where((eb) => eb(live('browser_hash', 2), '<', v(8)))
+            .where((eb) => eb(live('address_hash', 3), '<', v(9))),
         )
         .returning('id'),
     ),
     claimToConsume: compileShape(
       claimable(2)
         .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
-        .returning('redirect_target'),
+        .returning(['redirect_target', 'ticket_id']),
     ),
     claimAsFailed: compileShape(
       claimable(2)
         .set({ status: 'failed', outcome_json: v(0), finished_at_ms: v(1) })
-        .returning('redirect_target'),
+        .returning(['redirect_target', 'ticket_id']),
     ),
     setOutcome: compileShape(
       db
@@ -432,12 +452,13 @@ function toStoredState(row: Row): StoredState {
     user: row.status === 'done' ? (outcome?.user ?? null) : null,
     sessionRef: row.status === 'done' ? (outcome?.sessionRef ?? null) : null,
     failure: row.status === 'failed' ? outcome : null,
+    ticketId: row.ticket_id === null ? null : Number(row.ticket_id),
   }
 }
 
 async function createTable(db: Kysely<any>): Promise<void> {
   // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
-  // claim deadlines) is replaced rather than migrated; a login in flight across the upgrade starts again.
+  // claim deadlines, or without desktop tickets) is replaced rather than migrated; a login in flight across the upgrade starts again.
   await createExpiringTable(db, TABLE, (table) =>
     table
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
@@ -448,7 +469,8 @@ async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('code_hash', 'varchar(64)')
       .addColumn('claim_deadline_ms', 'bigint')
       .addColumn('outcome_json', 'text')
-      .addColumn('finished_at_ms', 'bigint'),
+      .addColumn('finished_at_ms', 'bigint')
+      .addColumn('ticket_id', 'bigint'),
   )
   // The caps count a browser's and an address's live states: indexes of pending rows only, so that a
   // count reads the live states it counts and a claimed state leaves them.

@@ -86,6 +86,8 @@ export const wechatPublicConfigSchema = z
     totalDeadlineMs: z.int().min(100).max(120_000).default(10_000),
     /** Retries of a transient failure (-1, 45011, 5xx, a reset); never of a code exchange WeChat may have seen. */
     maxRetries: z.int().min(0).max(5).default(2),
+    /** How long the QR code of a desktop sign-in stays valid; the desktop's page then shows a new one. */
+    desktopLoginTtlSeconds: z.int().min(5).max(900).default(180),
   })
   .refine((config) => config.totalDeadlineMs >= config.attemptTimeoutMs, {
     message: 'totalDeadlineMs must be at least attemptTimeoutMs',

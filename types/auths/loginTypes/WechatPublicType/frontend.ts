@@ -4,6 +4,11 @@
  * the Instance's public config and action URLs only; secrets never reach the browser.
  */
 import type { FrontendElementContext } from 'jitlite/browser'
+import {
+  type DesktopLogin,
+  type DesktopLoginOptions,
+  startDesktopLogin,
+} from '../Meta/browser/desktop-login.ts'
 import { type QrSvgOptions, qrMatrixOf, qrSvgOf } from './browser/qr-code.ts'
 import {
   type BrowserEnvironment,
@@ -11,6 +16,13 @@ import {
   supportsWechatLogin,
 } from './browser/user-agent.ts'
 
+export type {
+  DesktopLogin,
+  DesktopLoginCode,
+  DesktopLoginOptions,
+  DesktopLoginStatus,
+  DesktopLoginUpdate,
+} from '../Meta/browser/desktop-login.ts'
 export type { BrowserEnvironment } from './browser/user-agent.ts'
 
 export interface WechatLoginElement {
@@ -35,6 +47,13 @@ export interface WechatLoginElement {
   getLoginConfig(): Readonly<Record<string, unknown>>
   /** An SVG QR code of the login link, for a desktop browser: scanning it in WeChat logs the phone in. */
   renderLoginQrCode(redirectUrl?: string, options?: QrSvgOptions): string
+  /**
+   * Signs this (desktop) browser in by scanning: shows a code (`code.svg`, `code.link`) that a phone
+   * opens in WeChat; the phone signs in and confirms, and this browser gets its own session, with no
+   * reload. `onStatus` follows it (waiting, scanned, confirmed, signed-in, cancelled, expired, failed);
+   * an expired code is replaced by itself. Use it where `isWechatBrowser()` is false.
+   */
+  startDesktopLogin(options?: DesktopLoginOptions & { qr?: QrSvgOptions }): Promise<DesktopLogin>
   /** True when the Instance talks to the local WeChat sandbox (`jit dev`), not to WeChat. */
   usesSandbox(): boolean
 }
@@ -43,7 +62,7 @@ export interface WechatLoginElement {
  * @example
  * const login = await getRuntimeApp().getElement<WechatLoginElement>('auths.loginTypes.MyWechatLogin')
  * if (login.isWechatBrowser()) login.login('/')
- * else qrBox.innerHTML = login.renderLoginQrCode('/', { label: 'Scan with WeChat to log in' })
+ * else await login.startDesktopLogin({ onStatus: ({ status, code }) => { qrBox.innerHTML = code.svg } })
  */
 export default function createWechatLogin(ctx: FrontendElementContext): WechatLoginElement {
   const config = Object.freeze({ ...(ctx.element.config ?? {}) })
@@ -65,6 +84,19 @@ export default function createWechatLogin(ctx: FrontendElementContext): WechatLo
         label: 'QR code of the WeChat login link',
         ...options,
       }),
+    startDesktopLogin: (options: DesktopLoginOptions & { qr?: QrSvgOptions } = {}) =>
+      startDesktopLogin(
+        {
+          // Relative to the page: the ticket's cookie belongs to the host the page was loaded from.
+          actionsPath: ctx.element.apiPath,
+          renderQrSvg: (link) =>
+            qrSvgOf(qrMatrixOf(link), {
+              label: 'QR code: scan with WeChat to sign in on this computer',
+              ...options.qr,
+            }),
+        },
+        options,
+      ),
     usesSandbox: () => ctx.element.sandbox !== undefined,
   })
 }

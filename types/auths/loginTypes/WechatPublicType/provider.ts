@@ -71,6 +71,10 @@ export class WechatLoginProvider implements LoginProvider {
     return 2 * this.#auth.config.totalDeadlineMs
   }
 
+  desktopTicketLifetimeMs(): number {
+    return this.#auth.config.desktopLoginTtlSeconds * 1000
+  }
+
   async completeLogin(params: { code: string; callbackUrl: string }): Promise<LoginResult> {
     let outcome: LoginOutcome
     try {
