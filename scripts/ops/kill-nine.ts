@@ -36,8 +36,11 @@ export interface KillNineReport {
   signal: string | null
 }
 
-/** The WeChat deadlines of the Instance: short, so that a held claim lapses in seconds, not half a minute. */
-const LOGIN_CONFIG = { attemptTimeoutMs: 1000, totalDeadlineMs: 1000 }
+/**
+ * The WeChat deadlines of the Instance: long enough that a held exchange is still held when the kill
+ * comes on a busy machine, short enough that its claim lapses in 16 s, not half a minute.
+ */
+const LOGIN_CONFIG = { attemptTimeoutMs: 3000, totalDeadlineMs: 3000 }
 
 export async function runKillNine(options: KillNineOptions): Promise<KillNineReport> {
   const { sandbox } = options

@@ -20,6 +20,8 @@ export interface SoakOptions {
   sampleEveryMs: number
   /** The growth window: the run's last `windowMs`. */
   windowMs: number
+  /** More environment for `jit start` (OVERLOAD=off, say). */
+  env?: Record<string, string>
   /** Called with each sample, for progress lines. */
   onSample?: (sample: MemorySample, done: number) => void
 }
@@ -39,7 +41,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { sandbox } = options
   const app = writeTargetApp({ sandbox, database: options.database })
   // The soak measures memory, not the abuse limits: one address logs in at 833/s.
-  const target = await startTarget(app, { RATE_LIMIT: 'off', LIVE_STATES_PER_ADDRESS: '0' })
+  const target = await startTarget(app, { RATE_LIMIT: 'off', LIVE_STATES_PER_ADDRESS: '0', ...options.env })
   const dispatcher = new Agent({ connections: options.maxInFlight, keepAliveTimeout: 30_000 })
   try {
     const metricsUrl = await target.metricsUrl()

@@ -28,6 +28,8 @@ it('serves logins at a steady rate with none failed, sampling the served process
     maxInFlight: 32,
     sampleEveryMs: 1000,
     windowMs: 4000,
+    // A test run shares the machine: the overload guard's 503 under its lag is not what this checks.
+    env: { OVERLOAD: 'off' },
   })
   expect(report.failures).toEqual({})
   expect(report.logins).toBeGreaterThan(0)
