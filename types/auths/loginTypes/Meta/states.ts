@@ -24,7 +24,7 @@ import {
   RowSelectors,
   slot,
 } from 'jitlite/db'
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { CompiledQuery, type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
 import { sha256Hex } from './tokens.ts'
 
@@ -179,7 +179,7 @@ export class LoginStateStore {
     const { perBrowser, perAddress } = state.caps
     const { rows } =
       perBrowser > 0 || perAddress > 0
-        ? await this.#run(this.#statements.insertCapped, [
+        ? await this.#insertCapped(state.addressHash, [
             ...values,
             perBrowser > 0 ? perBrowser : Number.MAX_SAFE_INTEGER,
             perAddress > 0 ? perAddress : Number.MAX_SAFE_INTEGER,
@@ -308,6 +308,21 @@ export class LoginStateStore {
       if (local) await raceTimeout(local, leftMs)
       else await sleep(Math.min(options.pollMs, leftMs))
     }
+  }
+
+  /**
+   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it.
+   * PostgreSQL runs concurrent inserts side by side, each counting without the others' uncommitted
+   * rows: there one address's starts take turns on a transaction-scoped advisory lock.
+   */
+  async #insertCapped(addressHash: string, values: readonly unknown[]) {
+    const statement = this.#statements.insertCapped
+    if (this.#database.dialect !== 'postgres') return this.#run(statement, values)
+    await this.#ready
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${addressHash}))`.execute(trx)
+      return trx.executeQuery(CompiledQuery.raw(statement.sql, bindShape(statement, values)))
+    })
   }
 
   /** Writes among them go through the database's group commit. */
