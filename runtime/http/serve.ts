@@ -40,6 +40,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   const metricsPort = metricsPortOf(env)
   const metricsToken = env.METRICS_TOKEN?.trim() || undefined
   const configOverrides = development ? sandboxOverrides(publicUrl) : undefined
+  const shutdownTimeoutS = shutdownTimeoutOf(env)
   const app = await createApp({
     appDir: options.appDir,
     mode: options.mode,
@@ -99,20 +100,43 @@ export async function serve(options: ServeOptions): Promise<number> {
     if (banner.warning) log.warn(banner.warning)
   }
 
-  await new Promise<void>((resolve) => {
+  const signal = await new Promise<string>((resolve) => {
     const stop = (signal: string) => {
       log.info(`${signal}: finishing requests in flight, then closing`)
       process.once(signal, () => process.exit(130))
-      resolve()
+      resolve(signal)
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+  // A request that never ends (a hung call in a function) must not keep a stopping process alive: a
+  // supervisor's own kill would come without this line. Committed writes are safe either way.
+  const deadline = setTimeout(() => {
+    log.error(
+      `${signal}: requests in flight did not finish within ${shutdownTimeoutS} s (SHUTDOWN_TIMEOUT_S); exiting without them`,
+      { event: 'shutdown', outcome: 'timeout' },
+    )
+    process.exit(1)
+  }, shutdownTimeoutS * 1000)
+  deadline.unref()
   await server.close()
   await metricsServer?.close()
   await app.close()
+  clearTimeout(deadline)
   log.info('stopped')
   return 0
+}
+
+/** `SHUTDOWN_TIMEOUT_S`: how long a stop waits for requests in flight; default 30 s. */
+function shutdownTimeoutOf(env: NodeJS.ProcessEnv): number {
+  const value = env.SHUTDOWN_TIMEOUT_S?.trim()
+  if (!value) return 30
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new JitError(
+      'JIT_ENV_INVALID',
+      `SHUTDOWN_TIMEOUT_S=${JSON.stringify(value)} is not valid: set a whole number of seconds, at least 1`,
+    )
+  return Number(value)
 }
 
 /** `METRICS_PORT`: a port of its own for `/metrics`; unset, metrics are served only behind METRICS_TOKEN. */

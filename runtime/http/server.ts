@@ -1,6 +1,11 @@
 import path from 'node:path'
 import cookie from '@fastify/cookie'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify'
 import type { JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
 import type { ConsoleOptions } from '../console/index.ts'
@@ -71,6 +76,17 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     trustProxy: limits.trustProxy,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 2048 },
+    // fastify's own answer to a malformed URL quotes it whole, query string (a code, a state) and all.
+    frameworkErrors: (error, _request, reply) => {
+      const malformedUrl = error.code === 'FST_ERR_BAD_URL'
+      ;(reply as FastifyReply).code(400).send({
+        errcode: 400,
+        errmsg: malformedUrl
+          ? 'the request URL is malformed (an escape that is not valid UTF-8); correct the link'
+          : 'the request is malformed',
+        code: 'JIT_HTTP_BAD_REQUEST',
+      })
+    },
   })
   await applyLimits(fastify, limits, { metrics: app.metrics, log })
   await fastify.register(cookie)

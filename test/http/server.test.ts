@@ -291,6 +291,25 @@ describe('Type routes', () => {
     expect(logger.lines.join('\n')).toContain('GET /api/tests/web/pingers/Local/ping 200')
     expect(logger.lines.join('\n')).not.toMatch(/SECRETCODE123|STATE456/)
   })
+
+  // Found by `npm run fuzz`: fastify's own 400 for a malformed escape quoted the whole URL back.
+  it('answers a URL with a malformed escape with a coded 400 that does not repeat the URL', async () => {
+    const logger = memoryLogger()
+    const { server } = await open(pingType, logger)
+    for (const url of [
+      '/api/tests/web/pingers/Local/ping/%ff?code=SECRETCODE123&state=STATE456',
+      '/healthz/%E0%A4%A?code=SECRETCODE123',
+    ]) {
+      const res = await server.inject(url)
+      expect(res.statusCode).toBe(400)
+      expect(res.json()).toEqual({
+        errcode: 400,
+        errmsg: 'the request URL is malformed (an escape that is not valid UTF-8); correct the link',
+        code: 'JIT_HTTP_BAD_REQUEST',
+      })
+    }
+    expect(logger.lines.join('\n')).not.toMatch(/SECRETCODE123|STATE456/)
+  })
 })
 
 describe('/healthz', () => {
