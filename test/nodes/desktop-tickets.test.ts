@@ -18,14 +18,20 @@ function pathOf(link: string): string {
   return `${url.pathname}${url.search}`
 }
 
-/** The desktop page's event stream on `node`, read to its end: the statuses it was sent. */
-async function openEvents(browser: CookieBrowser, node: Node) {
+/**
+ * The desktop page's event stream on `node`, open (its headers come once it has read the first
+ * status): resolves to the statuses it is sent, once it ends.
+ */
+async function openEvents(browser: CookieBrowser, node: Node): Promise<{ statuses: Promise<string[]> }> {
   const stream = await request(`${node.url}${ACTIONS}/desktopEvents`, {
     headers: { cookie: browser.cookieHeader(), 'user-agent': DESKTOP_UA },
   })
   expect(stream.statusCode).toBe(200)
   expect(stream.headers['content-type']).toContain('text/event-stream')
-  return stream.body.text().then((text) => [...text.matchAll(/"status":"(\w+)"/g)].map((match) => match[1]))
+  // Wrapped: an async function would otherwise wait for the whole stream.
+  return {
+    statuses: stream.body.text().then((text) => [...text.matchAll(/"status":"(\w+)"/g)].map((m) => m[1])),
+  }
 }
 
 async function sessionUser(browser: CookieBrowser, node: Node) {
@@ -49,7 +55,7 @@ describe.each(NODE_DATABASES)('desktop sign-in across two nodes on %s', (databas
     expect(started.status).toBe(200)
     const link: string = JSON.parse(started.body).data.link
     // The stream is open (its first status read) before the phone scans.
-    const statuses = openEvents(computer, nodes.a)
+    const { statuses } = await openEvents(computer, nodes.a)
 
     const phone = nodes.browser()
     const scan = await phone.get(`${nodes.b.url}${pathOf(link)}`)
