@@ -1,6 +1,6 @@
 import { type ErrorLocation, JitError } from '../errors.ts'
-import type { ConstraintViolation } from './database.ts'
-import { postgresFaultOf } from './postgres-errors.ts'
+import type { ConstraintViolation, DialectName } from './database.ts'
+import { postgresFaultOf, postgresQueryHint } from './postgres-errors.ts'
 
 /** What an answer 503 tells a client about when to come back, in seconds (`Retry-After`). */
 export const DATABASE_RETRY_AFTER_SECONDS = 30
@@ -97,17 +97,24 @@ export function databaseUnavailable(
   )
 }
 
+/** What to do about a query the database failed, in terms of the database it ran on. */
+function queryFailedHint(error: unknown, dialect: DialectName): string {
+  if (dialect === 'postgres') return postgresQueryHint(error)
+  return 'If it says the database is locked, another process held it longer than the busy timeout; retry or look for a stuck writer.'
+}
+
 /**
  * A database error met by a model call, as the coded error its user sees: a constraint the write broke
  * (naming columns, never values), or a failure that is not the input's fault.
  *
  * @example
- * throw translateDatabaseError(error, db.models.readConstraintViolation(error), 'models.User')
+ * throw translateDatabaseError(error, db.models.readConstraintViolation(error), 'models.User', db.dialect)
  */
 export function translateDatabaseError(
   error: unknown,
   violation: ConstraintViolation | null,
   label: string,
+  dialect: DialectName,
 ): JitError {
   const fault = storageFaultOf(error)
   if (fault) return databaseUnavailable(fault, label, error)
@@ -144,8 +151,7 @@ export function translateDatabaseError(
   }
   return new JitError(
     'JIT_DB_QUERY_FAILED',
-    `${label}: the database failed the query (${(error as Error)?.message ?? 'unknown error'}). ` +
-      'If it says the database is locked, another process held it longer than the busy timeout; retry or look for a stuck writer.',
+    `${label}: the database failed the query (${(error as Error)?.message ?? 'unknown error'}). ${queryFailedHint(error, dialect)}`,
     {},
     { cause: error },
   )

@@ -31,20 +31,34 @@ export class Leases {
   }
 
   readonly #db: Kysely<any>
-  readonly #ready: Promise<void>
+  #creating: Promise<void> | undefined
 
   private constructor(db: Kysely<any>) {
     this.#db = db
-    this.#ready = withSchemaChangeLock(db, async (trx) => {
-      await trx.schema
-        .createTable(TABLE)
-        .ifNotExists()
-        .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
-        .addColumn('owner', 'varchar(64)', (c) => c.notNull())
-        .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
-        .execute()
-    })
-    this.#ready.catch(() => {})
+    void this.#ready
+  }
+
+  /**
+   * The table, created with the first `of`. A creation that failed (the database was down) is
+   * forgotten, so the next call tries again rather than failing until restart.
+   */
+  get #ready(): Promise<void> {
+    if (!this.#creating) {
+      const creating = withSchemaChangeLock(this.#db, async (trx) => {
+        await trx.schema
+          .createTable(TABLE)
+          .ifNotExists()
+          .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
+          .addColumn('owner', 'varchar(64)', (c) => c.notNull())
+          .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+          .execute()
+      })
+      this.#creating = creating
+      creating.catch(() => {
+        if (this.#creating === creating) this.#creating = undefined
+      })
+    }
+    return this.#creating
   }
 
   /**

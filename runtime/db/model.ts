@@ -336,7 +336,12 @@ export class ModelHandle<Row extends object = Record<string, unknown>> {
     try {
       return await this.#db.runCompiled(sql, parameters)
     } catch (error) {
-      throw translateDatabaseError(error, this.#db.models.readConstraintViolation(error), this.#label)
+      throw translateDatabaseError(
+        error,
+        this.#db.models.readConstraintViolation(error),
+        this.#label,
+        this.#db.dialect,
+      )
     }
   }
 

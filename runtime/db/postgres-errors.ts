@@ -86,6 +86,39 @@ export function postgresFaultOf(error: Error): StorageFault | undefined {
   return fromPostgres.has(error) ? faultOf(error) : undefined
 }
 
+// SQLSTATE codes of failed queries that are neither the input's fault nor the server being away,
+// with what to do about each.
+const QUERY_HINTS: ReadonlyMap<string, string> = new Map([
+  [
+    '57014',
+    'The server canceled it past its statement timeout: make it cheaper (an index), or raise statementTimeoutMs in the database config.',
+  ],
+  [
+    '55P03',
+    'A lock it needed was not granted within lock_timeout: look for a long transaction holding it (pg_stat_activity).',
+  ],
+  ['40P01', 'It deadlocked with another transaction, which went on: retry it.'],
+  ['40001', 'A concurrent transaction changed the same rows: retry it.'],
+  [
+    '42P01',
+    'Its table is missing (dropped or renamed outside jitlite): restart the node, or save the model in jit dev, to create it.',
+  ],
+  [
+    '42703',
+    'A column is missing (changed outside jitlite): restart the node, or save the model in jit dev, to add it.',
+  ],
+  ['42501', "The database user lacks a privilege on the table: GRANT it, or connect as the table's owner."],
+])
+
+/** What to do about a query PostgreSQL failed, by its SQLSTATE (never the server's own text). */
+export function postgresQueryHint(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  const known = typeof code === 'string' ? QUERY_HINTS.get(code) : undefined
+  if (known) return known
+  const shown = typeof code === 'string' ? ` ${code}` : ''
+  return `Look up SQLSTATE${shown} in PostgreSQL's error codes, and the server's log at that time.`
+}
+
 /** Why a first connection failed, in words; never the server's own text, which may echo the URL. */
 function connectFailure(error: unknown): string {
   const code = (error as { code?: unknown })?.code

@@ -124,12 +124,20 @@ function markingPool(pool: pg.Pool, failed: (error: unknown) => void): PostgresP
   return {
     connect: async (): Promise<PostgresPoolClient> => {
       const client = await pool.connect().catch(fail)
+      // The pool listens to its idle connections only: one checked out that the server closes (a
+      // crash, a restart, an idle connection taken just as the server went away) emits an error
+      // besides failing its query, which with no listener would end the process.
+      const onError = (error: unknown) => failed(markPostgresError(error))
+      client.on('error', onError)
       return {
         query: ((...args: Parameters<pg.PoolClient['query']>) => {
           const result = (client.query as (...a: unknown[]) => unknown)(...args)
           return result instanceof Promise ? result.catch(fail) : result
         }) as PostgresPoolClient['query'],
-        release: () => client.release(),
+        release: () => {
+          client.removeListener('error', onError)
+          client.release()
+        },
       }
     },
     end: () => pool.end(),

@@ -172,17 +172,23 @@ export class SessionStore {
     }
   }
 
-  /** The database, its table created and its statements compiled on first use. */
+  /** The database, its table created and its statements compiled on first use (retried until done). */
   private async db() {
     const database = this.options.database()
     const kysely = database.kysely
     let ready = this.ready.get(kysely)
     if (!ready) {
-      ready = createTable(kysely).then(async () => ({
+      const creating = createTable(kysely).then(async () => ({
         statements: compileStatements(kysely),
         selectors: await RowSelectors.load(kysely, TABLE),
       }))
-      this.ready.set(kysely, ready)
+      this.ready.set(kysely, creating)
+      // A creation that failed (the database was down) is forgotten: the next request tries again
+      // instead of failing until the process restarts. The callers awaiting it get its error.
+      creating.catch(() => {
+        if (this.ready.get(kysely) === creating) this.ready.delete(kysely)
+      })
+      ready = creating
     }
     const { statements, selectors } = await ready
     // Writes among them go through the database's group commit: concurrent logins share one commit.

@@ -1,7 +1,9 @@
+import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { storageFaultOf } from '../../runtime/db/database-errors.ts'
 import { openModel } from '../../runtime/db/index.ts'
+import { Leases } from '../../runtime/db/leases.ts'
 import { openPostgresDatabase, postgresLocation } from '../../runtime/db/postgres.ts'
 import type { JitError } from '../../runtime/errors.ts'
 import { memoryLogger } from '../../runtime/log.ts'
@@ -71,6 +73,34 @@ describe('openPostgresDatabase', () => {
       expect(db.health?.()).toEqual({ status: 'ok' })
       expect((await db.runCompiled('select 1 as one', [])).rows).toEqual([{ one: 1 }])
     } finally {
+      await db.close()
+    }
+  })
+
+  it('says what to do about a failed model query in PostgreSQL’s terms, never SQLite’s busy timeout', async () => {
+    const url = await fresh()
+    const db = await openPostgresDatabase({ url, statementTimeoutMs: 200 })
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    try {
+      const users = await openModel(db, userConfig, { label: 'models.User' })
+      // Another session holds the table: the model's query waits until the server cancels it.
+      await other.query('begin')
+      await other.query(`lock table "${userConfig.table}" in access exclusive mode`)
+      const canceled = await caught(() => users.query())
+      await other.query('rollback')
+      expect(canceled.code).toBe('JIT_DB_QUERY_FAILED')
+      expect(canceled.message).toContain('models.User: the database failed the query')
+      expect(canceled.message).toContain('raise statementTimeoutMs in the database config')
+      expect(db.health?.()).toEqual({ status: 'ok' })
+
+      await other.query(`drop table "${userConfig.table}"`)
+      const missing = await caught(() => users.get({ openid: 'o1' }))
+      expect(missing.code).toBe('JIT_DB_QUERY_FAILED')
+      expect(missing.message).toContain('Its table is missing')
+      for (const error of [canceled, missing]) expect(error.message).not.toMatch(/busy timeout|locked/)
+    } finally {
+      await other.end()
       await db.close()
     }
   })
@@ -162,6 +192,57 @@ describe('a PostgreSQL server that goes away and comes back', () => {
         expect.stringContaining('writes succeed again'),
       ])
     } finally {
+      await db.close()
+    }
+  })
+
+  it('leases whose table could not be created while it was down are taken once it is back, with no restart', async () => {
+    const url = new URL(server.url)
+    url.pathname = `/leases_${Date.now()}`
+    const admin = new pg.Client({ connectionString: server.url })
+    await admin.connect()
+    await admin.query(`create database "${url.pathname.slice(1)}"`).finally(() => admin.end())
+    const db = await openPostgresDatabase({ url: url.toString(), log: memoryLogger() })
+    try {
+      server.crash()
+      const down = await caught(() => Leases.of(db).take('refresh:o1', { nowMs: Date.now(), forMs: 15_000 }))
+      expect(storageFaultOf(down)).toBeDefined()
+      server.start()
+      const lease = await Leases.of(db).take('refresh:o1', { nowMs: Date.now(), forMs: 15_000 })
+      expect(lease).toBeDefined()
+      await lease?.release()
+    } finally {
+      await db.close()
+    }
+  })
+
+  it('a kysely statement on a connection the server closed fails as the database being down, and the process lives on', async () => {
+    const db = await openPostgresDatabase({ url: server.url, poolSize: 2, log: memoryLogger() })
+    const selectOne = (on: typeof db.kysely) => sql<{ n: number }>`select 1 as n`.execute(on)
+    // What would end a real process: an error event of a connection with no listener.
+    const uncaught: Error[] = []
+    const record = (error: Error) => uncaught.push(error)
+    process.on('uncaughtException', record)
+    try {
+      await Promise.all([selectOne(db.kysely), selectOne(db.kysely)])
+      // A transaction holds its connection while the server goes; the other one waits idle in the pool.
+      const transaction = db.kysely.transaction().execute(async (trx) => {
+        await selectOne(trx)
+        server.crash()
+        await selectOne(trx)
+      })
+      const inTransaction = await caught(() => transaction)
+      expect(storageFaultOf(inTransaction)).toBeDefined()
+      // The idle connection is taken before the pool has heard that it closed.
+      const taken = await caught(() => selectOne(db.kysely))
+      expect(storageFaultOf(taken)).toBeDefined()
+      expect(db.health?.().status).toBe('failing')
+
+      server.start()
+      expect((await selectOne(db.kysely)).rows).toEqual([{ n: 1 }])
+      expect(uncaught.map((error) => error.message)).toEqual([])
+    } finally {
+      process.off('uncaughtException', record)
       await db.close()
     }
   })

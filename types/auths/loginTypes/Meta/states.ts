@@ -113,7 +113,7 @@ export class LoginStateStore {
 
   readonly #database: Database
   readonly #db: Kysely<any>
-  readonly #ready: Promise<RowSelectors>
+  #creating: Promise<RowSelectors> | undefined
   readonly #statements: ReturnType<typeof compileStatements>
   /** Logins being finished in this process, by row id: a second delivery waits on these. */
   readonly #finishing = new Map<number, Promise<void>>()
@@ -125,9 +125,23 @@ export class LoginStateStore {
     this.#database = database
     this.#db = database.kysely
     this.#statements = compileStatements(this.#db)
-    this.#ready = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
-    // A failed creation is reported by the first call that awaits it; this keeps it from being unhandled.
-    this.#ready.catch(() => {})
+    void this.#ready
+  }
+
+  /**
+   * The table created and its selectors loaded, started with the store. A creation that failed (the
+   * database was down) is forgotten, so the next call tries again rather than failing until restart;
+   * the calls already waiting get its error.
+   */
+  get #ready(): Promise<RowSelectors> {
+    if (!this.#creating) {
+      const creating = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
+      this.#creating = creating
+      creating.catch(() => {
+        if (this.#creating === creating) this.#creating = undefined
+      })
+    }
+    return this.#creating
   }
 
   /** Stores a new pending state; returns the selector of its row, for the state to carry. */

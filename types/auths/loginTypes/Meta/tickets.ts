@@ -97,7 +97,7 @@ export class TicketStore {
 
   readonly #database: Database
   readonly #db: Kysely<any>
-  readonly #ready: Promise<RowSelectors>
+  #creating: Promise<RowSelectors> | undefined
   readonly #statements: ReturnType<typeof compileStatements>
   readonly #waiters = new Map<number, Set<() => void>>()
   #lastSweepMs = Number.NEGATIVE_INFINITY
@@ -106,8 +106,23 @@ export class TicketStore {
     this.#database = database
     this.#db = database.kysely
     this.#statements = compileStatements(this.#db)
-    this.#ready = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
-    this.#ready.catch(() => {})
+    void this.#ready
+  }
+
+  /**
+   * The table created and its selectors loaded, started with the store. A creation that failed (the
+   * database was down) is forgotten, so the next call tries again rather than failing until restart;
+   * the calls already waiting get its error.
+   */
+  get #ready(): Promise<RowSelectors> {
+    if (!this.#creating) {
+      const creating = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
+      this.#creating = creating
+      creating.catch(() => {
+        if (this.#creating === creating) this.#creating = undefined
+      })
+    }
+    return this.#creating
   }
 
   /** Stores a waiting ticket; returns its row's selector, for the QR link and the desktop's cookie. */

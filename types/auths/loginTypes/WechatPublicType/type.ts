@@ -17,7 +17,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
   config: wechatPublicConfigSchema,
 
   // At start, at every reload and in `jit check`: what would fail the first login fails here instead.
-  async prepare({ config, element, app, resources, log, env, getElement }) {
+  async prepare({ config, element, app, resources, log, env, getElement, dryRun }) {
     if (app.mode === 'production' && config.appSecret === WECHAT_SANDBOX_DEMO_APP.appSecret) {
       throw new JitError(
         'JIT_CONFIG_INVALID',
@@ -31,8 +31,15 @@ export default defineType<WechatPublicConfig, LoginProvider>({
       )
     }
     resolveWechatHosts(config, env, element.fullName, element.configFile)
-    // The users' table: an unusable database or a change that would lose rows fails here.
-    await getElement(`${element.fullName}.${AUTH_MODEL}`).ready()
+    // The users' table: a change that would lose rows fails here, and so does an unusable database
+    // under `jit check`. A serving node whose database is down as it starts (a PostgreSQL server) starts
+    // anyway: logins answer 503 until it is back, and the table is brought in line at the first one.
+    try {
+      await getElement(`${element.fullName}.${AUTH_MODEL}`).ready()
+    } catch (error) {
+      if (dryRun || !(error instanceof JitError) || error.code !== 'JIT_DB_UNAVAILABLE') throw error
+      log.warn(`${element.fullName}: ${error.reason} Logins answer 503 until it is back.`)
+    }
     // Production needs JIT_SECRET_KEY before the first login; development creates a key file on first
     // use, so that `jit check` leaves no file behind.
     if (app.mode !== 'production') return
