@@ -1,12 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger, silentLogger } from '../../runtime/log.ts'
 import { greeterFamily } from '../helpers/greeters.ts'
+import { type FreshDatabase, freshPostgresDatabase } from '../helpers/postgres.ts'
 import { appJson, type FileTree, writeTempTree, writeTree } from '../helpers/temp-app.ts'
+import { DATABASES, databaseFiles } from '../login-flow/harness.ts'
 
 const opened: Array<{ app: JitApp; server: FastifyInstance }> = []
 afterEach(async () => {
@@ -93,11 +95,11 @@ export default defineType({
   }
 }
 
-async function open(tree: FileTree, logger = silentLogger) {
+async function open(tree: FileTree, logger = silentLogger, env: Record<string, string> = {}) {
   const dir = writeTempTree({ 'app.json': appJson('web'), ...tree })
   const app = await createApp({
     appDir: dir,
-    env: {},
+    env,
     logger: silentLogger,
     publicUrl: 'https://app.example.com',
   })
@@ -189,10 +191,14 @@ describe('function calls: POST /api/<orgId>/<name>/<path>/<function>', () => {
   })
 })
 
-describe('currentSession() inside a service function', () => {
+describe.each(DATABASES)('currentSession() inside a service function, on %s', (database) => {
+  let postgres: FreshDatabase | undefined
+  beforeAll(async () => {
+    if (database === 'postgres') postgres = await freshPostgresDatabase('sessions')
+  })
+  afterAll(async () => postgres?.drop())
   const tree: FileTree = {
-    'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
-    'databases/Default/Default.json': { file: ':memory:' },
+    ...databaseFiles(database),
     'services/WhoSvc/e.json': { title: 'Who', type: 'services.NormalType', functionList: [{ name: 'who' }] },
     'services/WhoSvc/index.ts': `
 import { currentSession, Service } from 'jitlite'
@@ -204,7 +210,7 @@ export default class WhoSvc extends Service {
   }
 
   it('is the session of the HTTP request the function serves', async () => {
-    const { server } = await open(tree)
+    const { server } = await open(tree, silentLogger, postgres ? { DATABASE_URL: postgres.url } : {})
     const signIn = await server.inject({ method: 'POST', url: '/api/tests/web/signers/Test/signIn' })
     const cookie = String(signIn.headers['set-cookie']).split(';')[0]
     const who = await server.inject({
