@@ -15,6 +15,7 @@ import { ResourcePool } from './elements/resource-pool.ts'
 import { type Layer, type ScanFileSystem, scanAppFolder } from './elements/scan.ts'
 import { JitError } from './errors.ts'
 import { consoleLogger, type Logger } from './log.ts'
+import { AppMetrics } from './metrics/app-metrics.ts'
 import { introducedProblems, type ProblemLine } from './problems.ts'
 import type { JitAppEvents, ReloadResult, WatchedApp } from './reload/result.ts'
 
@@ -31,6 +32,8 @@ export interface CreateAppOptions {
   mode?: AppInfo['mode']
   /** Default: `[jit]` lines on stdout and stderr. */
   logger?: Logger
+  /** The app's metrics registry. Default: a new one for this app. */
+  metrics?: AppMetrics
   /** The URL browsers reach the app at (default: `PUBLIC_URL` from env). */
   publicUrl?: string
   /**
@@ -112,6 +115,11 @@ export class JitApp extends EventEmitter<JitAppEvents> {
   /** The runtime's log sink. */
   get logger(): Logger {
     return this.options.logger
+  }
+
+  /** The app's Prometheus metrics (served by `jit start` on `METRICS_PORT` or behind `METRICS_TOKEN`). */
+  get metrics(): AppMetrics {
+    return this.options.metrics
   }
 
   /** Every problem of the current definition (the elements that have one are unusable). */
@@ -210,7 +218,10 @@ export class JitApp extends EventEmitter<JitAppEvents> {
     // A rebuild that changes nothing (an editor's probe file, a save of the same bytes) is no news,
     // unless it ends a refusal: listeners count reloads, and "the next valid write applies once".
     const changedSomething = diff.added.length + diff.removed.length + diff.changed.length > 0
-    if (changedSomething || endsRefusal) this.emit('reload', result)
+    if (changedSomething || endsRefusal) {
+      this.options.metrics.reloaded('applied')
+      this.emit('reload', result)
+    }
     return result
   }
 
@@ -231,8 +242,13 @@ export class JitApp extends EventEmitter<JitAppEvents> {
 
   private refuse(problems: JitError[], started: number): ReloadResult {
     this.lastRefusal = problems
+    this.options.metrics.reloaded('refused')
     for (const problem of problems) {
-      this.options.logger.warn(`reload refused, the last good definition stays: ${problem.format()}`)
+      this.options.logger.warn(`reload refused, the last good definition stays: ${problem.format()}`, {
+        event: 'reload',
+        outcome: 'refused',
+        errorCode: problem.code,
+      })
       if (this.listenerCount('error') > 0) this.emit('error', problem)
     }
     return { applied: false, problems, durationMs: performance.now() - started }
@@ -264,6 +280,7 @@ interface ResolvedOptions {
   env: Env
   mode: AppInfo['mode']
   logger: Logger
+  metrics: AppMetrics
   fs: ScanFileSystem
   resources: ResourcePool
   publicUrl?: string
@@ -280,6 +297,7 @@ async function buildGeneration(options: ResolvedOptions, files: ScanFileSystem):
     env: options.env,
     mode: options.mode,
     log: options.logger,
+    metrics: options.metrics,
     resources: options.resources,
     publicUrl: options.publicUrl,
     importEveryType: options.importEveryType,
@@ -312,6 +330,7 @@ export async function createApp(options: CreateAppOptions): Promise<JitApp> {
     env,
     mode: options.mode ?? (env.NODE_ENV === 'production' ? 'production' : 'development'),
     logger: options.logger ?? consoleLogger,
+    metrics: options.metrics ?? new AppMetrics(),
     fs,
     resources: new ResourcePool(),
     publicUrl: options.publicUrl ?? env.PUBLIC_URL,

@@ -20,7 +20,9 @@ const USAGE = `Usage: jit <command> [options]
 jit dev serves a development console at /__jit/ (create, edit and check elements from a form).
 jit dev, jit check and jit new read the app's .env for variables the environment does not set.
 
-Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY.`
+Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY; LOG_LEVEL,
+LOG_FORMAT, METRICS_PORT, METRICS_TOKEN, TRUST_PROXY, RATE_LIMIT_*, LIVE_STATES_PER_* (README:
+Running in production).`
 
 type Command = (args: string[]) => Promise<number>
 

@@ -4,6 +4,7 @@ import type { Layer } from './elements/scan.ts'
 import type { ErrorCode } from './errors.ts'
 import type { HttpAction, PageDefinition, SandboxDefinition } from './http/contract.ts'
 import type { Logger } from './log.ts'
+import type { Metrics } from './metrics/contract.ts'
 
 /** What a Type's code can know about an element. */
 export interface ElementInfo {
@@ -60,6 +61,8 @@ export interface PrepareContext<Config> {
   readonly module?: Readonly<Record<string, unknown>>
   readonly app: AppInfo
   readonly log: Logger
+  /** Counters and histograms of the app's metrics (login outcomes, provider calls, commits). */
+  readonly metrics: Metrics
   /** The environment the app was created with (`createApp({ env })`, default `process.env`). */
   readonly env: Readonly<Record<string, string | undefined>>
   readonly resources: SharedResources

@@ -58,6 +58,14 @@ export const ErrorCodes = {
   JIT_HTTP_BAD_REQUEST: 'the request is malformed',
   JIT_HTTP_LOGIN_REQUIRED: 'the function needs a logged-in user',
   JIT_PORT_IN_USE: 'another process listens on the address to serve on',
+  JIT_RATE_LIMITED:
+    'too many requests from one address (or from all together) in the last minute; wait for Retry-After, or raise the RATE_LIMIT_* setting',
+  JIT_LIVE_STATES_CAPPED:
+    'too many unfinished sign-ins from one browser or address; finish or wait them out, or raise LIVE_STATES_PER_BROWSER / LIVE_STATES_PER_ADDRESS',
+  JIT_OVERLOADED:
+    'the server is overloaded (event-loop lag or heap past its limit) and refuses new work for a moment; retry after Retry-After',
+  JIT_ENV_INVALID:
+    'an environment variable has a value jitlite cannot use; the message names it and the values it takes',
   JIT_HTTP_CROSS_SITE:
     "a form or call that changes state came from another site's page (its Origin is not the app's)",
   // Desktop sign-in by scanning (the login family's tickets)
@@ -118,10 +126,10 @@ export interface ErrorLocation {
 }
 
 /** The error `jit dev` and `jit start` stop with when their address is taken. */
-export function portInUse(host: string, port: number, cause: unknown): JitError {
+export function portInUse(host: string, port: number, cause: unknown, setting = 'PORT'): JitError {
   return new JitError(
     'JIT_PORT_IN_USE',
-    `${host}:${port} is in use: stop what uses it, or set PORT`,
+    `${host}:${port} is in use: stop what uses it, or set ${setting}`,
     {},
     { cause },
   )

@@ -1,5 +1,6 @@
 import type { AppInfo, ElementInfo, LoadContext, OwnerInfo, SharedResources } from './define.ts'
 import type { Logger } from './log.ts'
+import type { Metrics } from './metrics/contract.ts'
 
 const contexts = new WeakMap<Service<any, any>, LoadContext<any>>()
 
@@ -42,6 +43,11 @@ export class Service<OwnerConfig = Record<string, unknown>, Config = Record<stri
 
   protected get log(): Logger {
     return contextOf(this).log
+  }
+
+  /** The app's metrics (what a service counts: provider calls, refreshes). */
+  protected get metrics(): Metrics {
+    return contextOf(this).metrics
   }
 
   /** The app's environment (`createApp({ env })`, default `process.env`). */

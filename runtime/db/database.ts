@@ -115,6 +115,8 @@ export interface Database {
   checkWritable?(): Promise<DatabaseHealthState>
   /** Where health transitions are logged, when the connection was opened without a logger. */
   useLogger?(log: Logger): void
+  /** Hears how long each commit takes (ms) until the returned function is called. */
+  observeCommits?(observer: (durationMs: number) => void): () => void
   /** Finishes pending work (for SQLite, checkpoints the WAL into the file) and closes. Idempotent. */
   close(): Promise<void>
 }

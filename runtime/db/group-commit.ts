@@ -22,6 +22,8 @@ interface Connection {
   failed?(error: unknown): void
   /** A commit of writes that all succeeded: the database takes writes. */
   committed?(): void
+  /** How long a commit took, from its BEGIN (or its one statement) to its end, in ms. */
+  timed?(durationMs: number): void
 }
 
 /**
@@ -97,6 +99,7 @@ export class GroupCommit {
   }
 
   #commitTogether(writes: PendingWrite[]): void {
+    const startedMs = performance.now()
     try {
       this.#begin.run()
     } catch (error) {
@@ -132,6 +135,7 @@ export class GroupCommit {
     }
     // Only a commit that wrote something shows the database takes writes (a commit of updates that
     // matched no row writes nothing); and not when one of its writes failed, perhaps for a full disk.
+    this.#connection.timed?.(performance.now() - startedMs)
     if (outcomes.every((outcome) => outcome.ok) && outcomes.some((outcome) => wroteSomething(outcome.result)))
       this.#connection.committed?.()
     writes.forEach((write, i) => {
@@ -143,6 +147,7 @@ export class GroupCommit {
 
   /** One write in its own (implicit) transaction. */
   #runAlone(write: PendingWrite): void {
+    const startedMs = performance.now()
     let result: CompiledRunResult
     try {
       result = this.#execute(write)
@@ -150,6 +155,7 @@ export class GroupCommit {
       write.reject(error)
       return
     }
+    this.#connection.timed?.(performance.now() - startedMs)
     if (wroteSomething(result)) this.#connection.committed?.()
     write.resolve(result)
   }

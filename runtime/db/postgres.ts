@@ -41,6 +41,8 @@ export interface PostgresDatabaseOptions {
   prepareStatements?: boolean
   /** Where the database's faults (server down, disk full) are logged when they start and end. */
   log?: Logger
+  /** Hears how long each write took (ms): each is its own commit. The app's metrics. */
+  onCommit?: (durationMs: number) => void
 }
 
 /** `postgres://user@host:port/database`: where the data lives, without the password. */
@@ -163,7 +165,11 @@ export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Data
   const names = options.prepareStatements === false ? undefined : new StatementNames()
   const run = (text: string, values: unknown[]) => pool.query({ name: names?.nameOf(text), text, values })
 
+  const commitObservers = new Set<(durationMs: number) => void>()
+  if (options.onCommit) commitObservers.add(options.onCommit)
+
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
+    const startedMs = performance.now()
     let result: pg.QueryResult
     try {
       try {
@@ -179,6 +185,8 @@ export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Data
       throw error
     }
     if (WRITE_COMMANDS.has(result.command)) {
+      const durationMs = performance.now() - startedMs
+      for (const observe of commitObservers) observe(durationMs)
       health.committed()
       return { rows: result.rows ?? [], numAffectedRows: BigInt(result.rowCount ?? 0) }
     }
@@ -194,6 +202,10 @@ export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Data
     health: () => health.state,
     checkWritable: writeProbe(runCompiled, health, Date.now, 'postgres'),
     useLogger: (log) => health.useLogger(log),
+    observeCommits: (observer) => {
+      commitObservers.add(observer)
+      return () => commitObservers.delete(observer)
+    },
     close() {
       // kysely's destroy ends the pool, after the statements in flight.
       closing ??= kysely.destroy()

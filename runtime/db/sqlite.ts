@@ -36,6 +36,8 @@ export interface SqliteDatabaseOptions {
   walLimitBytes?: number
   /** Where a storage fault (disk full, read-only file) is logged when it starts and when it ends. */
   log?: Logger
+  /** Hears how long each commit took (ms), while this handle is open: the app's metrics. */
+  onCommit?: (durationMs: number) => void
 }
 
 const CACHEABLE = /^\s*(select|insert|update|delete|with|begin|commit|rollback|savepoint|release)\b/i
@@ -176,6 +178,7 @@ function connect(
     throw openFailed(location, error)
   }
   const health = new DatabaseHealth(location, log)
+  const commitObservers = new Set<(durationMs: number) => void>()
   const failed = (error: unknown) => health.failed(error)
   const statements = new StatementCachingDatabase(raw, failed)
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: statements }) })
@@ -211,6 +214,9 @@ function connect(
     hold: () => checkpointer?.holdCommits(),
     failed,
     committed: () => health.committed(),
+    timed: (durationMs) => {
+      for (const observe of commitObservers) observe(durationMs)
+    },
   })
 
   async function runCompiled(sqlText: string, parameters: readonly unknown[]): Promise<CompiledRunResult> {
@@ -232,6 +238,10 @@ function connect(
     health: () => health.state,
     checkWritable,
     useLogger: (log) => health.useLogger(log),
+    observeCommits: (observer) => {
+      commitObservers.add(observer)
+      return () => commitObservers.delete(observer)
+    },
     close() {
       closing ??= (async () => {
         // Writes issued this turn and not awaited (a login records its outcome after answering) commit first.
@@ -279,7 +289,11 @@ export function openSqliteDatabaseSync(options: SqliteDatabaseOptions): Database
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
   const walLimitBytes = options.walLimitBytes ?? DEFAULT_WAL_LIMIT_BYTES
-  if (location === MEMORY_DATABASE) return connect(location, busyTimeoutMs, walLimitBytes, options.log)
+  if (location === MEMORY_DATABASE) {
+    const database = connect(location, busyTimeoutMs, walLimitBytes, options.log)
+    if (options.onCommit) database.observeCommits?.(options.onCommit)
+    return database
+  }
 
   let entry = openFiles.get(location)
   if (!entry) {
@@ -290,12 +304,14 @@ export function openSqliteDatabaseSync(options: SqliteDatabaseOptions): Database
   }
   entry.handles++
   const shared = entry
+  const stopObserving = options.onCommit && shared.database.observeCommits?.(options.onCommit)
   let released = false
   return {
     ...shared.database,
     close: async () => {
       if (released) return
       released = true
+      stopObserving?.()
       shared.handles--
       if (shared.handles > 0) return
       openFiles.delete(location)

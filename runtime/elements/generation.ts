@@ -1,6 +1,7 @@
 import type { AppInfo, LoadContext, OwnerInfo, SharedResources } from '../define.ts'
 import { ElementNotFoundError, JitError } from '../errors.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/contract.ts'
 import type { AppManifest } from './apps.ts'
 import { asElementError, type BuildOptions, buildElementStates } from './build-generation.ts'
 import { type ElementRecord, ElementState, type ResolvedElement } from './element-state.ts'
@@ -13,6 +14,7 @@ import type { ElementDefinition } from './scan.ts'
 export interface GenerationOptions extends BuildOptions {
   mode: AppInfo['mode']
   log: Logger
+  metrics: Metrics
   resources: ResourcePool
   publicUrl?: string
   /** Prepare and load without creating or changing anything (`jit check`). */
@@ -240,6 +242,7 @@ export class Generation implements AppDefinition, ObjectBuilder {
       owner: ownerInfo,
       app: this.app,
       log: this.options.log,
+      metrics: this.options.metrics,
       env: this.options.env,
       resources,
       dryRun: this.options.dryRun ?? false,

@@ -4,6 +4,7 @@
  */
 export type {
   HttpAction,
+  LiveRowCaps,
   PageDefinition,
   PageRenderContext,
   RouteContext,

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppInfo, ElementInfo } from '../define.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/contract.ts'
 import type { SessionStore } from './sessions.ts'
 
 /**
@@ -24,6 +25,13 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
   readonly publicConfig: Readonly<Record<string, unknown>>
   readonly sessions: SessionStore
   readonly log: Logger
+  /** The app's metrics: what a Type counts (login outcomes, provider calls). */
+  readonly metrics: Metrics
+  /**
+   * How many live (unfinished, unexpired) unauthenticated rows (login states, tickets) one browser and
+   * one client address (`request.ip`) may hold; 0: no cap. A Type that writes such rows counts them.
+   */
+  readonly liveRowCaps: LiveRowCaps
   /** The URL browsers reach the app at, without a trailing slash (from `PUBLIC_URL`, never from request headers). */
   readonly publicUrl: string
   /** The path of another action of this element: `actionPath('callback')`. */
@@ -38,6 +46,11 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
    * so that it does not hold the shutdown up.
    */
   readonly closing: AbortSignal
+}
+
+export interface LiveRowCaps {
+  readonly perBrowser: number
+  readonly perAddress: number
 }
 
 /** One HTTP action. The handler sends with `ctx.reply`, or returns a value sent as JSON. */

@@ -4,9 +4,10 @@ import { kState } from '../app-state.ts'
 import { ELEMENT_NAME } from '../elements/define-schema.ts'
 import type { ResolvedElement } from '../elements/element-state.ts'
 import { JitError } from '../errors.ts'
+import { childOf, type Logger } from '../log.ts'
 import { inheritedFromObject, ownValue } from '../own.ts'
 import { elementApiPath } from './api-path.ts'
-import type { HttpAction, RouteContext } from './contract.ts'
+import type { HttpAction, LiveRowCaps, RouteContext } from './contract.ts'
 import { argumentsFor, runWithSession } from './functions.ts'
 import type { SessionStore } from './sessions.ts'
 
@@ -16,6 +17,8 @@ export interface DispatcherOptions {
   publicUrl: string
   /** The server's clock (tests move it). */
   now: () => number
+  /** Caps on the live unauthenticated rows one browser or client address may hold (0: none). */
+  liveRowCaps: LiveRowCaps
   /** Aborted when the server starts closing. */
   closing: AbortSignal
 }
@@ -32,6 +35,7 @@ export class Dispatcher {
   private readonly sessions: SessionStore
   private readonly publicUrl: string
   private readonly now: () => number
+  private readonly liveRowCaps: LiveRowCaps
   private readonly closing: AbortSignal
 
   constructor(app: JitApp, options: DispatcherOptions) {
@@ -39,6 +43,7 @@ export class Dispatcher {
     this.sessions = options.sessions
     this.publicUrl = options.publicUrl
     this.now = options.now
+    this.liveRowCaps = options.liveRowCaps
     this.closing = options.closing
   }
 
@@ -141,6 +146,7 @@ export class Dispatcher {
     const fullName = resolved.fullName
     const publicUrl = this.publicUrl
     const actionPath = (action: string) => `${this.apiPathOf(fullName)}/${action}`
+    let log: Logger | undefined
     return {
       request,
       reply,
@@ -153,7 +159,13 @@ export class Dispatcher {
         return resolved.publicConfig ?? {}
       },
       sessions: this.sessions,
-      log: app.logger,
+      // The request's lines carry its id and the element; made on first use (most actions log nothing).
+      get log() {
+        log ??= childOf(app.logger, { reqId: request.id, element: fullName })
+        return log
+      },
+      metrics: app.metrics,
+      liveRowCaps: this.liveRowCaps,
       publicUrl,
       actionPath,
       actionUrl: (action) => `${publicUrl}${actionPath(action)}`,

@@ -1,30 +1,48 @@
 import path from 'node:path'
 import cookie from '@fastify/cookie'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify'
 import type { JitApp } from '../app.ts'
 import { kState } from '../app-state.ts'
 import type { ConsoleOptions } from '../console/index.ts'
 import { JitError } from '../errors.ts'
-import type { Logger } from '../log.ts'
+import type { Logger, StructuredLogger } from '../log.ts'
+import { registerMetricsRoute } from '../metrics/serve-metrics.ts'
 import { answerStorageFault, databaseHealth } from './database-faults.ts'
 import { Dispatcher } from './dispatcher.ts'
 import { registerFrontend } from './frontend.ts'
+import { applyLimits } from './limits.ts'
+import { NO_LIMITS, type ServerLimits } from './limits-config.ts'
 import { mountSandboxes } from './sandboxes.ts'
 import { SessionStore } from './sessions.ts'
 
 export interface ServerOptions {
-  /** Request lines (`GET /path 200 3ms`, never a query string) and server errors. Default: none. */
+  /**
+   * Request lines (`GET /path 200 3ms` with `event: 'request'`, the request id, status and duration;
+   * never a query string) and server errors. Default: none. A logger from `createLogger` is fastify's
+   * own logger too.
+   */
   log?: Logger
   /** Mount the provider sandboxes of the app's Types (`jit dev`). Default false. */
   sandboxes?: boolean
   /** Clock for sessions, for tests that move time. */
   now?: () => number
+  /**
+   * Rate limits, caps on live login states, request size limits, the overload guard, trusted proxies.
+   * Default `NO_LIMITS`; `jit dev` and `jit start` pass `limitsFromEnv(process.env)`.
+   */
+  limits?: ServerLimits
+  /** Serve `/metrics` on this server, to `Authorization: Bearer <metricsToken>` only. Default: not served. */
+  metricsToken?: string
   /** Mount the development console under `/__jit/` (`jit dev` only). Default: not mounted. */
   console?: ConsoleOptions
 }
 
 const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000'
-const BODY_LIMIT_BYTES = 256 * 1024
 
 /** HTTP status for an error code a request can meet. */
 const STATUS_BY_CODE: Partial<Record<JitError['code'], number>> = {
@@ -47,12 +65,30 @@ const STATUS_BY_CODE: Partial<Record<JitError['code'], number>> = {
 export async function buildServer(app: JitApp, options: ServerOptions = {}): Promise<FastifyInstance> {
   const publicUrl = (app.info.publicUrl ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '')
   const log = options.log
+  const limits = options.limits ?? NO_LIMITS
+  const pinoLogger: FastifyBaseLogger | undefined = (log as Partial<StructuredLogger> | undefined)?.pino
   const fastify = Fastify({
-    logger: false,
-    bodyLimit: BODY_LIMIT_BYTES,
+    ...(pinoLogger ? { loggerInstance: pinoLogger } : { logger: false }),
+    // One line per request, ours (onResponse below): fastify's two would carry the URL's query string.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimitBytes,
+    http: { maxHeaderSize: limits.headerLimitBytes },
+    trustProxy: limits.trustProxy,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 2048 },
+    // fastify's own answer to a malformed URL quotes it whole, query string (a code, a state) and all.
+    frameworkErrors: (error, _request, reply) => {
+      const malformedUrl = error.code === 'FST_ERR_BAD_URL'
+      ;(reply as FastifyReply).code(400).send({
+        errcode: 400,
+        errmsg: malformedUrl
+          ? 'the request URL is malformed (an escape that is not valid UTF-8); correct the link'
+          : 'the request is malformed',
+        code: 'JIT_HTTP_BAD_REQUEST',
+      })
+    },
   })
+  await applyLimits(fastify, limits, { metrics: app.metrics, log })
   await fastify.register(cookie)
   const now = options.now ?? Date.now
   const sessions = new SessionStore({
@@ -79,7 +115,15 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     fastify.addHook('onResponse', (request, reply, done) => {
       // Only the path: a callback's query string carries a code and a state.
       const pathOnly = request.url.split('?')[0]
-      log.info(`${request.method} ${pathOnly} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms`)
+      const durationMs = Math.round(reply.elapsedTime)
+      log.info(`${request.method} ${pathOnly} ${reply.statusCode} ${durationMs}ms`, {
+        event: 'request',
+        reqId: request.id,
+        method: request.method,
+        path: pathOnly,
+        status: reply.statusCode,
+        durationMs,
+      })
       done()
     })
   }
@@ -87,7 +131,13 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     if (answerStorageFault(error, reply)) return reply
     if (error instanceof JitError) {
       const status = STATUS_BY_CODE[error.code] ?? 500
-      if (status >= 500) log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.message}`)
+      if (status >= 500) {
+        log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.message}`, {
+          event: 'request_error',
+          reqId: request.id,
+          errorCode: error.code,
+        })
+      }
       // A file by its name only: an answer shows where to look without the server's folders.
       const errmsg = error.located((file) => path.basename(file))
       return reply.code(status).send({ errcode: status, errmsg, code: error.code })
@@ -95,7 +145,10 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status >= 500) {
-      log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.name}: ${error.message}`)
+      log?.error(`${request.method} ${request.url.split('?')[0]}: ${error.name}: ${error.message}`, {
+        event: 'request_error',
+        reqId: request.id,
+      })
       return reply.code(500).send({ errcode: 500, errmsg: 'internal error' })
     }
     return reply.code(status).send({ errcode: status, errmsg: error.message })
@@ -112,6 +165,7 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     const ok = database.database !== 'failing'
     return reply.code(ok ? 200 : 503).send({ ok, ...body, status: ok ? body.status : 'failing', ...database })
   })
+  if (options.metricsToken) registerMetricsRoute(fastify, app.metrics, options.metricsToken)
   // HTML forms post urlencoded bodies (a login family's confirmation page): read as plain fields.
   fastify.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -120,7 +174,13 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
       done(null, Object.fromEntries(new URLSearchParams(body as string)))
     },
   )
-  const dispatcher = new Dispatcher(app, { sessions, publicUrl, now, closing: closingSignal.signal })
+  const dispatcher = new Dispatcher(app, {
+    sessions,
+    publicUrl,
+    now,
+    closing: closingSignal.signal,
+    liveRowCaps: { perBrowser: limits.liveStatesPerBrowser, perAddress: limits.liveStatesPerAddress },
+  })
   fastify.route({
     method: ['GET', 'POST'],
     url: '/api/:orgId/:name/*',

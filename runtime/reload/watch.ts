@@ -96,7 +96,11 @@ export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptio
 
   const announce = (result: ReloadResult & { applied: true }) => {
     followAppStack()
-    log.info(formatReloadLine(result))
+    log.info(formatReloadLine(result), {
+      event: 'reload',
+      outcome: 'applied',
+      durationMs: Math.round(result.durationMs),
+    })
     if (supervised) sendToSupervisor({ type: 'jit:problems', problems: reportProblems(app.problems) })
   }
   app.on('reload', announce)

@@ -364,7 +364,12 @@ export async function startJitlite(
   })
   if (app.problems.length > 0) throw new Error(app.problems.map((p) => p.format()).join('\n'))
   // The request log is formatted as in production, then dropped: its cost counts, its lines do not.
-  const server = await buildServer(app, { log: silentLogger })
+  // 128 browsers from one address are a flood to the default rate limits: those are off here, and so is
+  // the overload guard (this machine's lag is not the server's); the cap on live states stays, since
+  // every login pays for counting them.
+  const { limitsFromEnv } = await import('../../runtime/http/limits-config.ts')
+  const limits = limitsFromEnv({ ...process.env, RATE_LIMIT: 'off', OVERLOAD: 'off' })
+  const server = await buildServer(app, { log: silentLogger, limits })
   await server.listen({ port: 0, host: '127.0.0.1' })
   return {
     baseUrl: `http://127.0.0.1:${portOf(server.server.address())}`,

@@ -221,10 +221,12 @@ describe('the states table of the layout before claim deadlines', () => {
         secretHash: sha256Hex('the new state'),
         loginType: 'auths.loginTypes.W',
         browserHash: 'd'.repeat(64),
+        addressHash: 'a'.repeat(64),
         redirectTarget: '/home',
         nowMs,
+        caps: { perBrowser: 0, perAddress: 0 },
       })
-      const ref = (await states.refOf({ secret: 'the new state', selector }))!
+      const ref = (await states.refOf({ secret: 'the new state', selector: selector! }))!
       expect(await states.read({ rowId: 1, secretHash: stuck.secret_hash })).toBeUndefined()
       const claimed = await states.claim({
         state: ref,

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { ServerLimits } from '../../runtime/http/limits-config.ts'
 import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
 import { memoryLogger } from '../../runtime/log.ts'
@@ -115,6 +116,10 @@ export interface HarnessOptions {
   database?: DatabaseUnderTest
   /** With SQLite: the file; default `data/app.sqlite` in the app's folder. */
   sqliteFile?: string
+  /** Rate limits, caps and the rest of `buildServer`'s limits; default none. */
+  limits?: ServerLimits
+  /** `buildServer`'s metricsToken. */
+  metricsToken?: string
 }
 
 /** The server's movable clock. */
@@ -144,7 +149,8 @@ export interface LoginHarness {
   env: Record<string, string>
   publicUrl: string
   loginType: LoginTypeUnderTest
-  browser(): Browser
+  /** A new browser; `address` is the client address its requests come from (default 127.0.0.1). */
+  browser(options?: { address?: string }): Browser
   /** Calls that reached the provider's code exchange (`access_token`) and profile (`userinfo`) endpoints. */
   wechatCalls(): { access_token: number; userinfo: number }
   /** The Type's stored users: `openid` is the provider's id of the person (WeCom: the userid), `nickname` the name. */
@@ -185,7 +191,12 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     publicUrl,
   })
   if (app.problems.length > 0) throw new Error(app.problems.map((p) => p.format()).join('\n'))
-  const server = await buildServer(app, { log: requestLog, now: clock.now })
+  const server = await buildServer(app, {
+    log: requestLog,
+    now: clock.now,
+    limits: options.limits,
+    metricsToken: options.metricsToken,
+  })
   const harness: LoginHarness = {
     app,
     server,
@@ -199,7 +210,7 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
     env,
     publicUrl,
     loginType,
-    browser: () => new Browser(harness),
+    browser: (browserOptions) => new Browser(harness, browserOptions?.address),
     wechatCalls: () => sandbox.counters(),
     storedUsers: async () => {
       const { table, id, name } = USER_TABLES[loginType]
@@ -223,9 +234,11 @@ export async function openLoginHarness(options: HarnessOptions = {}): Promise<Lo
 export class Browser {
   readonly cookies = new Map<string, string>()
   readonly #harness: LoginHarness
+  readonly #address: string | undefined
 
-  constructor(harness: LoginHarness) {
+  constructor(harness: LoginHarness, address?: string) {
     this.#harness = harness
+    this.#address = address
   }
 
   /** A User-Agent this browser sends, when set. */
@@ -246,6 +259,7 @@ export class Browser {
       url,
       headers,
       payload: options.form ? new URLSearchParams(options.form).toString() : undefined,
+      ...(this.#address ? { remoteAddress: this.#address } : {}),
     })
     for (const set of response.cookies as Array<{ name: string; value: string; maxAge?: number }>) {
       if (set.maxAge === 0 || set.value === '') this.cookies.delete(set.name)

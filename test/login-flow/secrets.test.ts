@@ -11,6 +11,7 @@ import {
   API,
   type Browser,
   CALLBACK_PATH,
+  DATABASES,
   LOGIN_PATH,
   LOGIN_TYPES,
   LOGOUT_PATH,
@@ -55,11 +56,13 @@ async function callbackFor(browser: Browser, instance = 'SandboxLogin', user?: s
 }
 
 const scenarios: Record<string, () => Promise<unknown>> = {
-  'a successful login, the session and logout': async () => {
+  'a successful login, the session, logout, and the callback again': async () => {
     const browser = watchedBrowser()
-    await browser.get(await callbackFor(browser))
+    const callback = await callbackFor(browser)
+    await browser.get(callback)
     await browser.get(SESSION_PATH)
     await browser.request('POST', LOGOUT_PATH)
+    await browser.get(callback)
   },
   'no state': async () => {
     const browser = watchedBrowser()
@@ -135,109 +138,161 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   },
 }
 
-describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
-  beforeAll(async () => {
-    h = await openLoginHarness({
-      loginType,
-      moreInstances: { QuickLogin: { attemptTimeoutMs: 300, totalDeadlineMs: 800 } },
-    })
-    // Record what the sandbox issues (the sandbox is an injected fake; its answers are what we watch for).
-    h.sandbox.watchIssued(remember)
-    secrets.add(h.sandbox.appSecret)
-  })
-  afterAll(async () => h.close())
-
-  describe('case 14: logs over success and every failure path', () => {
+describe.each(DATABASES)('on %s', (database) => {
+  describe.each(LOGIN_TYPES)('with the %s login Type', (loginType) => {
     beforeAll(async () => {
-      for (const run of Object.values(scenarios)) {
-        await run()
-        h.sandbox.clearFaults()
-      }
+      h = await openLoginHarness({
+        database,
+        loginType,
+        moreInstances: { QuickLogin: { attemptTimeoutMs: 300, totalDeadlineMs: 800 } },
+      })
+      // Record what the sandbox issues (the sandbox is an injected fake; its answers are what we watch for).
+      h.sandbox.watchIssued(remember)
+      secrets.add(h.sandbox.appSecret)
     })
+    afterAll(async () => h.close())
 
-    it('met the values it looks for', () => {
-      // A code, a state, an access and a refresh token per exchange, nonces and session ids: many dozens.
-      expect(secrets.size).toBeGreaterThan(60)
-      expect(h.requestLog.lines.length).toBeGreaterThan(30)
-      expect(h.appLog.lines.some((line) => line.includes('refused'))).toBe(true)
-    })
-
-    it('logs none of them, in the app log or the request log', () => {
-      const lines = [...h.appLog.lines, ...h.requestLog.lines]
-      for (const secret of secrets) {
-        const leaking = lines.find((line) => line.includes(secret))
-        expect(leaking, 'a log line holds a secret value').toBeUndefined()
-      }
-    })
-
-    it('logs callbacks by path only', () => {
-      const callbacks = h.requestLog.lines.filter((line) => line.includes('/callback'))
-      expect(callbacks.length).toBeGreaterThan(10)
-      for (const line of callbacks) expect(line).toMatch(/^info (GET|POST) \S+\/callback \d{3} \d+ms$/)
-    })
-
-    it('shows none of them in a page or JSON answer', () => {
-      for (const body of bodies) {
-        for (const secret of secrets) expect(body.includes(secret)).toBe(false)
-      }
-    })
-  })
-
-  describe('the crawl: every route of the app', () => {
-    it('answers no route with the app secret, a token or a code', async () => {
-      const urls = new Set<string>([
-        '/',
-        '/healthz',
-        '/nothing-here',
-        '/jit/runtime.js',
-        '/jit/runtime.js.map',
-      ])
-      urls.add('/jit/app.json')
-      for (const element of h.app.listElements()) {
-        urls.add(`/jit/elements/${element.fullName}.json`)
-        urls.add(`/jit/bundles/${element.fullName}.js`)
-        urls.add(`/jit/bundles/${element.fullName}.js.map`)
-        if (element.layer === 'Instance') {
-          const path = `${API}/${element.fullName.split('.').join('/')}`
-          for (const action of ['login', 'callback', 'nothing']) urls.add(`${path}/${action}`)
+    describe('case 14: logs over success and every failure path', () => {
+      beforeAll(async () => {
+        for (const run of Object.values(scenarios)) {
+          await run()
+          h.sandbox.clearFaults()
         }
-      }
-      urls.add(SESSION_PATH)
-      const answered: Array<{ url: string; status: number; text: string }> = []
-      const browser = watchedBrowser()
-      await browser.get(await callbackFor(browser)) // crawl logged in, too
-      for (const url of urls) {
-        for (const method of ['GET', 'POST'] as const) {
-          const response = await h.server.inject({
-            method,
-            url,
-            headers: { cookie: `${SESSION_COOKIE}=${browser.cookies.get(SESSION_COOKIE)}` },
-          })
-          const headers = Object.entries(response.headers)
-            .filter(([name]) => name !== 'set-cookie' && name !== 'location')
-            .map(([name, value]) => `${name}: ${value}`)
-            .join('\n')
-          answered.push({
-            url: `${method} ${url}`,
-            status: response.statusCode,
-            text: `${headers}\n${response.body}`,
-          })
+      })
+
+      it('met the values it looks for', () => {
+        // A code, a state, an access and a refresh token per exchange, nonces and session ids: many dozens.
+        expect(secrets.size).toBeGreaterThan(60)
+        expect(h.requestLog.lines.length).toBeGreaterThan(30)
+        expect(h.appLog.lines.some((line) => line.includes('refused'))).toBe(true)
+      })
+
+      it('logs none of them, in the app log or the request log, in a message or a field', () => {
+        // The JSON lines as `jit start` prints them: messages, request ids, every structured field.
+        const lines = [...h.appLog.output, ...h.requestLog.output]
+        for (const secret of secrets) {
+          const leaking = lines.find((line) => line.includes(secret))
+          expect(leaking, 'a log line holds a secret value').toBeUndefined()
         }
-      }
-      expect(answered.some((a) => a.url === 'GET /jit/app.json' && a.status === 200)).toBe(true)
-      expect(answered.some((a) => a.url.startsWith('GET /jit/elements/') && a.status === 200)).toBe(true)
-      expect(answered.find((a) => a.url === 'GET /jit/runtime.js')?.status).toBe(200)
-      if (loginType === 'wechat') {
-        // The WeChat Type ships a browser bundle: it was crawled, and holds no secret either.
-        expect(answered.some((a) => /^GET \/jit\/bundles\/.+\.js$/.test(a.url) && a.status === 200)).toBe(
-          true,
+      })
+
+      it('logs no query string', () => {
+        for (const line of [...h.appLog.output, ...h.requestLog.output])
+          expect(line).not.toMatch(/\?[^\s"]*=/)
+      })
+
+      it('logs each callback as one event:login line with its outcome, under the request id, and counts it', async () => {
+        const callbacks = h.requestLog.records.filter(
+          (r) => r.event === 'request' && r.method === 'GET' && String(r.path).endsWith('/callback'),
         )
-      }
-      for (const { url, status, text } of answered) {
-        expect(status, url).not.toBe(500)
-        for (const secret of secrets)
-          expect(text.includes(secret), `${url} answers with a secret value`).toBe(false)
-      }
+        const logins = h.appLog.records.filter((r) => r.event === 'login')
+        expect(callbacks.length).toBeGreaterThan(20)
+        for (const request of callbacks) {
+          const lines = logins.filter((r) => r.reqId === request.reqId)
+          expect(lines, `${request.reqId} ${request.status}`).toHaveLength(1)
+          const instance = String(request.path).split('/').slice(-2)[0]
+          expect(lines[0]).toMatchObject({
+            element: `auths.loginTypes.${instance}`,
+            durationMs: expect.any(Number),
+          })
+        }
+        expect(logins).toHaveLength(callbacks.length)
+        const outcomes = new Set(logins.map((r) => r.outcome))
+        for (const outcome of [
+          'success',
+          'repeat_delivery',
+          'cancelled',
+          'expired',
+          'replay',
+          'bad_state',
+          'bad_request',
+          'other_browser',
+          'snapshot',
+          'provider_error',
+          'provider_unavailable',
+        ]) {
+          expect(outcomes, outcome).toContain(outcome)
+        }
+        // The metric counts what the log says, outcome by outcome.
+        const counted = new Map<string, number>()
+        for (const { labels, value } of (
+          await h.app.metrics.registry.getSingleMetric('jit_login_completions_total')!.get()
+        ).values)
+          counted.set(String(labels.outcome), (counted.get(String(labels.outcome)) ?? 0) + value)
+        for (const outcome of outcomes) {
+          expect(counted.get(outcome!), outcome).toBe(logins.filter((r) => r.outcome === outcome).length)
+        }
+      })
+
+      it('logs callbacks by path only', () => {
+        const callbacks = h.requestLog.lines.filter((line) => line.includes('/callback'))
+        expect(callbacks.length).toBeGreaterThan(10)
+        for (const line of callbacks) expect(line).toMatch(/^info (GET|POST) \S+\/callback \d{3} \d+ms$/)
+      })
+
+      it('shows none of them in a page or JSON answer', () => {
+        for (const body of bodies) {
+          for (const secret of secrets) expect(body.includes(secret)).toBe(false)
+        }
+      })
+    })
+
+    describe('the crawl: every route of the app', () => {
+      it('answers no route with the app secret, a token or a code', async () => {
+        const urls = new Set<string>([
+          '/',
+          '/healthz',
+          '/nothing-here',
+          '/jit/runtime.js',
+          '/jit/runtime.js.map',
+        ])
+        urls.add('/jit/app.json')
+        for (const element of h.app.listElements()) {
+          urls.add(`/jit/elements/${element.fullName}.json`)
+          urls.add(`/jit/bundles/${element.fullName}.js`)
+          urls.add(`/jit/bundles/${element.fullName}.js.map`)
+          if (element.layer === 'Instance') {
+            const path = `${API}/${element.fullName.split('.').join('/')}`
+            for (const action of ['login', 'callback', 'nothing']) urls.add(`${path}/${action}`)
+          }
+        }
+        urls.add(SESSION_PATH)
+        const answered: Array<{ url: string; status: number; text: string }> = []
+        const browser = watchedBrowser()
+        await browser.get(await callbackFor(browser)) // crawl logged in, too
+        for (const url of urls) {
+          for (const method of ['GET', 'POST'] as const) {
+            const response = await h.server.inject({
+              method,
+              url,
+              headers: { cookie: `${SESSION_COOKIE}=${browser.cookies.get(SESSION_COOKIE)}` },
+            })
+            const headers = Object.entries(response.headers)
+              .filter(([name]) => name !== 'set-cookie' && name !== 'location')
+              .map(([name, value]) => `${name}: ${value}`)
+              .join('\n')
+            answered.push({
+              url: `${method} ${url}`,
+              status: response.statusCode,
+              text: `${headers}\n${response.body}`,
+            })
+          }
+        }
+        expect(answered.some((a) => a.url === 'GET /jit/app.json' && a.status === 200)).toBe(true)
+        expect(answered.some((a) => a.url.startsWith('GET /jit/elements/') && a.status === 200)).toBe(true)
+        expect(answered.find((a) => a.url === 'GET /jit/runtime.js')?.status).toBe(200)
+        if (loginType === 'wechat') {
+          // The WeChat Type ships a browser bundle: it was crawled, and holds no secret either.
+          expect(answered.some((a) => /^GET \/jit\/bundles\/.+\.js$/.test(a.url) && a.status === 200)).toBe(
+            true,
+          )
+        }
+        for (const { url, status, text } of answered) {
+          expect(status, url).not.toBe(500)
+          for (const secret of secrets)
+            expect(text.includes(secret), `${url} answers with a secret value`).toBe(false)
+        }
+      })
     })
   })
 })

@@ -4,17 +4,17 @@
  * `loginConfig` action (fixtures/sandbox-login-type.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { API, DEMO, type LoginHarness, openLoginHarness } from './harness.ts'
+import { API, DATABASES, DEMO, type LoginHarness, openLoginHarness } from './harness.ts'
 
 const INSTANCE_PATH = `${API}/auths/loginTypes/SandboxLogin`
 
-let h: LoginHarness
-beforeAll(async () => {
-  h = await openLoginHarness({ loginType: 'fixture' })
-})
-afterAll(async () => h.close())
+describe.each(DATABASES)('a login Type that adds an action, on %s', (database) => {
+  let h: LoginHarness
+  beforeAll(async () => {
+    h = await openLoginHarness({ database, loginType: 'fixture' })
+  })
+  afterAll(async () => h.close())
 
-describe('a login Type that adds an action', () => {
   it('serves its own action', async () => {
     const response = await h.browser().get(`${INSTANCE_PATH}/loginConfig`)
     expect(response.statusCode).toBe(200)

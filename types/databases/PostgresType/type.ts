@@ -53,6 +53,7 @@ function optionsOf(ctx: PrepareContext<PostgresConfig>): PostgresDatabaseOptions
     statementTimeoutMs,
     prepareStatements,
     log: ctx.log,
+    onCommit: (durationMs: number) => ctx.metrics.databaseCommit(ctx.element.fullName, durationMs),
   }
 }
 
@@ -61,7 +62,7 @@ function optionsOf(ctx: PrepareContext<PostgresConfig>): PostgresDatabaseOptions
  * keeps the pool). The key is a digest, so that no password sits in it.
  */
 function acquire(ctx: PrepareContext<PostgresConfig>): Database {
-  const { log: _log, ...setting } = optionsOf(ctx)
+  const { log: _log, onCommit: _onCommit, ...setting } = optionsOf(ctx)
   const digest = createHash('sha256').update(JSON.stringify(setting)).digest('hex')
   return ctx.resources.acquire(
     `databases.postgres:${digest}`,

@@ -58,6 +58,7 @@ function acquire(ctx: PrepareContext<SqliteConfig>): Database {
         busyTimeoutMs: ctx.config.busyTimeoutMs,
         walLimitBytes: Math.round(ctx.config.walLimitMb * MB),
         log: ctx.log,
+        onCommit: (durationMs) => ctx.metrics.databaseCommit(ctx.element.fullName, durationMs),
       }),
     (db) => db.close(),
   )

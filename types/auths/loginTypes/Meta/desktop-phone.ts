@@ -56,7 +56,7 @@ export async function scanTicket(ctx: LoginContext): Promise<FastifyReply> {
     secure: ctx.publicUrl.startsWith('https:'),
     maxAge: PHONE_COOKIE_MAX_AGE_S,
   })
-  ctx.log.info(`desktop login ${loginType}: code scanned`)
+  ctx.log.info(`desktop login ${loginType}: code scanned`, { event: 'desktop_login', outcome: 'scanned' })
   return beginLogin(ctx, { target: ctx.actionUrl('desktopConfirm'), ticketId: ref.rowId })
 }
 
@@ -141,7 +141,10 @@ export async function decide(ctx: LoginContext): Promise<FastifyReply> {
     return phonePage(ctx, kind, `decision refused (${status ?? 'unknown'})`)
   }
   ctx.reply.clearCookie(PHONE_COOKIE, { path: cookiePathOf(ctx) })
-  ctx.log.info(`desktop login ${ctx.element.fullName}: ${next} on the phone`)
+  ctx.log.info(`desktop login ${ctx.element.fullName}: ${next} on the phone`, {
+    event: 'desktop_login',
+    outcome: next,
+  })
   return phonePage(ctx, next === 'confirmed' ? 'confirmed' : 'declined')
 }
 
@@ -174,7 +177,12 @@ function pageOfStatus(status: TicketStatus | undefined): PhonePageKind {
 }
 
 function phonePage(ctx: LoginContext, kind: PhonePageKind, why?: string, status?: number): FastifyReply {
-  if (why) ctx.log.warn(`desktop login ${ctx.element.fullName}: refused on the phone (${why})`)
+  if (why) {
+    ctx.log.warn(`desktop login ${ctx.element.fullName}: refused on the phone (${why})`, {
+      event: 'desktop_login',
+      outcome: 'refused',
+    })
+  }
   return ctx.reply
     .code(status ?? PHONE_PAGE_STATUS[kind])
     .headers(PHONE_PAGE_HEADERS)

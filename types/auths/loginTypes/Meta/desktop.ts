@@ -161,7 +161,7 @@ export async function claimDesktopLogin(ctx: LoginContext): Promise<unknown> {
   await ctx.sessions.open(ctx.request, ctx.reply, { ...user, loginType })
   ctx.reply.clearCookie(DESKTOP_COOKIE, { path: cookiePathOf(ctx) })
   ctx.reply.header('cache-control', 'no-store')
-  ctx.log.info(`desktop login ${loginType}: signed in`)
+  ctx.log.info(`desktop login ${loginType}: signed in`, { event: 'desktop_login', outcome: 'success' })
   return { errcode: 0, errmsg: 'ok', data: { user: { ...user, loginType } } }
 }
 
@@ -197,6 +197,10 @@ function missing(ctx: LoginContext): FastifyReply {
 }
 
 function refuse(ctx: LoginContext, status: number, code: ErrorCode, errmsg: string): FastifyReply {
-  ctx.log.warn(`desktop login ${ctx.element.fullName}: refused (${code})`)
+  ctx.log.warn(`desktop login ${ctx.element.fullName}: refused (${code})`, {
+    event: 'desktop_login',
+    outcome: 'refused',
+    errorCode: code,
+  })
   return ctx.reply.code(status).header('cache-control', 'no-store').send({ errcode: status, errmsg, code })
 }

@@ -15,6 +15,7 @@ import { attachPhoneLogin, refuseScan } from './desktop-phone.ts'
 import { LOGIN_PAGE_STATUS, LOGIN_RESPONSE_HEADERS, type LoginPageKind, renderLoginPage } from './pages.ts'
 import { readQuery } from './query.ts'
 import { MAX_REDIRECT_URL_LENGTH, postLoginTarget, startPageOf } from './redirect.ts'
+import { outcomeOfPage, reportLogin } from './report.ts'
 import {
   type FailedOutcome,
   isAbandoned,
@@ -43,6 +44,8 @@ export const LOGIN_COOKIE = 'jit_login'
  */
 export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
 const REPEAT_DELIVERY_POLL_MS = 50
+/** When a browser or address at its cap of live states may try again: finished sign-ins free their slot at once. */
+const LIVE_STATES_RETRY_AFTER_SECONDS = 60
 /** How long `completeLogin` may take when its provider does not say (`LoginProvider.attemptDeadlineMs`). */
 export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
 /**
@@ -110,10 +113,22 @@ export async function beginLogin(
     secretHash: sha256Hex(secret),
     loginType: ctx.element.fullName,
     browserHash: sha256Hex(nonce),
+    addressHash: sha256Hex(`address:${ctx.request.ip}`),
     redirectTarget: options.target,
     nowMs: ctx.now(),
     ticketId: options.ticketId,
+    caps: ctx.liveRowCaps,
   })
+  if (selector === undefined) {
+    ctx.metrics.loginStarted(ctx.element.fullName, 'limited')
+    ctx.log.warn(`login ${ctx.element.fullName}: refused to start, too many unfinished sign-ins from here`, {
+      event: 'login_start',
+      outcome: 'limited',
+    })
+    ctx.reply.header('retry-after', String(LIVE_STATES_RETRY_AFTER_SECONDS))
+    return sendPage(ctx, 'too_many')
+  }
+  ctx.metrics.loginStarted(ctx.element.fullName)
   const loginUrl = ctx.instance.createLoginUrl({
     state: composeState(secret, selector),
     callbackUrl: ctx.actionUrl('callback'),
@@ -166,7 +181,7 @@ export async function finishLogin(ctx: LoginContext): Promise<FastifyReply> {
       next: { status: 'failed', outcome: { kind: 'cancelled' } },
     })
     if (claimed) {
-      ctx.log.info(`login ${loginType}: cancelled by the user`)
+      reportLogin(ctx, 'cancelled', 'cancelled by the user')
       return sendPage(ctx, 'cancelled', { retryTarget: claimed.redirectTarget })
     }
     return explainUnclaimed(ctx, stateRef, browserHash, undefined)
@@ -206,11 +221,15 @@ async function exchange(
       if (storageFaultOf(error)) throw error
       // A provider that throws broke its contract (outcomes are results); the message may not be
       // fit for a log line, so only the error's class and code are.
-      ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`)
+      ctx.log.error(`login ${loginType}: completeLogin threw ${describeThrown(error)}`, {
+        event: 'login_error',
+      })
       outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
     }
     if (outcome.status === 'success' && !isSessionUser(outcome.user)) {
-      ctx.log.error(`login ${loginType}: completeLogin returned a user without a userKey`)
+      ctx.log.error(`login ${loginType}: completeLogin returned a user without a userKey`, {
+        event: 'login_error',
+      })
       outcome = { status: 'failed', reason: 'provider_error', message: 'The sign-in could not be finished.' }
     }
     if (outcome.status === 'success' && ticketId !== null) {
@@ -223,7 +242,9 @@ async function exchange(
       // Only a second delivery of this callback needs the state done, and it waits for this write:
       // the answer (the session is committed) goes out without waiting for it.
       states.finish(stateRef, outcome.user, session.ref, ctx.now()).catch((error) => {
-        ctx.log.error(`login ${loginType}: could not record the finished login: ${describeThrown(error)}`)
+        ctx.log.error(`login ${loginType}: could not record the finished login: ${describeThrown(error)}`, {
+          event: 'login_error',
+        })
       })
     } else {
       await states.fail(stateRef, failedOutcomeOf(outcome), ctx.now())
@@ -234,14 +255,22 @@ async function exchange(
     return refuseScan(ctx, ticketId)
   }
   if (result.status === 'success' && ticketId !== null) {
-    ctx.log.info(`login ${loginType}: signed in on a phone, for a desktop to confirm`)
+    reportLogin(ctx, 'success', 'signed in on a phone, for a desktop to confirm')
     return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', redirectTarget).send()
   }
-  if (result.status === 'success') return redirectAfterLogin(ctx, redirectTarget)
+  if (result.status === 'success') {
+    reportLogin(ctx, 'success', 'signed in')
+    return redirectAfterLogin(ctx, redirectTarget)
+  }
   const failure = failedOutcomeOf(result)
-  const logLine = `login ${loginType}: ${failure.kind}${result.status === 'failed' && result.providerCode !== undefined ? ` (provider code ${result.providerCode})` : ''}`
-  if (failure.kind === 'misconfigured') ctx.log.error(`${logLine}: check the Instance's settings`)
-  else ctx.log.warn(logLine)
+  const providerCode = result.status === 'failed' ? result.providerCode : undefined
+  const message = `${failure.kind}${providerCode !== undefined ? ` (provider code ${providerCode})` : ''}`
+  reportLogin(
+    ctx,
+    outcomeOfPage(failure.kind),
+    failure.kind === 'misconfigured' ? `${message}: check the Instance's settings` : message,
+    providerCode,
+  )
   return sendPage(ctx, failure.kind, { detail: failure.detail, retryTarget: redirectTarget })
 }
 
@@ -284,10 +313,13 @@ async function explainUnclaimed(
   }
   if (stored.status === 'failed') {
     const failure = stored.failure ?? { kind: 'provider_error' }
-    return refuse(ctx, failure.kind, 'repeated delivery of a failed login', {
-      retryTarget,
-      detail: failure.detail,
-    })
+    return refuse(
+      ctx,
+      failure.kind,
+      'repeated delivery of a failed login',
+      { retryTarget, detail: failure.detail },
+      'replay',
+    )
   }
   const finishedAtMs = stored.finishedAtMs ?? 0
   if (!stored.user || ctx.now() - finishedAtMs > REPEAT_DELIVERY_WINDOW_MS || nowMs >= stored.expiresAtMs) {
@@ -295,9 +327,7 @@ async function explainUnclaimed(
   }
   if (stored.ticketId !== null) {
     // A phone's login for a desktop ticket opened no session: the same browser goes on to confirm.
-    ctx.log.info(
-      `login ${ctx.element.fullName}: repeated delivery of a phone's finished login, no second exchange`,
-    )
+    reportLogin(ctx, 'repeat_delivery', "repeated delivery of a phone's finished login, no second exchange")
     return ctx.reply
       .code(302)
       .headers(LOGIN_RESPONSE_HEADERS)
@@ -307,7 +337,7 @@ async function explainUnclaimed(
   if (!stored.sessionRef || !(await ctx.sessions.isOpen(stored.sessionRef))) {
     return refuse(ctx, 'used', 'state already used, and its session was closed since', { retryTarget })
   }
-  ctx.log.info(`login ${ctx.element.fullName}: repeated delivery of a finished login, no second exchange`)
+  reportLogin(ctx, 'repeat_delivery', 'repeated delivery of a finished login, no second exchange')
   await openSession(ctx, stored.user)
   return redirectAfterLogin(ctx, stored.redirectTarget)
 }
@@ -324,7 +354,6 @@ function openSession(ctx: LoginContext, user: NonNullable<StoredState['user']>) 
 }
 
 function redirectAfterLogin(ctx: LoginContext, target: string): FastifyReply {
-  ctx.log.info(`login ${ctx.element.fullName}: signed in`)
   return ctx.reply.code(302).headers(LOGIN_RESPONSE_HEADERS).header('location', target).send()
 }
 
@@ -333,8 +362,9 @@ function refuse(
   kind: LoginPageKind,
   why: string,
   extra: { problem?: string; retryTarget?: string; detail?: string } = {},
+  outcome = outcomeOfPage(kind),
 ): FastifyReply {
-  ctx.log.warn(`login ${ctx.element.fullName}: refused (${why})`)
+  reportLogin(ctx, outcome, `refused (${why})`)
   return sendPage(ctx, kind, extra)
 }
 

@@ -34,6 +34,8 @@ export const LOGIN_PAGE_STATUS = {
   storage_unavailable: 503,
   /** The delivery that was finishing this login stopped before it did (its server went down). */
   interrupted: 400,
+  /** This browser or address holds too many unfinished sign-ins (a cap on live states). */
+  too_many: 429,
 } as const
 
 export type LoginPageKind = keyof typeof LOGIN_PAGE_STATUS
@@ -147,6 +149,13 @@ function textOf(input: LoginPageInput): PageText {
         lead: 'It stopped before it finished, so you are not signed in, and this link cannot finish it now.',
         hint: 'Start again: it only takes a moment.',
         retry: true,
+      }
+    case 'too_many':
+      return {
+        title: 'Too many sign-ins in progress',
+        lead: 'Too many sign-ins were started from here without being finished.',
+        hint: 'Finish a sign-in you started, or wait a few minutes, then try again.',
+        retry: false,
       }
     case 'pending':
       return {

@@ -5,7 +5,7 @@
  * or two, exactly one gets a row back.
  */
 import { compileShape, createExpiringTable, slot } from 'jitlite/db'
-import type { Kysely } from 'kysely'
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { StateStatus } from './states.ts'
 
 export const TABLE = 'jit_login_states'
@@ -16,6 +16,7 @@ export interface StateRow {
   secret_hash: string
   login_type: string
   browser_hash: string
+  address_hash: string
   redirect_target: string
   status: StateStatus
   code_hash: string | null
@@ -40,6 +41,19 @@ export function compileStatements(db: Kysely<any>) {
       .where('login_type', '=', v(offset + 2))
       .where('browser_hash', '=', v(offset + 3))
       .where('expires_at_ms', '>', v(offset + 4))
+  // Live states of one browser (or address): pending and unexpired, counted through a partial index.
+  const live = (column: 'browser_hash' | 'address_hash', value: number) =>
+    db
+      .selectFrom(TABLE)
+      .select((eb) => eb.fn.countAll().as('live'))
+      .where(column, '=', v(value))
+      // A literal, not a parameter: only then may the planner use the index of pending rows.
+      .where('status', '=', sql.lit('pending'))
+      .where('expires_at_ms', '>', v(5))
+  // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
+  type Eb = ExpressionBuilder<any, any>
+  const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'text' | 'bigint') =>
+    eb.cast(eb.val(value), type)
   return {
     insert: compileShape(
       db
@@ -48,12 +62,46 @@ export function compileStatements(db: Kysely<any>) {
           secret_hash: v(0),
           login_type: v(1),
           browser_hash: v(2),
-          redirect_target: v(3),
+          address_hash: v(3),
+          redirect_target: v(4),
           status: 'pending',
-          created_at_ms: v(4),
-          expires_at_ms: v(5),
-          ticket_id: v(6),
+          created_at_ms: v(5),
+          expires_at_ms: v(6),
+          ticket_id: v(7),
         })
+        .returning('id'),
+    ),
+    // The same row, only while the browser and the address hold fewer live states than v(8) and v(9).
+    insertCapped: compileShape(
+      db
+        .insertInto(TABLE)
+        .columns([
+          'secret_hash',
+          'login_type',
+          'browser_hash',
+          'address_hash',
+          'redirect_target',
+          'status',
+          'created_at_ms',
+          'expires_at_ms',
+          'ticket_id',
+        ])
+        .expression(
+          db
+            .selectNoFrom((eb) => [
+              typed(eb, v(0), 'varchar(255)').as('secret_hash'),
+              typed(eb, v(1), 'varchar(255)').as('login_type'),
+              typed(eb, v(2), 'varchar(255)').as('browser_hash'),
+              typed(eb, v(3), 'varchar(255)').as('address_hash'),
+              typed(eb, v(4), 'text').as('redirect_target'),
+              typed(eb, 'pending', 'varchar(16)').as('status'),
+              typed(eb, v(5), 'bigint').as('created_at_ms'),
+              typed(eb, v(6), 'bigint').as('expires_at_ms'),
+              typed(eb, v(7), 'bigint').as('ticket_id'),
+            ])
+            .where((eb) => eb(live('browser_hash', 2), '<', v(8)))
+            .where((eb) => eb(live('address_hash', 3), '<', v(9))),
+        )
         .returning('id'),
     ),
     claimToConsume: compileShape(
@@ -86,6 +134,7 @@ export async function createTable(db: Kysely<any>): Promise<void> {
     table
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
       .addColumn('browser_hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('address_hash', 'varchar(64)', (c) => c.notNull())
       .addColumn('redirect_target', 'text', (c) => c.notNull())
       .addColumn('status', 'varchar(16)', (c) => c.notNull())
       .addColumn('code_hash', 'varchar(64)')
@@ -94,4 +143,15 @@ export async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('finished_at_ms', 'bigint')
       .addColumn('ticket_id', 'bigint'),
   )
+  // The caps count a browser's and an address's live states: indexes of pending rows only, so that a
+  // count reads the live states it counts and a claimed state leaves them.
+  for (const column of ['browser_hash', 'address_hash'] as const) {
+    await db.schema
+      .createIndex(`${TABLE}_pending_by_${column}`)
+      .ifNotExists()
+      .on(TABLE)
+      .columns([column, 'expires_at_ms'])
+      .where(sql.ref('status'), '=', 'pending')
+      .execute()
+  }
 }

@@ -15,7 +15,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { SessionUser } from 'jitlite/auth'
 import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
-import type { Kysely } from 'kysely'
+import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
 import { compileStatements, createTable, type StateRow, TABLE } from './state-table.ts'
 import { sha256Hex } from './tokens.ts'
@@ -45,8 +45,12 @@ export interface NewLoginState {
   secretHash: string
   loginType: string
   browserHash: string
+  /** The hash of the client's address, for the cap per address. */
+  addressHash: string
   redirectTarget: string
   nowMs: number
+  /** Most live (pending, unexpired) states of this browser and of this address; 0: no cap. */
+  caps: { perBrowser: number; perAddress: number }
   /** For the login of a phone that scanned a desktop's code: the ticket's row (tickets.ts). */
   ticketId?: number
 }
@@ -144,20 +148,36 @@ export class LoginStateStore {
     return this.#creating
   }
 
-  /** Stores a new pending state; returns the selector of its row, for the state to carry. */
-  async create(state: NewLoginState): Promise<string> {
+  /**
+   * Stores a new pending state; returns the selector of its row, for the state to carry. Undefined when
+   * the browser or the address already holds its cap of live states: the insert counts them in the
+   * same statement, so no burst of starts gets past it.
+   */
+  async create(state: NewLoginState): Promise<string | undefined> {
     await this.#sweep(state.nowMs)
-    const { rows } = await this.#run(this.#statements.insert, [
+    const values = [
       state.secretHash,
       state.loginType,
       state.browserHash,
+      state.addressHash,
       state.redirectTarget,
       state.nowMs,
       state.nowMs + STATE_TTL_MS,
       state.ticketId ?? null,
-    ])
+    ]
+    const { perBrowser, perAddress } = state.caps
+    const { rows } =
+      perBrowser > 0 || perAddress > 0
+        ? await this.#insertCapped(state.addressHash, [
+            ...values,
+            perBrowser > 0 ? perBrowser : Number.MAX_SAFE_INTEGER,
+            perAddress > 0 ? perAddress : Number.MAX_SAFE_INTEGER,
+          ])
+        : await this.#run(this.#statements.insert, values)
+    const row = rows[0] as { id: number | bigint } | undefined
+    if (!row) return undefined
     const selectors = await this.#ready
-    return selectors.selectorOf(Number((rows[0] as { id: number | bigint }).id))
+    return selectors.selectorOf(Number(row.id))
   }
 
   /** The row a state's secret and selector name; undefined when the selector is not one of this store's. */
@@ -277,6 +297,21 @@ export class LoginStateStore {
       if (local) await raceTimeout(local, leftMs)
       else await sleep(Math.min(options.pollMs, leftMs))
     }
+  }
+
+  /**
+   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it.
+   * PostgreSQL runs concurrent inserts side by side, each counting without the others' uncommitted
+   * rows: there one address's starts take turns on a transaction-scoped advisory lock.
+   */
+  async #insertCapped(addressHash: string, values: readonly unknown[]) {
+    const statement = this.#statements.insertCapped
+    if (this.#database.dialect !== 'postgres') return this.#run(statement, values)
+    await this.#ready
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${addressHash}))`.execute(trx)
+      return trx.executeQuery(CompiledQuery.raw(statement.sql, bindShape(statement, values)))
+    })
   }
 
   /** Writes among them go through the database's group commit. */

@@ -2,7 +2,7 @@
  * The WeChat login of one Instance: code exchange, userinfo, stored tokens and their refresh. The
  * service (`WechatPublicAuthSvc`) and the login flow's provider (type.ts) are both thin faces of it.
  */
-import type { AppInfo, Logger, SharedResources } from 'jitlite'
+import { type AppInfo, type Logger, type Metrics, noMetrics, type SharedResources } from 'jitlite'
 import { Leases } from 'jitlite/db'
 import {
   WechatApiError,
@@ -55,6 +55,8 @@ export interface WechatAuthOptions {
   connection: WechatConnection
   store: WechatTokenStore
   log: Logger
+  /** Where refreshes are counted. Default: nowhere. */
+  metrics?: Metrics
   /** Current time in ms (default Date.now). */
   now?: () => number
 }
@@ -76,6 +78,7 @@ export class WechatAuth {
   readonly #refreshes: Map<string, Promise<string>>
   readonly #store: WechatTokenStore
   readonly #log: Logger
+  readonly #metrics: Metrics
   readonly #now: () => number
 
   constructor(options: WechatAuthOptions) {
@@ -85,6 +88,7 @@ export class WechatAuth {
     this.#refreshes = options.connection.refreshes
     this.#store = options.store
     this.#log = options.log
+    this.#metrics = options.metrics ?? noMetrics
     this.#now = options.now ?? Date.now
   }
 
@@ -129,7 +133,7 @@ export class WechatAuth {
   /** New tokens from a refresh token; the stored login of their openid, if any, takes them. */
   async refresh(refreshToken: string): Promise<WechatTokenResponse> {
     const requestedAtMs = this.#now()
-    const tokens = await this.#client.refreshAccessToken(refreshToken)
+    const tokens = await this.#counted(this.#client.refreshAccessToken(refreshToken))
     const stored = await this.#store.find(tokens.openid)
     if (stored) await this.#store.saveRefreshed(stored.row, tokens, requestedAtMs)
     return tokens
@@ -243,7 +247,7 @@ export class WechatAuth {
     const requestedAtMs = this.#now()
     let tokens: WechatTokenResponse
     try {
-      tokens = await this.#client.refreshAccessToken(stored.refreshToken)
+      tokens = await this.#counted(this.#client.refreshAccessToken(stored.refreshToken))
     } catch (error) {
       if (error instanceof WechatApiError && error.action === 'clear_tokens')
         await this.#clearRevoked(stored.row, error)
@@ -252,6 +256,18 @@ export class WechatAuth {
     this.#checkSameUser(tokens.openid, openid, '/sns/oauth2/refresh_token')
     await this.#store.saveRefreshed(stored.row, tokens, requestedAtMs)
     return tokens.access_token
+  }
+
+  /** A refresh, counted by outcome (`jit_token_refreshes_total`). */
+  async #counted<T>(refreshing: Promise<T>): Promise<T> {
+    try {
+      const tokens = await refreshing
+      this.#metrics.tokenRefreshed('wechat', 'success')
+      return tokens
+    } catch (error) {
+      this.#metrics.tokenRefreshed('wechat', 'failed')
+      throw error
+    }
   }
 
   /** WeChat says the user's tokens are dead (40030, 42002, 42007): forget them, keep the profile. */
@@ -312,6 +328,7 @@ export interface WechatAuthContext {
   resources: SharedResources
   app: AppInfo
   log: Logger
+  metrics: Metrics
   /** The Instance's WechatPublicAuthModel, resolved on first use. */
   model: () => WechatAuthModel
   env: Readonly<Record<string, string | undefined>>
@@ -328,7 +345,7 @@ export interface WechatAuthContext {
 export function wechatAuthFor(context: WechatAuthContext): WechatAuth {
   const env = context.env
   const hosts = resolveWechatHosts(context.config, env, context.instance)
-  const connection = wechatConnection(context.resources, context.config, hosts, context.instance, context.log)
+  const connection = wechatConnection(context.resources, context.config, hosts, context.instance, context)
   const cipher = fieldCipher(context.resources, context.app, context.log, env)
   return new WechatAuth({
     instance: context.instance,
@@ -336,6 +353,7 @@ export function wechatAuthFor(context: WechatAuthContext): WechatAuth {
     connection,
     store: new WechatTokenStore(context.model, cipher, context.config.appId),
     log: context.log,
+    metrics: context.metrics,
   })
 }
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import type { AppInfo, Logger, SharedResources } from 'jitlite'
+import type { AppInfo, Logger, Metrics, SharedResources } from 'jitlite'
 import { type FieldCipher, loadFieldCipher } from 'jitlite/crypto'
 import { type WechatAttemptEvent, WechatOAuthClient } from './client/index.ts'
 import type { WechatHosts, WechatPublicConfig } from './config.ts'
@@ -22,7 +22,7 @@ export interface WechatConnection {
  * generation that has the same config.
  *
  * @example
- * const { client } = wechatConnection(ctx.resources, config, hosts, ctx.element.fullName, ctx.log)
+ * const { client } = wechatConnection(ctx.resources, config, hosts, ctx.element.fullName, ctx)
  * const url = client.createAuthorizationURL(callbackUrl, state)
  */
 export function wechatConnection(
@@ -30,7 +30,7 @@ export function wechatConnection(
   config: WechatPublicConfig,
   hosts: WechatHosts,
   instance: string,
-  log: Logger,
+  sinks: { log: Logger; metrics: Metrics },
 ): WechatConnection {
   // The key identifies the settings the client is built from; the secret enters it only hashed.
   const fingerprint = createHash('sha256')
@@ -55,12 +55,33 @@ export function wechatConnection(
         attemptTimeoutMs: config.attemptTimeoutMs,
         totalDeadlineMs: config.totalDeadlineMs,
         maxRetries: config.maxRetries,
-        onAttempt: (event) => logFailedAttempt(log, instance, event),
+        onAttempt: (event) => {
+          countAttempt(sinks.metrics, event)
+          logFailedAttempt(sinks.log, instance, event)
+        },
       }),
       refreshes: new Map<string, Promise<string>>(),
     }),
     (connection) => connection.client.close(),
   )
+}
+
+/** Each attempt's latency by endpoint, and its error code when it failed (errcode, HTTP status, network, timeout). */
+function countAttempt(metrics: Metrics, event: WechatAttemptEvent): void {
+  const errorCode =
+    event.outcome === 'ok'
+      ? undefined
+      : event.outcome === 'errcode'
+        ? event.errcode
+        : event.outcome === 'http_status'
+          ? `http_${event.status}`
+          : event.outcome
+  metrics.providerCall({
+    provider: 'wechat',
+    endpoint: event.endpoint,
+    durationMs: event.durationMs,
+    errorCode,
+  })
 }
 
 /** One warning per failed attempt: the endpoint path and what happened, never a URL, body or value. */

@@ -65,6 +65,7 @@ export default defineType<WechatPublicConfig, LoginProvider>({
       resources: ctx.resources,
       app: ctx.app,
       log: ctx.log,
+      metrics: ctx.metrics,
       env: ctx.env,
       model: () => ctx.getElement(`${instance}.${AUTH_MODEL}`),
     })

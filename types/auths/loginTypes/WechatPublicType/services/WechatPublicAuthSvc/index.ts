@@ -82,6 +82,7 @@ export default class WechatPublicAuthSvc extends Service<WechatPublicConfig> {
       resources: this.resources,
       app: this.app,
       log: this.log,
+      metrics: this.metrics,
       env: this.env,
       model: () => owner.getChild(AUTH_MODEL),
     })
