@@ -300,6 +300,8 @@ describe.each(DATABASES)('on %s', (database) => {
         )
         expect(response.statusCode).toBe(503)
         expect(response.body).toContain('Sign-in is unavailable right now')
+        // A client or a balancer told when to come back, as with the database's 503.
+        expect(response.headers['retry-after']).toBe('30')
         expect(h.wechatCalls()).toEqual({ access_token: 1, userinfo: 0 })
         await expectLoggedOut(browser)
       })

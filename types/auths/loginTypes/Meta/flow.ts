@@ -46,6 +46,11 @@ export const REPEAT_DELIVERY_WINDOW_MS = 2 * 60 * 1000
 const REPEAT_DELIVERY_POLL_MS = 50
 /** When a browser or address at its cap of live states may try again: finished sign-ins free their slot at once. */
 const LIVE_STATES_RETRY_AFTER_SECONDS = 60
+/**
+ * Pages that ask the browser to come back later say when: a provider outage usually passes within
+ * minutes, and another delivery of the same callback finishes within seconds.
+ */
+const PAGE_RETRY_AFTER_SECONDS: Partial<Record<LoginPageKind, number>> = { unavailable: 30, pending: 2 }
 /** How long `completeLogin` may take when its provider does not say (`LoginProvider.attemptDeadlineMs`). */
 export const DEFAULT_ATTEMPT_DEADLINE_MS = 30_000
 /**
@@ -384,6 +389,10 @@ function sendPage(
     detail: extra.detail,
     problem: extra.problem,
   })
+  const retryAfter = PAGE_RETRY_AFTER_SECONDS[kind]
+  if (retryAfter !== undefined && !ctx.reply.hasHeader('retry-after')) {
+    ctx.reply.header('retry-after', String(retryAfter))
+  }
   return ctx.reply
     .code(LOGIN_PAGE_STATUS[kind])
     .headers(LOGIN_RESPONSE_HEADERS)
