@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { sandboxOverrides } from '../../runtime/http/sandboxes.ts'
 import { buildServer } from '../../runtime/http/server.ts'
 import { createApp, type JitApp } from '../../runtime/index.ts'
@@ -101,6 +102,51 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   })
+}
+
+/**
+ * One Chromium for a test file (launched before its tests, closed after) and a context per page,
+ * closed after each test: the pages a browser test opens, as a desktop or as a phone in WeChat.
+ */
+export function useChromium() {
+  let browser: Browser
+  const contexts: BrowserContext[] = []
+  beforeAll(async () => {
+    browser = await launchChromium()
+    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true })
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close()
+  })
+  const newContext = async (options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> => {
+    const context = await browser.newContext({ locale: 'en-GB', ...options })
+    contexts.push(context)
+    return context
+  }
+  const newPage = async (options: Parameters<Browser['newContext']>[0]): Promise<Page> =>
+    (await newContext(options)).newPage()
+  return {
+    newContext,
+    newPage,
+    phoneInWechat: () =>
+      newPage({
+        userAgent: USER_AGENTS.wechatIos,
+        viewport: PHONE_VIEWPORT,
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+      }),
+    desktop: (userAgent: string = USER_AGENTS.desktopChrome) =>
+      newPage({ userAgent, viewport: DESKTOP_VIEWPORT }),
+    /** A screenshot under SCREENSHOTS_DIR, once the page's fonts are in. */
+    async screenshot(page: Page, name: string): Promise<void> {
+      await page.evaluate(() => document.fonts.ready)
+      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name) })
+    },
+  }
 }
 
 /**

@@ -1,18 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeQrPng } from '../frontend/qr-decode.ts'
-import {
-  DESKTOP_VIEWPORT,
-  type DemoServer,
-  launchChromium,
-  PHONE_VIEWPORT,
-  REPO_ROOT,
-  SCREENSHOTS_DIR,
-  startDemoServer,
-  USER_AGENTS,
-} from './demo-server.ts'
+import { type DemoServer, REPO_ROOT, startDemoServer, useChromium } from './demo-server.ts'
 
 /**
  * The demo app in real Chromium, against the real server with the WeChat sandbox mounted: what a
@@ -25,44 +16,7 @@ const TEST_TIMEOUT_MS = 90_000
 const SCAN_PATH = '/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin/scan'
 const SESSION_PATH = '/api/demo/wechatLogin/auths/session'
 
-let browser: Browser
-const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true })
-})
-afterAll(async () => {
-  await browser?.close()
-})
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close()
-})
-
-async function phoneInWechat(): Promise<Page> {
-  const context = await browser.newContext({
-    userAgent: USER_AGENTS.wechatIos,
-    viewport: PHONE_VIEWPORT,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-GB',
-  })
-  contexts.push(context)
-  return context.newPage()
-}
-
-async function desktop(userAgent: string = USER_AGENTS.desktopChrome): Promise<Page> {
-  const context = await browser.newContext({ userAgent, viewport: DESKTOP_VIEWPORT, locale: 'en-GB' })
-  contexts.push(context)
-  return context.newPage()
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  // Fonts and the avatar image settle before the picture is taken.
-  await page.evaluate(() => document.fonts.ready)
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name) })
-}
+const { phoneInWechat, desktop, screenshot } = useChromium()
 
 /** What the session API says to this browser (its cookies). */
 async function sessionStatus(page: Page, demo: DemoServer): Promise<number> {

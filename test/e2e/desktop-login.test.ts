@@ -1,16 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeQrPng } from '../frontend/qr-decode.ts'
 import {
   DESKTOP_VIEWPORT,
   type DemoServer,
-  launchChromium,
-  PHONE_VIEWPORT,
-  SCREENSHOTS_DIR,
   startDemoServer,
   USER_AGENTS,
+  useChromium,
 } from './demo-server.ts'
 
 /**
@@ -25,49 +23,19 @@ const TEST_TIMEOUT_MS = 120_000
 const ACTIONS = '/api/demo/wechatLogin/auths/loginTypes/MyWechatLogin'
 const SESSION_PATH = '/api/demo/wechatLogin/auths/session'
 
-let browser: Browser
-const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  browser = await launchChromium()
-  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true })
-})
-afterAll(async () => {
-  await browser?.close()
-})
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close()
-})
-
-async function phone(): Promise<Page> {
-  const context = await browser.newContext({
-    userAgent: USER_AGENTS.wechatIos,
-    viewport: PHONE_VIEWPORT,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-GB',
-  })
-  contexts.push(context)
-  return context.newPage()
-}
+const chromium = useChromium()
+const { screenshot } = chromium
+const phone = chromium.phoneInWechat
 
 async function desktop(options: { withoutEventSource?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({
+  const context = await chromium.newContext({
     userAgent: USER_AGENTS.desktopChrome,
     viewport: DESKTOP_VIEWPORT,
-    locale: 'en-GB',
   })
-  contexts.push(context)
   // A browser (or a proxy) without server-sent events: the page falls back to polling.
   if (options.withoutEventSource)
     await context.addInitScript(() => Reflect.deleteProperty(window, 'EventSource'))
   return context.newPage()
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready)
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name) })
 }
 
 /** The desktop's page once its code shows; counts its navigations (a reload would be one more). */

@@ -1,15 +1,12 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   DESKTOP_VIEWPORT,
   type DemoServer,
-  launchChromium,
   PHONE_VIEWPORT,
-  SCREENSHOTS_DIR,
   startDemoServer,
   USER_AGENTS,
+  useChromium,
 } from './demo-server.ts'
 
 /**
@@ -24,34 +21,18 @@ const SESSION_PATH = '/api/demo/wechatLogin/auths/session'
 const WECOM_IOS =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh ColorScheme/Light wwmver/3.26.13.714'
 
-let browser: Browser
+const { newPage, screenshot } = useChromium()
 let demo: DemoServer
-const contexts: BrowserContext[] = []
 
 beforeAll(async () => {
-  browser = await launchChromium()
-  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true })
   demo = await startDemoServer()
 })
 afterAll(async () => {
   await demo?.close()
-  await browser?.close()
 })
 afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close()
   await fetch(`${demo.url}/__sandbox/wecom/__admin/counters/reset`, { method: 'POST' })
 })
-
-async function newPage(options: Parameters<Browser['newContext']>[0]): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', ...options })
-  contexts.push(context)
-  return context.newPage()
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => document.fonts.ready)
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, name) })
-}
 
 async function sandboxCalls(): Promise<Record<string, number>> {
   return (await (await fetch(`${demo.url}/__sandbox/wecom/__admin/counters`)).json()) as Record<
