@@ -30,3 +30,4 @@ export {
 export { isPostgres, withSchemaChangeLock } from '../db/schema-lock.ts'
 export { type SchemaSyncReport, type SyncOptions, syncModelSchema } from '../db/schema-sync.ts'
 export { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'
+export { createTurnFunction, type TurnStatement, turnCallShape } from '../db/turn-statements.ts'

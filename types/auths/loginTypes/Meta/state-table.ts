@@ -4,7 +4,17 @@
  * new values. Every change of a state's status is one conditional UPDATE: of two callers, on one node
  * or two, exactly one gets a row back.
  */
-import { compileShape, createExpiringTable, slot } from 'jitlite/db'
+import {
+  type CompiledShape,
+  compileShape,
+  createExpiringTable,
+  createTurnFunction,
+  isPostgres,
+  slot,
+  type TurnStatement,
+  turnCallShape,
+  withSchemaChangeLock,
+} from 'jitlite/db'
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { StateStatus } from './states.ts'
 
@@ -54,6 +64,38 @@ export function compileStatements(db: Kysely<any>) {
   type Eb = ExpressionBuilder<any, any>
   const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'text' | 'bigint') =>
     eb.cast(eb.val(value), type)
+  const insertCapped = compileShape(
+    db
+      .insertInto(TABLE)
+      .columns([
+        'secret_hash',
+        'login_type',
+        'browser_hash',
+        'address_hash',
+        'redirect_target',
+        'status',
+        'created_at_ms',
+        'expires_at_ms',
+        'ticket_id',
+      ])
+      .expression(
+        db
+          .selectNoFrom((eb) => [
+            typed(eb, v(0), 'varchar(255)').as('secret_hash'),
+            typed(eb, v(1), 'varchar(255)').as('login_type'),
+            typed(eb, v(2), 'varchar(255)').as('browser_hash'),
+            typed(eb, v(3), 'varchar(255)').as('address_hash'),
+            typed(eb, v(4), 'text').as('redirect_target'),
+            typed(eb, 'pending', 'varchar(16)').as('status'),
+            typed(eb, v(5), 'bigint').as('created_at_ms'),
+            typed(eb, v(6), 'bigint').as('expires_at_ms'),
+            typed(eb, v(7), 'bigint').as('ticket_id'),
+          ])
+          .where((eb) => eb(live('browser_hash', 2), '<', v(8)))
+          .where((eb) => eb(live('address_hash', 3), '<', v(9))),
+      )
+      .returning('id'),
+  )
   return {
     insert: compileShape(
       db
@@ -72,38 +114,9 @@ export function compileStatements(db: Kysely<any>) {
         .returning('id'),
     ),
     // The same row, only while the browser and the address hold fewer live states than v(8) and v(9).
-    insertCapped: compileShape(
-      db
-        .insertInto(TABLE)
-        .columns([
-          'secret_hash',
-          'login_type',
-          'browser_hash',
-          'address_hash',
-          'redirect_target',
-          'status',
-          'created_at_ms',
-          'expires_at_ms',
-          'ticket_id',
-        ])
-        .expression(
-          db
-            .selectNoFrom((eb) => [
-              typed(eb, v(0), 'varchar(255)').as('secret_hash'),
-              typed(eb, v(1), 'varchar(255)').as('login_type'),
-              typed(eb, v(2), 'varchar(255)').as('browser_hash'),
-              typed(eb, v(3), 'varchar(255)').as('address_hash'),
-              typed(eb, v(4), 'text').as('redirect_target'),
-              typed(eb, 'pending', 'varchar(16)').as('status'),
-              typed(eb, v(5), 'bigint').as('created_at_ms'),
-              typed(eb, v(6), 'bigint').as('expires_at_ms'),
-              typed(eb, v(7), 'bigint').as('ticket_id'),
-            ])
-            .where((eb) => eb(live('browser_hash', 2), '<', v(8)))
-            .where((eb) => eb(live('address_hash', 3), '<', v(9))),
-        )
-        .returning('id'),
-    ),
+    insertCapped,
+    // The same, one address's starts taking turns (PostgreSQL: see createTable).
+    insertCappedInTurn: turnCallShape(insertCappedTurn(insertCapped)),
     claimToConsume: compileShape(
       claimable(2)
         .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
@@ -127,6 +140,15 @@ export function compileStatements(db: Kysely<any>) {
   }
 }
 
+/**
+ * On PostgreSQL concurrent capped inserts would each count without the others' uncommitted rows: one
+ * address's inserts take turns (an advisory lock on its hash), in a function of the table (jitlite/db's
+ * turn statements), so that a start stays one round trip.
+ */
+function insertCappedTurn(insertCapped: CompiledShape): TurnStatement {
+  return { name: `${TABLE}_insert_capped`, shape: insertCapped, keyValue: 3, returns: { id: 'bigint' } }
+}
+
 export async function createTable(db: Kysely<any>): Promise<void> {
   // Pending states are minutes old: a table of an earlier layout (keyed by the state's hash, or without
   // claim deadlines, or without desktop tickets) is replaced rather than migrated; a login in flight across the upgrade starts again.
@@ -143,15 +165,18 @@ export async function createTable(db: Kysely<any>): Promise<void> {
       .addColumn('finished_at_ms', 'bigint')
       .addColumn('ticket_id', 'bigint'),
   )
-  // The caps count a browser's and an address's live states: indexes of pending rows only, so that a
-  // count reads the live states it counts and a claimed state leaves them.
-  for (const column of ['browser_hash', 'address_hash'] as const) {
-    await db.schema
-      .createIndex(`${TABLE}_pending_by_${column}`)
-      .ifNotExists()
-      .on(TABLE)
-      .columns([column, 'expires_at_ms'])
-      .where(sql.ref('status'), '=', 'pending')
-      .execute()
-  }
+  await withSchemaChangeLock(db, async (locked) => {
+    // The caps count a browser's and an address's live states: indexes of pending rows only, so that a
+    // count reads the live states it counts and a claimed state leaves them.
+    for (const column of ['browser_hash', 'address_hash'] as const) {
+      await locked.schema
+        .createIndex(`${TABLE}_pending_by_${column}`)
+        .ifNotExists()
+        .on(TABLE)
+        .columns([column, 'expires_at_ms'])
+        .where(sql.ref('status'), '=', 'pending')
+        .execute()
+    }
+    if (isPostgres(db)) await createTurnFunction(locked, insertCappedTurn(compileStatements(db).insertCapped))
+  })
 }

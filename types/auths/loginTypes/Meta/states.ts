@@ -15,7 +15,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { SessionUser } from 'jitlite/auth'
 import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
-import { CompiledQuery, type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
 import { compileStatements, createTable, type StateRow, TABLE } from './state-table.ts'
 import { sha256Hex } from './tokens.ts'
@@ -168,7 +168,7 @@ export class LoginStateStore {
     const { perBrowser, perAddress } = state.caps
     const { rows } =
       perBrowser > 0 || perAddress > 0
-        ? await this.#insertCapped(state.addressHash, [
+        ? await this.#insertCapped([
             ...values,
             perBrowser > 0 ? perBrowser : Number.MAX_SAFE_INTEGER,
             perAddress > 0 ? perAddress : Number.MAX_SAFE_INTEGER,
@@ -300,18 +300,12 @@ export class LoginStateStore {
   }
 
   /**
-   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it.
-   * PostgreSQL runs concurrent inserts side by side, each counting without the others' uncommitted
-   * rows: there one address's starts take turns on a transaction-scoped advisory lock.
+   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it;
+   * on PostgreSQL one address's inserts take turns (`insertCappedInTurn`, state-table.ts).
    */
-  async #insertCapped(addressHash: string, values: readonly unknown[]) {
-    const statement = this.#statements.insertCapped
-    if (this.#database.dialect !== 'postgres') return this.#run(statement, values)
-    await this.#ready
-    return this.#db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext(${addressHash}))`.execute(trx)
-      return trx.executeQuery(CompiledQuery.raw(statement.sql, bindShape(statement, values)))
-    })
+  #insertCapped(values: readonly unknown[]) {
+    const { insertCapped, insertCappedInTurn } = this.#statements
+    return this.#run(this.#database.dialect === 'postgres' ? insertCappedInTurn : insertCapped, values)
   }
 
   /** Writes among them go through the database's group commit. */
