@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { registerSandboxAdmin } from 'jitlite/sandbox'
 import { z } from 'zod'
-import { WechatSandboxError } from './errors.ts'
-import { faultOptionsSchema, faultSchema, faultTargetSchema } from './faults.ts'
+import { ENDPOINTS } from './endpoints.ts'
 import { openidOf, unionidOf } from './fixtures.ts'
 import { parseOption, type WechatSandbox } from './state.ts'
 import { switchesPatchSchema } from './switches.ts'
@@ -9,6 +9,7 @@ import { switchesPatchSchema } from './switches.ts'
 /**
  * The admin API under {base}/__admin: the programmatic control of WechatSandbox over HTTP (JSON in,
  * JSON out), for test suites that drive the sandbox from another process. It never returns a secret.
+ * The clock, switches, faults, counters and reset routes are jitlite/sandbox's; the rest are WeChat's.
  */
 
 export const ADMIN_ROUTES = [
@@ -29,14 +30,6 @@ export const ADMIN_ROUTES = [
   ['POST', '/__admin/reset', 'everything back to the start'],
 ] as const
 
-const advanceSchema = z.strictObject({ seconds: z.number().finite() })
-const faultRequestSchema = z.strictObject({
-  endpoint: faultTargetSchema,
-  fault: faultSchema,
-  times: faultOptionsSchema.shape.times,
-  afterProcessing: faultOptionsSchema.shape.afterProcessing,
-})
-const latencySchema = z.strictObject({ ms: z.number().min(0), endpoint: faultTargetSchema.default('all') })
 const domainSchema = z.strictObject({ domain: z.string() })
 const userSchema = z.strictObject({ user: z.string() })
 const authorizeSchema = z.strictObject({
@@ -69,81 +62,35 @@ export function describeState(sandbox: WechatSandbox) {
 
 /** Registers the admin routes (call inside the sandbox plugin, which sets the prefix). */
 export async function registerAdminRoutes(fastify: FastifyInstance, sandbox: WechatSandbox): Promise<void> {
-  await fastify.register(async (admin) => {
-    admin.setErrorHandler((error: FastifyError | WechatSandboxError, _request, reply) => {
-      if (error instanceof WechatSandboxError) {
-        const status =
-          error.code === 'WECHAT_SANDBOX_UNKNOWN_APP' || error.code === 'WECHAT_SANDBOX_UNKNOWN_USER'
-            ? 404
-            : 400
-        return reply
-          .code(status)
-          .send({ error: { code: error.code, message: error.message, errcode: error.errcode } })
-      }
-      const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 500
-      const message = status < 500 ? error.message : 'The sandbox failed on this admin request.'
-      return reply.code(status).send({ error: { code: 'WECHAT_SANDBOX_OPTION_INVALID', message } })
-    })
-    const body = <T extends z.ZodType>(schema: T, value: unknown, what: string) =>
-      parseOption(schema, value ?? {}, what)
-    const ok = { ok: true }
-
-    admin.get('/__admin', async () => ({
-      routes: ADMIN_ROUTES.map(([method, path, what]) => ({ method, path, what })),
-    }))
-    admin.get('/__admin/state', async () => describeState(sandbox))
-    admin.get('/__admin/counters', async () => sandbox.counters())
-    admin.post('/__admin/counters/reset', async () => {
-      sandbox.resetCounters()
-      return ok
-    })
-    admin.post('/__admin/clock/advance', async (request) => {
-      sandbox.clock.advance(body(advanceSchema, request.body, 'clock advance').seconds)
-      return { nowMs: sandbox.clock.nowMs(), offsetSeconds: sandbox.clock.offsetSeconds }
-    })
-    admin.post('/__admin/clock/reset', async () => {
-      sandbox.clock.reset()
-      return { nowMs: sandbox.clock.nowMs(), offsetSeconds: 0 }
-    })
-    admin.post('/__admin/switches', async (request) => {
-      sandbox.setSwitches(body(switchesPatchSchema, request.body, 'switches'))
-      return sandbox.switches
-    })
-    admin.post('/__admin/faults', async (request) => {
-      const { endpoint, fault, times, afterProcessing } = body(faultRequestSchema, request.body, 'fault')
-      sandbox.setFault(endpoint, fault, { times, afterProcessing })
-      return sandbox.faults()
-    })
-    admin.delete('/__admin/faults', async () => {
-      sandbox.clearFaults()
-      return sandbox.faults()
-    })
-    admin.post('/__admin/latency', async (request) => {
-      const { ms, endpoint } = body(latencySchema, request.body, 'latency')
-      sandbox.setLatency(ms, endpoint)
-      return sandbox.faults()
-    })
-    admin.post<{ Params: { appid: string } }>('/__admin/apps/:appid/domains', async (request) => {
-      sandbox.addDomain(request.params.appid, body(domainSchema, request.body, 'domain').domain)
-      return sandbox.apps().find((app) => app.appid === request.params.appid)
-    })
-    admin.post<{ Params: { key: string } }>('/__admin/users/:key/password-changed', async (request) => {
-      sandbox.userChangedPassword(request.params.key)
-      return ok
-    })
-    admin.post('/__admin/default-user', async (request) => {
-      sandbox.setDefaultUser(body(userSchema, request.body, 'default user').user)
-      return ok
-    })
-    admin.post('/__admin/authorize', async (request) => ({
-      redirectUrl: sandbox.authorize(body(authorizeSchema, request.body, 'authorize')),
-    }))
-    admin.post('/__admin/deny', async (request) => ({
-      redirectUrl: sandbox.deny(body(authorizeSchema.omit({ user: true }), request.body, 'deny')),
-    }))
-    admin.post('/__admin/reset', async () => {
-      sandbox.reset()
-      return ok
-    })
+  const ok = { ok: true }
+  await registerSandboxAdmin(fastify, {
+    sandbox,
+    routes: ADMIN_ROUTES,
+    endpoints: ENDPOINTS,
+    switchesPatchSchema,
+    parseOption,
+    notFoundCodes: ['WECHAT_SANDBOX_UNKNOWN_APP', 'WECHAT_SANDBOX_UNKNOWN_USER'],
+    invalidCode: 'WECHAT_SANDBOX_OPTION_INVALID',
+    describeState: () => describeState(sandbox),
+    providerRoutes(admin, body) {
+      admin.post<{ Params: { appid: string } }>('/__admin/apps/:appid/domains', async (request) => {
+        sandbox.addDomain(request.params.appid, body(domainSchema, request.body, 'domain').domain)
+        return sandbox.apps().find((app) => app.appid === request.params.appid)
+      })
+      admin.post<{ Params: { key: string } }>('/__admin/users/:key/password-changed', async (request) => {
+        sandbox.userChangedPassword(request.params.key)
+        return ok
+      })
+      admin.post('/__admin/default-user', async (request) => {
+        sandbox.setDefaultUser(body(userSchema, request.body, 'default user').user)
+        return ok
+      })
+      admin.post('/__admin/authorize', async (request) => ({
+        redirectUrl: sandbox.authorize(body(authorizeSchema, request.body, 'authorize')),
+      }))
+      admin.post('/__admin/deny', async (request) => ({
+        redirectUrl: sandbox.deny(body(authorizeSchema.omit({ user: true }), request.body, 'deny')),
+      }))
+    },
   })
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { sendPage, waitLatency } from 'jitlite/sandbox'
 import type { RouteContext } from './api.ts'
 import { type AuthorizeRequest, redirectTarget, refusal } from './authorize-check.ts'
 import { appAvatarPath, avatarId, DEFAULT_AVATAR_PATH } from './avatars.ts'
 import type { SandboxUserFixture } from './fixtures.ts'
-import { answerWithFault, sendPage, waitLatency } from './http-faults.ts'
+import { answerWithFault } from './http-faults.ts'
 import { consentPage, deniedPage, doubleDeliveryPage, errorPage } from './pages.ts'
 
 /** The browser remembers which sandbox user it "is", so silent snsapi_base logins keep that identity. */

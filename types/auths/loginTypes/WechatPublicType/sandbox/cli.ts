@@ -1,35 +1,25 @@
-import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { runSandboxCommand, type SandboxCliIo, type SandboxCommand } from 'jitlite/sandbox'
 import { ADMIN_ROUTES } from './admin.ts'
 import { WECHAT_SANDBOX_DEMO_APP } from './demo.ts'
-import { WechatSandboxError } from './errors.ts'
 import { DEFAULT_FIXTURES_PATH } from './fixtures.ts'
-import { startWechatSandbox } from './server.ts'
+import { type RunningWechatSandbox, startWechatSandbox } from './server.ts'
 
-const DEFAULT_PORT = 3100
+export type { SandboxCliIo }
 
-const USAGE = `Usage: jit sandbox wechat [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--fixtures path/to/fixtures.json]
-
-Runs the WeChat Official Account OAuth sandbox until Ctrl+C. Point a login Instance's
-oauthBaseUrl and apiBaseUrl at the printed base URL.`
-
-export interface SandboxCliIo {
-  out: (line: string) => void
-  err: (line: string) => void
-  /** Resolves when the command should stop (default: SIGINT or SIGTERM). */
-  untilStopped?: () => Promise<void>
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolveStop) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolveStop()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+/** `jit sandbox wechat`, as jitlite/sandbox's CLI runner runs it. */
+const WECHAT_SANDBOX_COMMAND: SandboxCommand<RunningWechatSandbox> = {
+  name: 'wechat',
+  provider: 'WeChat',
+  defaultPort: 3100,
+  about: `Runs the WeChat Official Account OAuth sandbox until Ctrl+C. Point a login Instance's
+oauthBaseUrl and apiBaseUrl at the printed base URL.`,
+  defaultFixtures: DEFAULT_FIXTURES_PATH,
+  start: (options) => startWechatSandbox(options),
+  banner: (sandbox) => [
+    `oauthBaseUrl and apiBaseUrl: ${sandbox.url}`,
+    `demo account: appid ${WECHAT_SANDBOX_DEMO_APP.appId} ("${WECHAT_SANDBOX_DEMO_APP.name}")`,
+  ],
+  adminRoutes: ADMIN_ROUTES,
 }
 
 /**
@@ -39,64 +29,6 @@ function waitForSignal(): Promise<void> {
  * @example
  * process.exitCode = await runSandboxCli(['--port', '3100'])
  */
-export async function runSandboxCli(
-  args: string[],
-  io: SandboxCliIo = { out: console.log, err: console.error },
-): Promise<number> {
-  let values: { port?: string; host?: string; fixtures?: string; help?: boolean }
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        fixtures: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    io.out(USAGE)
-    return 0
-  }
-  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`--port must be a whole number from 0 to 65535 (got "${values.port}").\n\n${USAGE}`)
-    return 2
-  }
-  const host = values.host ?? '127.0.0.1'
-
-  let sandbox: Awaited<ReturnType<typeof startWechatSandbox>>
-  try {
-    sandbox = await startWechatSandbox({
-      port,
-      host,
-      fixtures: values.fixtures === undefined ? undefined : resolve(values.fixtures),
-    })
-  } catch (error) {
-    if (error instanceof WechatSandboxError) io.err(`${error.message} (${error.code})`)
-    else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      io.err(`Port ${port} on ${host} is in use: pass another with --port (0 picks a free one).`)
-    } else io.err(`The WeChat sandbox could not start: ${(error as Error).message}`)
-    return 1
-  }
-
-  io.out(`WeChat sandbox listening on ${sandbox.url}`)
-  io.out(`  oauthBaseUrl and apiBaseUrl: ${sandbox.url}`)
-  io.out(`  demo account: appid ${WECHAT_SANDBOX_DEMO_APP.appId} ("${WECHAT_SANDBOX_DEMO_APP.name}")`)
-  io.out(
-    `  fixtures: ${values.fixtures ? resolve(values.fixtures) : decodeURIComponent(DEFAULT_FIXTURES_PATH.pathname)}`,
-  )
-  io.out('  admin API (JSON):')
-  for (const [method, path, what] of ADMIN_ROUTES)
-    io.out(`    ${method.padEnd(6)} ${sandbox.url}${path}  ${what}`)
-  io.out('Press Ctrl+C to stop.')
-
-  await (io.untilStopped ?? waitForSignal)()
-  await sandbox.close()
-  return 0
+export function runSandboxCli(args: string[], io?: SandboxCliIo): Promise<number> {
+  return runSandboxCommand(WECHAT_SANDBOX_COMMAND, args, io)
 }

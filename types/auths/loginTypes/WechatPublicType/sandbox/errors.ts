@@ -1,3 +1,5 @@
+import { SandboxError } from 'jitlite/sandbox'
+
 /**
  * Errors a user of the WeChat sandbox can meet (its fixtures, options and programmatic control).
  * WeChat's own errors are not thrown: the sandbox answers them on the wire, as WeChat does.
@@ -21,15 +23,12 @@ export type SandboxErrorCode = keyof typeof SandboxErrorCodes
  *   if (error instanceof WechatSandboxError) console.log(error.code, error.errcode) // ..._REFUSED 10003
  * }
  */
-export class WechatSandboxError extends Error {
-  readonly code: SandboxErrorCode
+export class WechatSandboxError extends SandboxError<SandboxErrorCode> {
   /** For WECHAT_SANDBOX_AUTHORIZE_REFUSED: the code WeChat's authorize page would show. */
   readonly errcode: number | undefined
 
   constructor(code: SandboxErrorCode, message: string, options: { errcode?: number; cause?: unknown } = {}) {
-    super(message, { cause: options.cause })
-    this.name = 'WechatSandboxError'
-    this.code = code
+    super(code, message, { cause: options.cause })
     this.errcode = options.errcode
   }
 }

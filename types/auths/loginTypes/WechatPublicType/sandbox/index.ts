@@ -11,9 +11,9 @@
  */
 export { runSandboxCli } from './cli.ts'
 export { WECHAT_SANDBOX_DEMO_APP, WECHAT_SANDBOX_NAME, wechatSandboxInstanceConfig } from './demo.ts'
+export type { FaultOptions, FaultTarget, SandboxEndpoint, SandboxFault } from './endpoints.ts'
+export { ENDPOINTS } from './endpoints.ts'
 export { type SandboxErrorCode, SandboxErrorCodes, WechatSandboxError } from './errors.ts'
-export type { FaultOptions, FaultTarget, SandboxEndpoint, SandboxFault } from './faults.ts'
-export { ENDPOINTS } from './faults.ts'
 export type { FixturesInput } from './fixtures.ts'
 export { DEFAULT_FIXTURES_PATH } from './fixtures.ts'
 export { type WechatSandboxPluginOptions, wechatSandbox } from './plugin.ts'

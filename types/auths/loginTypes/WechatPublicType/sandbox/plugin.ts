@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { HungSockets, parseFormBodies } from 'jitlite/sandbox'
 import { registerAdminRoutes } from './admin.ts'
 import { registerApiRoutes } from './api.ts'
 import { registerAuthorizeRoutes } from './authorize.ts'
 import { registerAvatarRoutes } from './avatars.ts'
-import { HungSockets } from './http-faults.ts'
 import { registerStableTokenRoute } from './stable-token.ts'
 import { WechatSandbox, type WechatSandboxOptions } from './state.ts'
 
@@ -37,13 +37,7 @@ export const wechatSandbox: FastifyPluginAsync<WechatSandboxPluginOptions> = asy
 
   // The consent sheet posts a form. Parsed here, in the plugin's own scope, unless the host app already
   // parses forms.
-  if (!fastify.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    fastify.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT_BYTES },
-      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-    )
-  }
+  parseFormBodies(fastify, FORM_BODY_LIMIT_BYTES)
   fastify.addHook('preClose', (done) => {
     hung.releaseAll()
     done()

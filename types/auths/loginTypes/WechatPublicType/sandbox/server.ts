@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import { listenSandbox, type SandboxServer } from 'jitlite/sandbox'
 import { wechatSandbox } from './plugin.ts'
 import { WechatSandbox, type WechatSandboxOptions } from './state.ts'
 
@@ -19,21 +19,15 @@ export class RunningWechatSandbox extends WechatSandbox {
   apiBaseUrl = ''
   /** The admin API's base, `${url}/__admin`. */
   adminUrl = ''
-  readonly #server: FastifyInstance
-
-  constructor(options: WechatSandboxOptions) {
-    super(options)
-    this.#server = Fastify({ logger: false, forceCloseConnections: true })
-  }
+  #server: SandboxServer | undefined
 
   /** @internal Called once by startWechatSandbox. */
   async listen(port: number, host: string): Promise<void> {
-    await this.#server.register(wechatSandbox, { sandbox: this })
-    await this.#server.listen({ port, host })
-    const address = this.#server.server.address()
-    const boundPort = typeof address === 'object' && address ? address.port : port
-    const hostInUrl = host.includes(':') ? `[${host}]` : host
-    this.url = `http://${hostInUrl}:${boundPort}`
+    this.#server = await listenSandbox((fastify) => fastify.register(wechatSandbox, { sandbox: this }), {
+      port,
+      host,
+    })
+    this.url = this.#server.url
     this.oauthBaseUrl = this.url
     this.apiBaseUrl = this.url
     this.adminUrl = `${this.url}/__admin`
@@ -41,7 +35,7 @@ export class RunningWechatSandbox extends WechatSandbox {
 
   /** Stops listening; calls held by a `hang` fault are cut. */
   async close(): Promise<void> {
-    await this.#server.close()
+    await this.#server?.close()
   }
 }
 

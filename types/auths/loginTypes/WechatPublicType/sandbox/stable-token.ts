@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { serveWithFaults } from 'jitlite/sandbox'
 import type { RouteContext } from './api.ts'
-import { answerWithFault, sendWechatJson, waitLatency } from './http-faults.ts'
+import { answerWithFault, sendWechatJson } from './http-faults.ts'
 import { sameSecret } from './sns.ts'
 import type { WechatSandbox } from './state.ts'
 import { errorBody, type WireValue } from './wire.ts'
@@ -55,13 +56,11 @@ export function registerStableTokenRoute(fastify: FastifyInstance, context: Rout
       { logLevel: 'warn' },
       async (request: FastifyRequest, reply: FastifyReply) => {
         sandbox.recordCall('stable_token')
-        await waitLatency(sandbox, 'stable_token')
-        const drawn = sandbox.drawFault('stable_token')
-        const faultContext = { ...context, surface: 'json' as const }
-        if (drawn && !drawn.afterProcessing) return answerWithFault(request, reply, faultContext, drawn.fault)
-        const answer = stableTokenAnswer(sandbox, request.body, request.ip)
-        if (drawn) return answerWithFault(request, reply, faultContext, drawn.fault)
-        return sendWechatJson(reply, sandbox, answer)
+        return serveWithFaults(sandbox, 'stable_token', {
+          process: () => stableTokenAnswer(sandbox, request.body, request.ip),
+          send: (answer) => sendWechatJson(reply, sandbox, answer),
+          fault: (fault) => answerWithFault(request, reply, { ...context, surface: 'json' }, fault),
+        })
       },
     )
   })

@@ -1,3 +1,4 @@
+import { FaultBook, MinuteQuota, optionParser, SandboxClock } from 'jitlite/sandbox'
 import { z } from 'zod'
 import {
   type AuthorizeRefusal,
@@ -6,17 +7,15 @@ import {
   checkUserMayAuthorize,
   redirectTarget,
 } from './authorize-check.ts'
-import { SandboxClock } from './clock.ts'
-import { WechatSandboxError } from './errors.ts'
 import {
   ENDPOINTS,
-  FaultBook,
   type FaultOptions,
   type FaultTarget,
   faultTargetSchema,
   type SandboxEndpoint,
   type SandboxFault,
-} from './faults.ts'
+} from './endpoints.ts'
+import { WechatSandboxError } from './errors.ts'
 import {
   type FixturesInput,
   loadFixtures,
@@ -28,6 +27,13 @@ import {
 import { newToken } from './ids.ts'
 import { GrantStore, ACCESS_TOKEN_LIFETIME_SECONDS as STABLE_TOKEN_LIFETIME_SECONDS } from './store.ts'
 import { DEFAULT_SWITCHES, type SandboxSwitches, switchesPatchSchema } from './switches.ts'
+
+const { parseOption, optionError } = optionParser(
+  (message, cause) => new WechatSandboxError('WECHAT_SANDBOX_OPTION_INVALID', message, { cause }),
+)
+
+/** Validates an option with its schema, throwing WECHAT_SANDBOX_OPTION_INVALID that names the fields. */
+export { parseOption }
 
 export interface WechatSandboxOptions {
   /** A fixtures file path or URL, or a fixtures object (default: fixtures.json beside the sandbox). */
@@ -72,8 +78,8 @@ export class WechatSandbox {
   readonly grants: GrantStore
   readonly #fixtures: SandboxFixtures
   readonly #initialSwitches: SandboxSwitches
-  readonly #faults = new FaultBook()
-  readonly #quota = new Map<string, { minute: number; calls: number }>()
+  readonly #faults = new FaultBook<SandboxEndpoint>()
+  readonly #quota: MinuteQuota
   #apps = new Map<string, SandboxAppFixture>()
   #users = new Map<string, SandboxUserFixture>()
   #switches: SandboxSwitches
@@ -86,6 +92,7 @@ export class WechatSandbox {
     this.#fixtures = loadFixtures(options.fixtures)
     this.clock = new SandboxClock(options.now)
     this.grants = new GrantStore(this.clock)
+    this.#quota = new MinuteQuota(this.clock)
     this.#initialSwitches = {
       ...DEFAULT_SWITCHES,
       ...parseOption(switchesPatchSchema, options.switches ?? {}, 'switches'),
@@ -220,15 +227,7 @@ export class WechatSandbox {
 
   /** Counts a call against the per-minute quota; false when the quota is used up (45011). */
   takeQuota(appid: string, endpoint: SandboxEndpoint): boolean {
-    const minute = Math.floor(this.clock.nowMs() / 60_000)
-    const key = `${appid}\u0000${endpoint}`
-    const slot = this.#quota.get(key)
-    if (!slot || slot.minute !== minute) {
-      this.#quota.set(key, { minute, calls: 1 })
-      return true
-    }
-    slot.calls += 1
-    return slot.calls <= this.#switches.quotaPerMinute
+    return this.#quota.take(`${appid}\u0000${endpoint}`, this.#switches.quotaPerMinute)
   }
 
   /** Back to the start: fixtures' apps and users, no codes or tokens, zero counters, no faults, default switches, real time. */
@@ -344,19 +343,4 @@ function refusedError(errcode: number | null, hint: string): WechatSandboxError 
       errcode: errcode ?? undefined,
     },
   )
-}
-
-function optionError(what: string, cause: unknown): WechatSandboxError {
-  const detail =
-    cause instanceof z.ZodError
-      ? cause.issues.map((issue) => `${issue.path.join('.') || what}: ${issue.message}`).join('; ')
-      : String((cause as Error)?.message ?? cause)
-  return new WechatSandboxError('WECHAT_SANDBOX_OPTION_INVALID', `Invalid ${what}: ${detail}.`, { cause })
-}
-
-/** Validates an option with its schema, throwing WECHAT_SANDBOX_OPTION_INVALID that names the fields. */
-export function parseOption<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) throw optionError(what, parsed.error)
-  return parsed.data
 }

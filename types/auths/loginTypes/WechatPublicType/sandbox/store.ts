@@ -1,4 +1,4 @@
-import type { SandboxClock } from './clock.ts'
+import type { SandboxClock } from 'jitlite/sandbox'
 import type { Scope } from './fixtures.ts'
 import { newCode, newToken } from './ids.ts'
 

@@ -1,29 +1,14 @@
 import { z } from 'zod'
 
-/** The sandbox endpoints that count calls and accept faults. */
-export const ENDPOINTS = [
-  'authorize',
-  'access_token',
-  'refresh_token',
-  'userinfo',
-  'auth',
-  'stable_token',
-] as const
-export type SandboxEndpoint = (typeof ENDPOINTS)[number]
-/** A fault or latency for `all` applies to every endpoint. */
-export type FaultTarget = SandboxEndpoint | 'all'
-
-export const faultTargetSchema = z.enum([...ENDPOINTS, 'all'])
-
 /** What an injected fault makes the next call(s) answer. */
 export const faultSchema = z.discriminatedUnion('kind', [
-  /** Any WeChat error (an error page with that code on authorize), e.g. 40030 or 10009. */
+  /** Any provider error (JSON on an API, an error page on a page), e.g. 42001 on demand. */
   z.strictObject({ kind: z.literal('errcode'), errcode: z.int(), errmsg: z.string().optional() }),
-  /** -1 "system error". */
+  /** The provider's "system busy" error (WeChat and WeCom: -1). */
   z.strictObject({ kind: z.literal('busy') }),
-  /** 45011, the per-minute quota. */
+  /** The provider's rate-limit error (WeChat: 45011, WeCom: 45009). */
   z.strictObject({ kind: z.literal('quota') }),
-  /** An HTTP error status (a gateway's 502, 503...) with an HTML body, as a proxy in front of WeChat sends. */
+  /** An HTTP error status (a gateway's 502, 503...) with an HTML body, as a proxy in front of the provider sends. */
   z.strictObject({ kind: z.literal('status'), status: z.int().min(400).max(599) }),
   /** Any body: an HTML page, an empty body, a huge body, truncated JSON. */
   z.strictObject({
@@ -46,17 +31,22 @@ export const faultOptionsSchema = z.strictObject({
   times: z.union([z.int().positive(), z.literal('always')]).default(1),
   /**
    * Process the call first (a code is consumed, a token issued), then answer with the fault: the
-   * "the answer was lost, but WeChat acted on it" case.
+   * "the answer was lost, but the provider acted on it" case.
    */
   afterProcessing: z.boolean().default(false),
 })
 
 export type FaultOptions = z.input<typeof faultOptionsSchema>
 
-interface FaultRule {
-  fault: ParsedFault
-  remaining: number
-  afterProcessing: boolean
+/** A fault or latency for `all` applies to every endpoint. */
+export type FaultTarget<Endpoint extends string> = Endpoint | 'all'
+
+/** The schema of a fault's target: one of the sandbox's endpoints, or `all`. */
+export function faultTargetSchema<const Endpoint extends string>(
+  endpoints: readonly Endpoint[],
+): z.ZodType<FaultTarget<Endpoint>> {
+  // z.enum's literal types do not follow a generic list; the schema checks exactly these names.
+  return z.enum([...endpoints, 'all']) as unknown as z.ZodType<FaultTarget<Endpoint>>
 }
 
 /** The fault a call drew, to be applied by the HTTP layer. */
@@ -65,15 +55,38 @@ export interface DrawnFault {
   afterProcessing: boolean
 }
 
+/** The pending faults and latencies, as the admin API shows them. */
+export interface FaultsDescription<Endpoint extends string> {
+  faults: {
+    endpoint: FaultTarget<Endpoint>
+    fault: ParsedFault
+    remaining: number | 'always'
+    afterProcessing: boolean
+  }[]
+  latencyMs: Partial<Record<FaultTarget<Endpoint>, number>>
+}
+
+interface FaultRule {
+  fault: ParsedFault
+  remaining: number
+  afterProcessing: boolean
+}
+
 /**
  * Queues of injected faults per endpoint, and added latency. A call draws from its endpoint's queue
- * first, then from the `all` queue; a rule is used up after `times` calls.
+ * first, then from the `all` queue; a rule is used up after `times` calls. `add` and `setLatency`
+ * throw a ZodError or RangeError on a malformed fault; a sandbox turns it into its own coded error.
+ *
+ * @example
+ * const book = new FaultBook<'gettoken' | 'getuserinfo'>()
+ * book.add('gettoken', { kind: 'busy' }, { times: 2 })
+ * book.draw('gettoken') // { fault: { kind: 'busy' }, afterProcessing: false }, twice, then undefined
  */
-export class FaultBook {
-  readonly #rules = new Map<FaultTarget, FaultRule[]>()
-  readonly #latencyMs = new Map<FaultTarget, number>()
+export class FaultBook<Endpoint extends string> {
+  readonly #rules = new Map<FaultTarget<Endpoint>, FaultRule[]>()
+  readonly #latencyMs = new Map<FaultTarget<Endpoint>, number>()
 
-  add(target: FaultTarget, fault: SandboxFault, options: FaultOptions = {}): void {
+  add(target: FaultTarget<Endpoint>, fault: SandboxFault, options: FaultOptions = {}): void {
     const parsedFault = faultSchema.parse(fault)
     const parsedOptions = faultOptionsSchema.parse(options)
     const remaining = parsedOptions.times === 'always' ? Number.POSITIVE_INFINITY : parsedOptions.times
@@ -83,11 +96,11 @@ export class FaultBook {
   }
 
   /** Takes the next fault for a call to `endpoint`, if any. */
-  draw(endpoint: SandboxEndpoint): DrawnFault | undefined {
+  draw(endpoint: Endpoint): DrawnFault | undefined {
     return this.#drawFrom(endpoint) ?? this.#drawFrom('all')
   }
 
-  #drawFrom(target: FaultTarget): DrawnFault | undefined {
+  #drawFrom(target: FaultTarget<Endpoint>): DrawnFault | undefined {
     const queue = this.#rules.get(target)
     const rule = queue?.[0]
     if (!queue || !rule) return undefined
@@ -96,14 +109,14 @@ export class FaultBook {
     return { fault: rule.fault, afterProcessing: rule.afterProcessing }
   }
 
-  setLatency(latencyMs: number, target: FaultTarget = 'all'): void {
+  setLatency(latencyMs: number, target: FaultTarget<Endpoint> = 'all'): void {
     if (!Number.isFinite(latencyMs) || latencyMs < 0)
       throw new RangeError('latency must be a number of ms >= 0')
     this.#latencyMs.set(target, latencyMs)
   }
 
   /** The delay before a call to `endpoint` is answered: its own latency plus the latency for all. */
-  latencyMs(endpoint: SandboxEndpoint): number {
+  latencyMs(endpoint: Endpoint): number {
     return (this.#latencyMs.get(endpoint) ?? 0) + (this.#latencyMs.get('all') ?? 0)
   }
 
@@ -113,15 +126,18 @@ export class FaultBook {
   }
 
   /** The pending faults and latencies, for the admin API. */
-  describe() {
+  describe(): FaultsDescription<Endpoint> {
     const faults = [...this.#rules].flatMap(([target, queue]) =>
       queue.map((rule) => ({
         endpoint: target,
         fault: rule.fault,
-        remaining: Number.isFinite(rule.remaining) ? rule.remaining : 'always',
+        remaining: Number.isFinite(rule.remaining) ? rule.remaining : ('always' as const),
         afterProcessing: rule.afterProcessing,
       })),
     )
-    return { faults, latencyMs: Object.fromEntries(this.#latencyMs) }
+    return {
+      faults,
+      latencyMs: Object.fromEntries(this.#latencyMs) as Partial<Record<FaultTarget<Endpoint>, number>>,
+    }
   }
 }

@@ -1,0 +1,42 @@
+/**
+ * `jitlite/sandbox`: the provider-independent parts of a provider sandbox (a local emulator of a login
+ * provider's servers, for development and tests): the movable clock, the fault queue and its HTTP
+ * answers, per-minute quotas, option errors, the generic admin routes, its own server and the
+ * `jit sandbox <name>` runner. See docs/sandbox-toolkit.md.
+ */
+export {
+  type AdminBody,
+  type AdminRoute,
+  registerSandboxAdmin,
+  type SandboxAdminOptions,
+  type SandboxControl,
+} from '../sandbox/admin.ts'
+export { runSandboxCommand, type SandboxCliIo, type SandboxCommand } from '../sandbox/cli.ts'
+export { SandboxClock } from '../sandbox/clock.ts'
+export { SandboxError } from '../sandbox/errors.ts'
+export {
+  type DrawnFault,
+  FaultBook,
+  type FaultOptions,
+  type FaultsDescription,
+  type FaultTarget,
+  faultOptionsSchema,
+  faultSchema,
+  faultTargetSchema,
+  type ParsedFault,
+  type SandboxFault,
+} from '../sandbox/faults.ts'
+export {
+  answerWithFault,
+  type FaultAnswers,
+  type FaultSource,
+  gatewayPage,
+  HungSockets,
+  serveWithFaults,
+  waitLatency,
+} from '../sandbox/http-faults.ts'
+export { type OptionParser, optionParser } from '../sandbox/options.ts'
+export { PAGE_CSP, sendPage } from '../sandbox/pages.ts'
+export { MinuteQuota } from '../sandbox/quota.ts'
+export { firstQueryValues, parseFormBodies } from '../sandbox/requests.ts'
+export { listenSandbox, type SandboxServer } from '../sandbox/server.ts'
