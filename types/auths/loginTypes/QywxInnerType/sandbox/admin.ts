@@ -1,14 +1,15 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import { registerSandboxAdmin } from 'jitlite/sandbox'
 import { z } from 'zod'
-import { WecomSandboxError } from './errors.ts'
-import { ENDPOINTS, faultOptionsSchema, faultSchema, faultTargetSchema } from './faults.ts'
+import { ENDPOINTS } from './endpoints.ts'
 import { parseOption, type WecomSandbox } from './state.ts'
 import { switchesPatchSchema } from './switches.ts'
 
 /**
  * The admin API under {base}/__admin: the programmatic control of WecomSandbox over HTTP (JSON in,
  * JSON out), for tests that drive the sandbox from another process. It never returns a secret, except
- * the new one a secret reset creates (the console shows it once, too).
+ * the new one a secret reset creates (the console shows it once, too). The clock, switches, faults,
+ * counters and reset routes are jitlite/sandbox's; the rest are WeCom's.
  */
 
 export const ADMIN_ROUTES = [
@@ -58,14 +59,6 @@ export const ADMIN_ROUTES = [
   ['POST', '/__admin/reset', 'everything back to the start'],
 ] as const
 
-const advanceSchema = z.strictObject({ seconds: z.number().finite() })
-const faultRequestSchema = z.strictObject({
-  endpoint: faultTargetSchema,
-  fault: faultSchema,
-  times: faultOptionsSchema.shape.times,
-  afterProcessing: faultOptionsSchema.shape.afterProcessing,
-})
-const latencySchema = z.strictObject({ ms: z.number().min(0), endpoint: faultTargetSchema.default('all') })
 const authorizeSchema = z.strictObject({
   redirectUri: z.string(),
   state: z.string(),
@@ -109,119 +102,75 @@ export function describeState(sandbox: WecomSandbox) {
 
 /** Registers the admin routes (inside the sandbox plugin, which sets the prefix). */
 export async function registerAdminRoutes(fastify: FastifyInstance, sandbox: WecomSandbox): Promise<void> {
-  await fastify.register(async (admin) => {
-    admin.setErrorHandler((error: FastifyError | WecomSandboxError, _request, reply) => {
-      if (error instanceof WecomSandboxError) {
-        const status =
-          error.code === 'WECOM_SANDBOX_UNKNOWN_APP' || error.code === 'WECOM_SANDBOX_UNKNOWN_PERSON'
-            ? 404
-            : 400
-        return reply.code(status).send({ error: { code: error.code, message: error.message } })
-      }
-      const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 500
-      const message = status < 500 ? error.message : 'The sandbox failed on this admin request.'
-      return reply.code(status).send({ error: { code: 'WECOM_SANDBOX_OPTION_INVALID', message } })
-    })
-    const body = <T extends z.ZodType>(schema: T, value: unknown, what: string) =>
-      parseOption(schema, value ?? {}, what)
-    const agentidOf = (params: { agentid: string }) =>
-      parseOption(z.coerce.number().int(), params.agentid, 'agentid')
-    const ok = { ok: true }
-
-    admin.get('/__admin', async () => ({
-      routes: ADMIN_ROUTES.map(([method, path, what]) => ({ method, path, what })),
-    }))
-    admin.get('/__admin/state', async () => describeState(sandbox))
-    admin.get('/__admin/counters', async () => sandbox.counters())
-    admin.get<{ Querystring: { endpoint?: string } }>('/__admin/calls', async (request) => {
-      const endpoint = request.query.endpoint
-      return sandbox.calls(
-        endpoint === undefined ? undefined : parseOption(z.enum(ENDPOINTS), endpoint, 'endpoint'),
-      )
-    })
-    admin.post('/__admin/counters/reset', async () => {
-      sandbox.resetCounters()
-      return ok
-    })
-    admin.post('/__admin/clock/advance', async (request) => {
-      sandbox.clock.advance(body(advanceSchema, request.body, 'clock advance').seconds)
-      return { nowMs: sandbox.clock.nowMs(), offsetSeconds: sandbox.clock.offsetSeconds }
-    })
-    admin.post('/__admin/clock/reset', async () => {
-      sandbox.clock.reset()
-      return { nowMs: sandbox.clock.nowMs(), offsetSeconds: 0 }
-    })
-    admin.post('/__admin/switches', async (request) => {
-      sandbox.setSwitches(body(switchesPatchSchema, request.body, 'switches'))
-      return sandbox.switches
-    })
-    admin.post('/__admin/faults', async (request) => {
-      const { endpoint, fault, times, afterProcessing } = body(faultRequestSchema, request.body, 'fault')
-      sandbox.setFault(endpoint, fault, { times, afterProcessing })
-      return sandbox.faults()
-    })
-    admin.delete('/__admin/faults', async () => {
-      sandbox.clearFaults()
-      return sandbox.faults()
-    })
-    admin.post('/__admin/latency', async (request) => {
-      const { ms, endpoint } = body(latencySchema, request.body, 'latency')
-      sandbox.setLatency(ms, endpoint)
-      return sandbox.faults()
-    })
-    admin.post('/__admin/tokens/invalidate', async (request) => {
-      const { agentid } = body(z.strictObject({ agentid: z.int().optional() }), request.body, 'invalidate')
-      return { invalidated: sandbox.invalidateTokens(agentid) }
-    })
-    admin.post<{ Params: { agentid: string } }>('/__admin/apps/:agentid/domains', async (request) => {
-      const agentid = agentidOf(request.params)
-      const { domain, setting } = body(
-        z.strictObject({ domain: z.string(), setting: z.enum(['oauth', 'web', 'both']).default('both') }),
-        request.body,
-        'domain',
-      )
-      sandbox.addDomain(agentid, domain, setting)
-      return sandbox.apps().find((app) => app.agentid === agentid)
-    })
-    admin.post<{ Params: { agentid: string } }>('/__admin/apps/:agentid/trusted-ips', async (request) => {
-      const agentid = agentidOf(request.params)
-      sandbox.setTrustedIps(
-        agentid,
-        body(z.strictObject({ ips: z.array(z.string()).nullable() }), request.body, 'trusted IPs').ips,
-      )
-      return sandbox.apps().find((app) => app.agentid === agentid)
-    })
-    admin.post<{ Params: { agentid: string } }>('/__admin/apps/:agentid/secret/reset', async (request) => ({
-      secret: sandbox.resetSecret(agentidOf(request.params)),
-    }))
-    admin.post('/__admin/caller-ip', async (request) => {
-      sandbox.setCallerIp(body(z.strictObject({ ip: z.string().nullable() }), request.body, 'caller IP').ip)
-      return { callerIp: sandbox.callerIpOverride ?? null }
-    })
-    admin.post('/__admin/consents/revoke', async (request) => {
-      const { agentid, person } = body(
-        z.strictObject({ agentid: z.int(), person: z.string() }),
-        request.body,
-        'consent',
-      )
-      sandbox.revokeConsent(agentid, person)
-      return ok
-    })
-    admin.post('/__admin/default-member', async (request) => {
-      sandbox.setDefaultMember(
-        body(z.strictObject({ member: z.string() }), request.body, 'default member').member,
-      )
-      return ok
-    })
-    admin.post('/__admin/authorize', async (request) => ({
-      redirectUrl: sandbox.authorize(body(authorizeSchema, request.body, 'authorize')),
-    }))
-    admin.post('/__admin/web-login', async (request) => ({
-      redirectUrl: sandbox.webLogin(body(webLoginSchema, request.body, 'web login')),
-    }))
-    admin.post('/__admin/reset', async () => {
-      sandbox.reset()
-      return ok
-    })
+  const agentidOf = (params: { agentid: string }) =>
+    parseOption(z.coerce.number().int(), params.agentid, 'agentid')
+  const ok = { ok: true }
+  await registerSandboxAdmin(fastify, {
+    sandbox,
+    routes: ADMIN_ROUTES,
+    endpoints: ENDPOINTS,
+    switchesPatchSchema,
+    parseOption,
+    notFoundCodes: ['WECOM_SANDBOX_UNKNOWN_APP', 'WECOM_SANDBOX_UNKNOWN_PERSON'],
+    invalidCode: 'WECOM_SANDBOX_OPTION_INVALID',
+    describeState: () => describeState(sandbox),
+    providerRoutes(admin, body) {
+      admin.get<{ Querystring: { endpoint?: string } }>('/__admin/calls', async (request) => {
+        const endpoint = request.query.endpoint
+        return sandbox.calls(
+          endpoint === undefined ? undefined : parseOption(z.enum(ENDPOINTS), endpoint, 'endpoint'),
+        )
+      })
+      admin.post('/__admin/tokens/invalidate', async (request) => {
+        const { agentid } = body(z.strictObject({ agentid: z.int().optional() }), request.body, 'invalidate')
+        return { invalidated: sandbox.invalidateTokens(agentid) }
+      })
+      admin.post<{ Params: { agentid: string } }>('/__admin/apps/:agentid/domains', async (request) => {
+        const agentid = agentidOf(request.params)
+        const { domain, setting } = body(
+          z.strictObject({ domain: z.string(), setting: z.enum(['oauth', 'web', 'both']).default('both') }),
+          request.body,
+          'domain',
+        )
+        sandbox.addDomain(agentid, domain, setting)
+        return sandbox.apps().find((app) => app.agentid === agentid)
+      })
+      admin.post<{ Params: { agentid: string } }>('/__admin/apps/:agentid/trusted-ips', async (request) => {
+        const agentid = agentidOf(request.params)
+        sandbox.setTrustedIps(
+          agentid,
+          body(z.strictObject({ ips: z.array(z.string()).nullable() }), request.body, 'trusted IPs').ips,
+        )
+        return sandbox.apps().find((app) => app.agentid === agentid)
+      })
+      admin.post<{ Params: { agentid: string } }>('/__admin/apps/:agentid/secret/reset', async (request) => ({
+        secret: sandbox.resetSecret(agentidOf(request.params)),
+      }))
+      admin.post('/__admin/caller-ip', async (request) => {
+        sandbox.setCallerIp(body(z.strictObject({ ip: z.string().nullable() }), request.body, 'caller IP').ip)
+        return { callerIp: sandbox.callerIpOverride ?? null }
+      })
+      admin.post('/__admin/consents/revoke', async (request) => {
+        const { agentid, person } = body(
+          z.strictObject({ agentid: z.int(), person: z.string() }),
+          request.body,
+          'consent',
+        )
+        sandbox.revokeConsent(agentid, person)
+        return ok
+      })
+      admin.post('/__admin/default-member', async (request) => {
+        sandbox.setDefaultMember(
+          body(z.strictObject({ member: z.string() }), request.body, 'default member').member,
+        )
+        return ok
+      })
+      admin.post('/__admin/authorize', async (request) => ({
+        redirectUrl: sandbox.authorize(body(authorizeSchema, request.body, 'authorize')),
+      }))
+      admin.post('/__admin/web-login', async (request) => ({
+        redirectUrl: sandbox.webLogin(body(webLoginSchema, request.body, 'web login')),
+      }))
+    },
   })
 }

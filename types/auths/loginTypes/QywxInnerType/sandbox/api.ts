@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { firstQueryValues, type HungSockets, serveWithFaults } from 'jitlite/sandbox'
 import {
   type CallContext,
   departmentList,
@@ -9,8 +10,8 @@ import {
   userGet,
   userList,
 } from './cgi.ts'
-import type { SandboxEndpoint } from './faults.ts'
-import { answerWithFault, callerIp, type HungSockets, sendWecomJson, waitLatency } from './http-faults.ts'
+import type { SandboxEndpoint } from './endpoints.ts'
+import { answerWithFault, callerIp, sendWecomJson } from './http-faults.ts'
 import type { WecomSandbox } from './state.ts'
 import type { WireBody } from './wire.ts'
 
@@ -19,19 +20,6 @@ export interface RouteContext {
   hung: HungSockets
   /** The sandbox's public base URL for this request (pictures). */
   publicBaseUrl: (request: FastifyRequest) => string
-}
-
-/** The query as WeCom reads it: from the raw URL, the first value winning when a name repeats. */
-export function firstValues(request: FastifyRequest): Record<string, string> {
-  const url = request.raw.url ?? ''
-  const queryAt = url.indexOf('?')
-  // No prototype: a parameter named "__proto__" is a parameter like any other.
-  const query: Record<string, string> = Object.create(null)
-  if (queryAt < 0) return query
-  for (const [key, value] of new URLSearchParams(url.slice(queryAt + 1))) {
-    if (!Object.hasOwn(query, key)) query[key] = value
-  }
-  return query
 }
 
 /** Registers WeCom's /cgi-bin API (docs/wecom-protocol.md#api-conventions). */
@@ -49,17 +37,18 @@ export function registerApiRoutes(fastify: FastifyInstance, context: RouteContex
       url: path,
       logLevel: 'warn',
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const query: Query = firstValues(request)
+        const query: Query = firstQueryValues(request)
         const ip = callerIp(sandbox, request)
         const record = sandbox.recordCall(endpoint, ip, query)
-        await waitLatency(sandbox, endpoint)
-        const drawn = sandbox.drawFault(endpoint)
-        const faultContext = { ...context, surface: 'json' as const }
-        if (drawn && !drawn.afterProcessing) return answerWithFault(request, reply, faultContext, drawn.fault)
-        const body = answer({ sandbox, query, ip, publicBaseUrl: context.publicBaseUrl(request) }, request)
-        if (drawn) return answerWithFault(request, reply, faultContext, drawn.fault)
-        record.errcode = typeof body.errcode === 'number' ? body.errcode : undefined
-        return sendWecomJson(reply, sandbox, body)
+        return serveWithFaults(sandbox, endpoint, {
+          process: () =>
+            answer({ sandbox, query, ip, publicBaseUrl: context.publicBaseUrl(request) }, request),
+          send: (body) => {
+            record.errcode = typeof body.errcode === 'number' ? body.errcode : undefined
+            return sendWecomJson(reply, sandbox, body)
+          },
+          fault: (fault) => answerWithFault(request, reply, { ...context, surface: 'json' }, fault),
+        })
       },
     })
   }

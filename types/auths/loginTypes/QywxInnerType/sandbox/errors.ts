@@ -1,3 +1,5 @@
+import { SandboxError } from 'jitlite/sandbox'
+
 /**
  * Errors a user of the WeCom sandbox can meet (its fixtures, options and programmatic control).
  * WeCom's own errors are not thrown: the sandbox answers them on the wire or on a page, as WeCom does.
@@ -20,12 +22,4 @@ export type WecomSandboxErrorCode = keyof typeof WecomSandboxErrorCodes
  *   if (error instanceof WecomSandboxError) console.log(error.code) // WECOM_SANDBOX_LOGIN_REFUSED
  * }
  */
-export class WecomSandboxError extends Error {
-  readonly code: WecomSandboxErrorCode
-
-  constructor(code: WecomSandboxErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause })
-    this.name = 'WecomSandboxError'
-    this.code = code
-  }
-}
+export class WecomSandboxError extends SandboxError<WecomSandboxErrorCode> {}

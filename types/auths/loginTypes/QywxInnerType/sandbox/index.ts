@@ -21,9 +21,9 @@ export {
   WECOM_SANDBOX_NAME,
   wecomSandboxInstanceConfig,
 } from './demo.ts'
+export type { FaultOptions, FaultTarget, SandboxEndpoint, SandboxFault } from './endpoints.ts'
+export { ENDPOINTS } from './endpoints.ts'
 export { WecomSandboxError, type WecomSandboxErrorCode, WecomSandboxErrorCodes } from './errors.ts'
-export type { FaultOptions, FaultTarget, SandboxEndpoint, SandboxFault } from './faults.ts'
-export { ENDPOINTS } from './faults.ts'
 export type { FixturesInput, Person } from './fixtures.ts'
 export { DEFAULT_FIXTURES_PATH, SENSITIVE_FIELDS } from './fixtures.ts'
 export { type WecomSandboxPluginOptions, wecomSandbox } from './plugin.ts'

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { firstValues, type RouteContext } from './api.ts'
+import { firstQueryValues as firstValues, sendPage, waitLatency } from 'jitlite/sandbox'
+import type { RouteContext } from './api.ts'
 import type { Person } from './fixtures.ts'
-import { answerWithFault, callerIp, sendPage, waitLatency } from './http-faults.ts'
+import { answerWithFault, callerIp } from './http-faults.ts'
 import { redirectTarget } from './login-check.ts'
 import {
   doubleDeliveryPage,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { HungSockets, parseFormBodies } from 'jitlite/sandbox'
 import { registerAdminRoutes } from './admin.ts'
 import { registerApiRoutes } from './api.ts'
-import { HungSockets } from './http-faults.ts'
 import { registerLoginRoutes } from './login-routes.ts'
 import { registerPictureRoutes } from './pictures.ts'
 import { WecomSandbox, type WecomSandboxOptions } from './state.ts'
@@ -51,13 +51,7 @@ export const wecomSandbox: FastifyPluginAsync<WecomSandboxPluginOptions> = async
   })
   // The login pages post forms; parsed in their own scope whatever the host app does with forms.
   await fastify.register(async (pages) => {
-    if (!pages.hasContentTypeParser('application/x-www-form-urlencoded')) {
-      pages.addContentTypeParser(
-        'application/x-www-form-urlencoded',
-        { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-        (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-      )
-    }
+    parseFormBodies(pages, BODY_LIMIT_BYTES)
     registerLoginRoutes(pages, context, basePath)
     registerPictureRoutes(pages, sandbox)
   })

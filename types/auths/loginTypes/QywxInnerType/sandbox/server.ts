@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import { listenSandbox, type SandboxServer } from 'jitlite/sandbox'
 import { wecomSandbox } from './plugin.ts'
 import { WecomSandbox, type WecomSandboxOptions } from './state.ts'
 
@@ -21,12 +21,7 @@ export class RunningWecomSandbox extends WecomSandbox {
   apiBaseUrl = ''
   /** The admin API's base, `${url}/__admin`. */
   adminUrl = ''
-  readonly #server: FastifyInstance
-
-  constructor(options: WecomSandboxOptions) {
-    super(options)
-    this.#server = Fastify({ logger: false, forceCloseConnections: true })
-  }
+  #server: SandboxServer | undefined
 
   /** The programmatic control (this object): `sandbox.admin.calls('gettoken')`. */
   get admin(): WecomSandbox {
@@ -35,12 +30,11 @@ export class RunningWecomSandbox extends WecomSandbox {
 
   /** @internal Called once by startWecomSandbox. */
   async listen(port: number, host: string): Promise<void> {
-    await this.#server.register(wecomSandbox, { sandbox: this })
-    await this.#server.listen({ port, host })
-    const address = this.#server.server.address()
-    const boundPort = typeof address === 'object' && address ? address.port : port
-    const hostInUrl = host.includes(':') ? `[${host}]` : host
-    this.url = `http://${hostInUrl}:${boundPort}`
+    this.#server = await listenSandbox((fastify) => fastify.register(wecomSandbox, { sandbox: this }), {
+      port,
+      host,
+    })
+    this.url = this.#server.url
     this.oauthBaseUrl = this.url
     this.loginBaseUrl = this.url
     this.apiBaseUrl = this.url
@@ -49,7 +43,7 @@ export class RunningWecomSandbox extends WecomSandbox {
 
   /** Stops listening; calls held by a `hang` fault are cut. */
   async close(): Promise<void> {
-    await this.#server.close()
+    await this.#server?.close()
   }
 }
 

@@ -1,15 +1,14 @@
+import { FaultBook, MinuteQuota, optionParser, SandboxClock } from 'jitlite/sandbox'
 import { z } from 'zod'
-import { SandboxClock } from './clock.ts'
-import { WecomSandboxError } from './errors.ts'
 import {
   ENDPOINTS,
-  FaultBook,
   type FaultOptions,
   type FaultTarget,
   faultTargetSchema,
   type SandboxEndpoint,
   type SandboxFault,
-} from './faults.ts'
+} from './endpoints.ts'
+import { WecomSandboxError } from './errors.ts'
 import {
   type FixturesInput,
   loadFixtures,
@@ -33,6 +32,13 @@ import {
 } from './login-check.ts'
 import { GrantStore } from './store.ts'
 import { DEFAULT_SWITCHES, switchesPatchSchema, type WecomSandboxSwitches } from './switches.ts'
+
+const { parseOption, optionError } = optionParser(
+  (message, cause) => new WecomSandboxError('WECOM_SANDBOX_OPTION_INVALID', message, { cause }),
+)
+
+/** Validates an option with its schema, throwing WECOM_SANDBOX_OPTION_INVALID that names the fields. */
+export { parseOption }
 
 export interface WecomSandboxOptions {
   /** A fixtures file path or URL, or a fixtures object (default: fixtures.json beside the sandbox). */
@@ -103,8 +109,8 @@ export class WecomSandbox {
   readonly grants: GrantStore
   readonly #fixtures: WecomFixtures
   readonly #initialSwitches: WecomSandboxSwitches
-  readonly #faults = new FaultBook()
-  readonly #rate = new Map<string, { minute: number; calls: number }>()
+  readonly #faults = new FaultBook<SandboxEndpoint>()
+  readonly #rate: MinuteQuota
   #apps = new Map<number, WecomAppFixture>()
   #secretGenerations = new Map<number, number>()
   #switches: WecomSandboxSwitches
@@ -117,6 +123,7 @@ export class WecomSandbox {
     this.#fixtures = loadFixtures(options.fixtures)
     this.clock = new SandboxClock(options.now)
     this.grants = new GrantStore(this.clock)
+    this.#rate = new MinuteQuota(this.clock)
     this.#initialSwitches = {
       ...DEFAULT_SWITCHES,
       ...parseOption(switchesPatchSchema, options.switches ?? {}, 'switches'),
@@ -354,14 +361,7 @@ export class WecomSandbox {
 
   /** Counts a call against the per-minute limit of the corp for one API; false once it is used up (45009). */
   takeQuota(endpoint: SandboxEndpoint): boolean {
-    const minute = Math.floor(this.clock.nowMs() / 60_000)
-    const slot = this.#rate.get(endpoint)
-    if (!slot || slot.minute !== minute) {
-      this.#rate.set(endpoint, { minute, calls: 1 })
-      return true
-    }
-    slot.calls += 1
-    return slot.calls <= this.#switches.ratePerMinute
+    return this.#rate.take(endpoint, this.#switches.ratePerMinute)
   }
 
   /** Back to the start: fixtures' apps, no codes, tokens or consents, no calls, no faults, default switches, real time. */
@@ -581,19 +581,4 @@ function refusedError(refusal: LoginRefusal): WecomSandboxError {
     'WECOM_SANDBOX_LOGIN_REFUSED',
     `WeCom's login page would show "${refusal.title}"${code}: ${refusal.hint}`,
   )
-}
-
-function optionError(what: string, cause: unknown): WecomSandboxError {
-  const detail =
-    cause instanceof z.ZodError
-      ? cause.issues.map((issue) => `${issue.path.join('.') || what}: ${issue.message}`).join('; ')
-      : String((cause as Error)?.message ?? cause)
-  return new WecomSandboxError('WECOM_SANDBOX_OPTION_INVALID', `Invalid ${what}: ${detail}.`, { cause })
-}
-
-/** Validates an option with its schema, throwing WECOM_SANDBOX_OPTION_INVALID that names the fields. */
-export function parseOption<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) throw optionError(what, parsed.error)
-  return parsed.data
 }

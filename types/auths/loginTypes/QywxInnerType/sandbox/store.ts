@@ -1,4 +1,4 @@
-import type { SandboxClock } from './clock.ts'
+import type { SandboxClock } from 'jitlite/sandbox'
 import { newAccessToken, newCode, newUserTicket } from './ids.ts'
 
 /** Lifetimes WeCom documents (docs/wecom-protocol.md#lifetimes). */
