@@ -17,6 +17,7 @@ export { SandboxError } from '../sandbox/errors.ts'
 export {
   type DrawnFault,
   FaultBook,
+  type FaultChecks,
   type FaultOptions,
   type FaultsDescription,
   type FaultTarget,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { OptionParser } from './options.ts'
 
 /** What an injected fault makes the next call(s) answer. */
 export const faultSchema = z.discriminatedUnion('kind', [
@@ -72,10 +73,19 @@ interface FaultRule {
   afterProcessing: boolean
 }
 
+/** What a sandbox's FaultBook checks its arguments against, and the errors it throws. */
+export interface FaultChecks<Endpoint extends string> {
+  /** The endpoints a fault or latency may target (besides `all`). */
+  endpoints: readonly Endpoint[]
+  /** The sandbox's option errors: a malformed target, fault or latency throws its "option invalid" error. */
+  options: OptionParser
+}
+
 /**
  * Queues of injected faults per endpoint, and added latency. A call draws from its endpoint's queue
- * first, then from the `all` queue; a rule is used up after `times` calls. `add` and `setLatency`
- * throw a ZodError or RangeError on a malformed fault; a sandbox turns it into its own coded error.
+ * first, then from the `all` queue; a rule is used up after `times` calls. A malformed fault or
+ * latency throws a ZodError or RangeError, or, given `checks`, the sandbox's own option error (an
+ * unknown target too), so that a sandbox's `setFault` and `setLatency` can hand their arguments on.
  *
  * @example
  * const book = new FaultBook<'gettoken' | 'getuserinfo'>()
@@ -85,10 +95,29 @@ interface FaultRule {
 export class FaultBook<Endpoint extends string> {
   readonly #rules = new Map<FaultTarget<Endpoint>, FaultRule[]>()
   readonly #latencyMs = new Map<FaultTarget<Endpoint>, number>()
+  readonly #checks: { target: z.ZodType<FaultTarget<Endpoint>>; options: OptionParser } | undefined
+
+  constructor(checks?: FaultChecks<Endpoint>) {
+    this.#checks = checks && { target: faultTargetSchema(checks.endpoints), options: checks.options }
+  }
+
+  /** Runs `act`, the sandbox's option error for `what` in place of any error, after checking the target. */
+  #checked<T>(target: FaultTarget<Endpoint>, what: string, act: () => T): T {
+    if (!this.#checks) return act()
+    this.#checks.options.parseOption(this.#checks.target, target, 'endpoint')
+    try {
+      return act()
+    } catch (cause) {
+      throw this.#checks.options.optionError(what, cause)
+    }
+  }
 
   add(target: FaultTarget<Endpoint>, fault: SandboxFault, options: FaultOptions = {}): void {
-    const parsedFault = faultSchema.parse(fault)
-    const parsedOptions = faultOptionsSchema.parse(options)
+    const [parsedFault, parsedOptions] = this.#checked(
+      target,
+      'fault',
+      () => [faultSchema.parse(fault), faultOptionsSchema.parse(options)] as const,
+    )
     const remaining = parsedOptions.times === 'always' ? Number.POSITIVE_INFINITY : parsedOptions.times
     const queue = this.#rules.get(target) ?? []
     queue.push({ fault: parsedFault, remaining, afterProcessing: parsedOptions.afterProcessing })
@@ -110,8 +139,10 @@ export class FaultBook<Endpoint extends string> {
   }
 
   setLatency(latencyMs: number, target: FaultTarget<Endpoint> = 'all'): void {
-    if (!Number.isFinite(latencyMs) || latencyMs < 0)
-      throw new RangeError('latency must be a number of ms >= 0')
+    this.#checked(target, 'latency', () => {
+      if (!Number.isFinite(latencyMs) || latencyMs < 0)
+        throw new RangeError('latency must be a number of ms >= 0')
+    })
     this.#latencyMs.set(target, latencyMs)
   }
 

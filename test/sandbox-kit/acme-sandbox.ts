@@ -10,7 +10,6 @@ import {
   FaultBook,
   type FaultOptions,
   type FaultTarget,
-  faultTargetSchema,
   firstQueryValues,
   HungSockets,
   listenSandbox,
@@ -35,10 +34,10 @@ export type AcmeEndpoint = (typeof ACME_ENDPOINTS)[number]
 type AcmeCode = 'ACME_SANDBOX_OPTION_INVALID' | 'ACME_SANDBOX_UNKNOWN_CLIENT'
 export class AcmeSandboxError extends SandboxError<AcmeCode> {}
 
-const { parseOption, optionError } = optionParser(
+const OPTIONS = optionParser(
   (message, cause) => new AcmeSandboxError('ACME_SANDBOX_OPTION_INVALID', message, { cause }),
 )
-const targetSchema = faultTargetSchema(ACME_ENDPOINTS)
+const { parseOption } = OPTIONS
 const switchesSchema = z.strictObject({ tokensPerMinute: z.int().positive() })
 type AcmeSwitches = z.output<typeof switchesSchema>
 
@@ -58,7 +57,7 @@ export const ACME_ADMIN_ROUTES: readonly AdminRoute[] = [
 
 export class AcmeSandbox {
   readonly clock: SandboxClock
-  readonly #faults = new FaultBook<AcmeEndpoint>()
+  readonly #faults = new FaultBook({ endpoints: ACME_ENDPOINTS, options: OPTIONS })
   readonly #quota: MinuteQuota
   #switches: AcmeSwitches = { tokensPerMinute: 1000 }
   #counters = { token: 0, login: 0 }
@@ -86,20 +85,10 @@ export class AcmeSandbox {
     this.#counters[endpoint] += 1
   }
   setFault(endpoint: FaultTarget<AcmeEndpoint>, fault: SandboxFault, options: FaultOptions = {}): void {
-    parseOption(targetSchema, endpoint, 'endpoint')
-    try {
-      this.#faults.add(endpoint, fault, options)
-    } catch (cause) {
-      throw optionError('fault', cause)
-    }
+    this.#faults.add(endpoint, fault, options)
   }
   setLatency(latencyMs: number, endpoint: FaultTarget<AcmeEndpoint> = 'all'): void {
-    parseOption(targetSchema, endpoint, 'endpoint')
-    try {
-      this.#faults.setLatency(latencyMs, endpoint)
-    } catch (cause) {
-      throw optionError('latency', cause)
-    }
+    this.#faults.setLatency(latencyMs, endpoint)
   }
   clearFaults(): void {
     this.#faults.clear()

@@ -87,6 +87,32 @@ describe('FaultBook', () => {
     expect(() => book.setLatency(Number.NaN, 'token')).toThrow(RangeError)
     expect(book.describe()).toEqual({ faults: [], latencyMs: {} })
   })
+
+  it("given checks, refuses an unknown target and a malformed fault or latency with the sandbox's own error", () => {
+    class KitError extends SandboxError<'KIT_OPTION_INVALID'> {}
+    const options = optionParser((message, cause) => new KitError('KIT_OPTION_INVALID', message, { cause }))
+    const book = new FaultBook<Endpoint>({ endpoints: ['token', 'login'], options })
+    const refusal = (act: () => void) => {
+      try {
+        act()
+      } catch (error) {
+        expect(error).toBeInstanceOf(KitError)
+        return (error as Error).message
+      }
+      throw new Error('not refused')
+    }
+    expect(refusal(() => book.add('userinfo' as never, { kind: 'busy' }))).toMatch(/^Invalid endpoint: /)
+    expect(refusal(() => book.setLatency(5, 'userinfo' as never))).toMatch(/^Invalid endpoint: /)
+    expect(refusal(() => book.add('token', { kind: 'busy' }, { times: -2 }))).toMatch(
+      /^Invalid fault: times: /,
+    )
+    expect(refusal(() => book.setLatency(-1, 'login'))).toBe(
+      'Invalid latency: latency must be a number of ms >= 0.',
+    )
+    expect(book.describe()).toEqual({ faults: [], latencyMs: {} })
+    book.add('all', { kind: 'quota' })
+    expect(book.draw('login')?.fault).toEqual({ kind: 'quota' })
+  })
 })
 
 describe('faultTargetSchema', () => {

@@ -1,4 +1,4 @@
-import { type FaultTarget as FaultTargetOf, faultTargetSchema as faultTargetSchemaOf } from 'jitlite/sandbox'
+import type { FaultTarget as FaultTargetOf } from 'jitlite/sandbox'
 
 export type { FaultOptions, SandboxFault } from 'jitlite/sandbox'
 
@@ -17,8 +17,6 @@ export const ENDPOINTS = [
 export type SandboxEndpoint = (typeof ENDPOINTS)[number]
 /** A fault or latency for `all` applies to every endpoint. */
 export type FaultTarget = FaultTargetOf<SandboxEndpoint>
-
-export const faultTargetSchema = faultTargetSchemaOf(ENDPOINTS)
 
 /** WeCom's errcodes for the `busy` and `quota` faults: -1 "system busy", 45009 the rate limit. */
 export const FAULT_ERRCODES = { busy: -1, quota: 45009 } as const

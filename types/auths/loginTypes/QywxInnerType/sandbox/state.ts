@@ -4,7 +4,6 @@ import {
   ENDPOINTS,
   type FaultOptions,
   type FaultTarget,
-  faultTargetSchema,
   type SandboxEndpoint,
   type SandboxFault,
 } from './endpoints.ts'
@@ -33,9 +32,10 @@ import {
 import { GrantStore } from './store.ts'
 import { DEFAULT_SWITCHES, switchesPatchSchema, type WecomSandboxSwitches } from './switches.ts'
 
-const { parseOption, optionError } = optionParser(
+const OPTIONS = optionParser(
   (message, cause) => new WecomSandboxError('WECOM_SANDBOX_OPTION_INVALID', message, { cause }),
 )
+const { parseOption } = OPTIONS
 
 /** Validates an option with its schema, throwing WECOM_SANDBOX_OPTION_INVALID that names the fields. */
 export { parseOption }
@@ -109,7 +109,7 @@ export class WecomSandbox {
   readonly grants: GrantStore
   readonly #fixtures: WecomFixtures
   readonly #initialSwitches: WecomSandboxSwitches
-  readonly #faults = new FaultBook<SandboxEndpoint>()
+  readonly #faults = new FaultBook({ endpoints: ENDPOINTS, options: OPTIONS })
   readonly #rate: MinuteQuota
   #apps = new Map<number, WecomAppFixture>()
   #secretGenerations = new Map<number, number>()
@@ -325,22 +325,12 @@ export class WecomSandbox {
    * sandbox.setFault('all', { kind: 'status', status: 502 }, { times: 'always' })
    */
   setFault(endpoint: FaultTarget, fault: SandboxFault, options: FaultOptions = {}): void {
-    parseOption(faultTargetSchema, endpoint, 'endpoint')
-    try {
-      this.#faults.add(endpoint, fault, options)
-    } catch (cause) {
-      throw optionError('fault', cause)
-    }
+    this.#faults.add(endpoint, fault, options)
   }
 
   /** Adds `latencyMs` before every answer of `endpoint` (default: all endpoints); 0 removes it. */
   setLatency(latencyMs: number, endpoint: FaultTarget = 'all'): void {
-    parseOption(faultTargetSchema, endpoint, 'endpoint')
-    try {
-      this.#faults.setLatency(latencyMs, endpoint)
-    } catch (cause) {
-      throw optionError('latency', cause)
-    }
+    this.#faults.setLatency(latencyMs, endpoint)
   }
 
   clearFaults(): void {

@@ -11,7 +11,6 @@ import {
   ENDPOINTS,
   type FaultOptions,
   type FaultTarget,
-  faultTargetSchema,
   type SandboxEndpoint,
   type SandboxFault,
 } from './endpoints.ts'
@@ -28,9 +27,10 @@ import { newToken } from './ids.ts'
 import { GrantStore, ACCESS_TOKEN_LIFETIME_SECONDS as STABLE_TOKEN_LIFETIME_SECONDS } from './store.ts'
 import { DEFAULT_SWITCHES, type SandboxSwitches, switchesPatchSchema } from './switches.ts'
 
-const { parseOption, optionError } = optionParser(
+const OPTIONS = optionParser(
   (message, cause) => new WechatSandboxError('WECHAT_SANDBOX_OPTION_INVALID', message, { cause }),
 )
+const { parseOption } = OPTIONS
 
 /** Validates an option with its schema, throwing WECHAT_SANDBOX_OPTION_INVALID that names the fields. */
 export { parseOption }
@@ -78,7 +78,7 @@ export class WechatSandbox {
   readonly grants: GrantStore
   readonly #fixtures: SandboxFixtures
   readonly #initialSwitches: SandboxSwitches
-  readonly #faults = new FaultBook<SandboxEndpoint>()
+  readonly #faults = new FaultBook({ endpoints: ENDPOINTS, options: OPTIONS })
   readonly #quota: MinuteQuota
   #apps = new Map<string, SandboxAppFixture>()
   #users = new Map<string, SandboxUserFixture>()
@@ -189,22 +189,12 @@ export class WechatSandbox {
    * sandbox.setFault('all', { kind: 'status', status: 502 }, { times: 'always' })
    */
   setFault(endpoint: FaultTarget, fault: SandboxFault, options: FaultOptions = {}): void {
-    parseOption(faultTargetSchema, endpoint, 'endpoint')
-    try {
-      this.#faults.add(endpoint, fault, options)
-    } catch (cause) {
-      throw optionError('fault', cause)
-    }
+    this.#faults.add(endpoint, fault, options)
   }
 
   /** Adds `latencyMs` before every answer of `endpoint` (default: all endpoints); 0 removes it. */
   setLatency(latencyMs: number, endpoint: FaultTarget = 'all'): void {
-    parseOption(faultTargetSchema, endpoint, 'endpoint')
-    try {
-      this.#faults.setLatency(latencyMs, endpoint)
-    } catch (cause) {
-      throw optionError('latency', cause)
-    }
+    this.#faults.setLatency(latencyMs, endpoint)
   }
 
   clearFaults(): void {
