@@ -13,6 +13,7 @@ export {
 } from '../sandbox/admin.ts'
 export { runSandboxCommand, type SandboxCliIo, type SandboxCommand } from '../sandbox/cli.ts'
 export { SandboxClock } from '../sandbox/clock.ts'
+export { SandboxCore, type SandboxCoreOptions } from '../sandbox/core.ts'
 export { SandboxError } from '../sandbox/errors.ts'
 export {
   type DrawnFault,

@@ -7,9 +7,6 @@ import type { FastifyPluginAsync } from 'fastify'
 import {
   type AdminRoute,
   answerWithFault,
-  FaultBook,
-  type FaultOptions,
-  type FaultTarget,
   firstQueryValues,
   HungSockets,
   listenSandbox,
@@ -18,9 +15,8 @@ import {
   registerSandboxAdmin,
   runSandboxCommand,
   type SandboxCliIo,
-  SandboxClock,
+  SandboxCore,
   SandboxError,
-  type SandboxFault,
   type SandboxServer,
   sendPage,
   serveWithFaults,
@@ -37,7 +33,6 @@ export class AcmeSandboxError extends SandboxError<AcmeCode> {}
 const OPTIONS = optionParser(
   (message, cause) => new AcmeSandboxError('ACME_SANDBOX_OPTION_INVALID', message, { cause }),
 )
-const { parseOption } = OPTIONS
 const switchesSchema = z.strictObject({ tokensPerMinute: z.int().positive() })
 type AcmeSwitches = z.output<typeof switchesSchema>
 
@@ -55,56 +50,28 @@ export const ACME_ADMIN_ROUTES: readonly AdminRoute[] = [
   ['POST', '/__admin/reset', 'everything back to the start'],
 ]
 
-export class AcmeSandbox {
-  readonly clock: SandboxClock
-  readonly #faults = new FaultBook({ endpoints: ACME_ENDPOINTS, options: OPTIONS })
+export class AcmeSandbox extends SandboxCore<AcmeEndpoint, AcmeSwitches> {
   readonly #quota: MinuteQuota
-  #switches: AcmeSwitches = { tokensPerMinute: 1000 }
-  #counters = { token: 0, login: 0 }
   /** Tokens the sandbox issued: a fault `afterProcessing` still issues one. */
   issued = 0
 
-  constructor(now?: () => number) {
-    this.clock = new SandboxClock(now)
+  constructor(options: { switches?: Partial<AcmeSwitches>; now?: () => number } = {}) {
+    super({
+      endpoints: ACME_ENDPOINTS,
+      options: OPTIONS,
+      defaultSwitches: { tokensPerMinute: 1000 },
+      switchesPatchSchema: switchesSchema.partial(),
+      ...options,
+    })
     this.#quota = new MinuteQuota(this.clock)
   }
 
-  get switches(): Readonly<AcmeSwitches> {
-    return { ...this.#switches }
-  }
-  setSwitches(patch: Partial<AcmeSwitches>): void {
-    this.#switches = { ...this.#switches, ...parseOption(switchesSchema.partial(), patch, 'switches') }
-  }
-  counters(): Record<AcmeEndpoint, number> {
-    return { ...this.#counters }
-  }
-  resetCounters(): void {
-    this.#counters = { token: 0, login: 0 }
-  }
   recordCall(endpoint: AcmeEndpoint): void {
-    this.#counters[endpoint] += 1
-  }
-  setFault(endpoint: FaultTarget<AcmeEndpoint>, fault: SandboxFault, options: FaultOptions = {}): void {
-    this.#faults.add(endpoint, fault, options)
-  }
-  setLatency(latencyMs: number, endpoint: FaultTarget<AcmeEndpoint> = 'all'): void {
-    this.#faults.setLatency(latencyMs, endpoint)
-  }
-  clearFaults(): void {
-    this.#faults.clear()
-  }
-  faults() {
-    return this.#faults.describe()
-  }
-  drawFault(endpoint: AcmeEndpoint) {
-    return this.#faults.draw(endpoint)
-  }
-  latencyMs(endpoint: AcmeEndpoint): number {
-    return this.#faults.latencyMs(endpoint)
+    this.countCall(endpoint)
   }
   /** A token, or Acme's quota error once this minute's tokens are used up. */
   issueToken(client: string): Record<string, string | number> {
-    if (!this.#quota.take(client, this.#switches.tokensPerMinute))
+    if (!this.#quota.take(client, this.switches.tokensPerMinute))
       return { errcode: 429001, errmsg: 'slow down' }
     this.issued += 1
     return { errcode: 0, access_token: `token-${this.issued}` }
@@ -113,13 +80,10 @@ export class AcmeSandbox {
     if (id !== 'demo')
       throw new AcmeSandboxError('ACME_SANDBOX_UNKNOWN_CLIENT', `No client "${id}": use "demo".`)
   }
-  reset(): void {
-    this.#faults.clear()
+  override reset(): void {
+    super.reset()
     this.#quota.clear()
-    this.resetCounters()
-    this.#switches = { tokensPerMinute: 1000 }
     this.issued = 0
-    this.clock.reset()
   }
 }
 
@@ -173,7 +137,7 @@ export const acmeSandbox: FastifyPluginAsync<{ sandbox: AcmeSandbox }> = async (
     routes: ACME_ADMIN_ROUTES,
     endpoints: ACME_ENDPOINTS,
     switchesPatchSchema: switchesSchema.partial(),
-    parseOption,
+    parseOption: OPTIONS.parseOption,
     notFoundCodes: ['ACME_SANDBOX_UNKNOWN_CLIENT'],
     invalidCode: 'ACME_SANDBOX_OPTION_INVALID',
     describeState: () => ({

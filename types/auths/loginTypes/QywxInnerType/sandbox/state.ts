@@ -1,12 +1,6 @@
-import { FaultBook, MinuteQuota, optionParser, SandboxClock } from 'jitlite/sandbox'
+import { MinuteQuota, optionParser, SandboxCore } from 'jitlite/sandbox'
 import { z } from 'zod'
-import {
-  ENDPOINTS,
-  type FaultOptions,
-  type FaultTarget,
-  type SandboxEndpoint,
-  type SandboxFault,
-} from './endpoints.ts'
+import { ENDPOINTS, type SandboxEndpoint } from './endpoints.ts'
 import { WecomSandboxError } from './errors.ts'
 import {
   type FixturesInput,
@@ -103,32 +97,29 @@ const ipsSchema = z.array(z.string().min(1)).nullable()
  * sandbox.setFault('gettoken', { kind: 'busy' }) // the next gettoken answers -1
  * sandbox.clock.advance(7201) // the app tokens issued so far have expired
  */
-export class WecomSandbox {
-  readonly clock: SandboxClock
+export class WecomSandbox extends SandboxCore<SandboxEndpoint, WecomSandboxSwitches> {
   /** Codes, tokens, tickets and consents (used by the HTTP handlers). */
   readonly grants: GrantStore
   readonly #fixtures: WecomFixtures
-  readonly #initialSwitches: WecomSandboxSwitches
-  readonly #faults = new FaultBook({ endpoints: ENDPOINTS, options: OPTIONS })
   readonly #rate: MinuteQuota
   #apps = new Map<number, WecomAppFixture>()
   #secretGenerations = new Map<number, number>()
-  #switches: WecomSandboxSwitches
-  #counters = zeroCounters()
   #calls: SandboxCall[] = []
   #defaultMember: string
   #callerIp: string | undefined
 
   constructor(options: WecomSandboxOptions = {}) {
+    super({
+      endpoints: ENDPOINTS,
+      options: OPTIONS,
+      defaultSwitches: DEFAULT_SWITCHES,
+      switchesPatchSchema,
+      switches: options.switches,
+      now: options.now,
+    })
     this.#fixtures = loadFixtures(options.fixtures)
-    this.clock = new SandboxClock(options.now)
     this.grants = new GrantStore(this.clock)
     this.#rate = new MinuteQuota(this.clock)
-    this.#initialSwitches = {
-      ...DEFAULT_SWITCHES,
-      ...parseOption(switchesPatchSchema, options.switches ?? {}, 'switches'),
-    }
-    this.#switches = { ...this.#initialSwitches }
     this.#defaultMember = this.#fixtures.defaultMember
     this.#loadApps()
   }
@@ -272,20 +263,7 @@ export class WecomSandbox {
     this.grants.revokeConsent(agentid, personKey)
   }
 
-  // Switches, calls, faults
-
-  get switches(): Readonly<WecomSandboxSwitches> {
-    return { ...this.#switches }
-  }
-
-  setSwitches(patch: Partial<WecomSandboxSwitches>): void {
-    this.#switches = { ...this.#switches, ...parseOption(switchesPatchSchema, patch, 'switches') }
-  }
-
-  /** Calls received per endpoint since the start or the last reset (faulted and refused calls included). */
-  counters(): Record<SandboxEndpoint, number> {
-    return { ...this.#counters }
-  }
+  // Calls (switches, counters and faults: SandboxCore)
 
   /** The calls received (the last 10,000), oldest first; only those to `endpoint` when given. */
   calls(endpoint?: SandboxEndpoint): SandboxCall[] {
@@ -294,8 +272,9 @@ export class WecomSandbox {
       .map((call) => structuredClone(call))
   }
 
-  resetCounters(): void {
-    this.#counters = zeroCounters()
+  /** Zeroes the counters and empties the call log. */
+  override resetCounters(): void {
+    super.resetCounters()
     this.#calls = []
   }
 
@@ -305,7 +284,7 @@ export class WecomSandbox {
     ip: string,
     query: Readonly<Record<string, string | undefined>>,
   ): SandboxCall {
-    this.#counters[endpoint] += 1
+    this.countCall(endpoint)
     const shown: Record<string, string> = {}
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) shown[name] = name === 'corpsecret' ? '***' : value
@@ -316,54 +295,18 @@ export class WecomSandbox {
     return call
   }
 
-  /**
-   * Makes the next call(s) to `endpoint` (or to any endpoint, with "all") answer with `fault`.
-   *
-   * @example
-   * sandbox.setFault('getuserinfo', { kind: 'errcode', errcode: 42001 }) // the next exchange: token expired
-   * sandbox.setFault('gettoken', { kind: 'hang' }, { times: 2 })
-   * sandbox.setFault('all', { kind: 'status', status: 502 }, { times: 'always' })
-   */
-  setFault(endpoint: FaultTarget, fault: SandboxFault, options: FaultOptions = {}): void {
-    this.#faults.add(endpoint, fault, options)
-  }
-
-  /** Adds `latencyMs` before every answer of `endpoint` (default: all endpoints); 0 removes it. */
-  setLatency(latencyMs: number, endpoint: FaultTarget = 'all'): void {
-    this.#faults.setLatency(latencyMs, endpoint)
-  }
-
-  clearFaults(): void {
-    this.#faults.clear()
-  }
-
-  faults() {
-    return this.#faults.describe()
-  }
-
-  drawFault(endpoint: SandboxEndpoint) {
-    return this.#faults.draw(endpoint)
-  }
-
-  latencyMs(endpoint: SandboxEndpoint): number {
-    return this.#faults.latencyMs(endpoint)
-  }
-
   /** Counts a call against the per-minute limit of the corp for one API; false once it is used up (45009). */
   takeQuota(endpoint: SandboxEndpoint): boolean {
-    return this.#rate.take(endpoint, this.#switches.ratePerMinute)
+    return this.#rate.take(endpoint, this.switches.ratePerMinute)
   }
 
   /** Back to the start: fixtures' apps, no codes, tokens or consents, no calls, no faults, default switches, real time. */
-  reset(): void {
+  override reset(): void {
+    super.reset()
     this.grants.clear()
-    this.#faults.clear()
     this.#rate.clear()
-    this.resetCounters()
-    this.#switches = { ...this.#initialSwitches }
     this.#defaultMember = this.#fixtures.defaultMember
     this.#callerIp = undefined
-    this.clock.reset()
     this.#loadApps()
   }
 
@@ -373,7 +316,7 @@ export class WecomSandbox {
     return checkOAuthQuery(
       pairs,
       { corpid: this.#fixtures.corp.corpid, apps: [...this.#apps.values()] },
-      this.#switches,
+      this.switches,
     )
   }
 
@@ -441,7 +384,7 @@ export class WecomSandbox {
   webCallbackParams(request: WebLoginRequest, code: string | undefined): [string, string][] {
     const params: [string, string][] = code === undefined ? [] : [['code', code]]
     params.push(['state', request.state])
-    const mode = this.#switches.webCallbackAppid
+    const mode = this.switches.webCallbackAppid
     if (mode === 'always' || (mode === 'legacyPage' && request.legacyPage))
       params.push(['appid', request.corpid])
     return params
@@ -560,10 +503,6 @@ function untrusted(redirectUri: string): LoginRefusal {
 }
 
 export { untrusted as untrustedDomainRefusal }
-
-function zeroCounters(): Record<SandboxEndpoint, number> {
-  return Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<SandboxEndpoint, number>
-}
 
 function refusedError(refusal: LoginRefusal): WecomSandboxError {
   const code = refusal.code === undefined ? '' : ` (${refusal.code})`

@@ -1,4 +1,4 @@
-import { FaultBook, MinuteQuota, optionParser, SandboxClock } from 'jitlite/sandbox'
+import { MinuteQuota, optionParser, SandboxCore } from 'jitlite/sandbox'
 import { z } from 'zod'
 import {
   type AuthorizeRefusal,
@@ -7,13 +7,7 @@ import {
   checkUserMayAuthorize,
   redirectTarget,
 } from './authorize-check.ts'
-import {
-  ENDPOINTS,
-  type FaultOptions,
-  type FaultTarget,
-  type SandboxEndpoint,
-  type SandboxFault,
-} from './endpoints.ts'
+import { ENDPOINTS, type SandboxEndpoint } from './endpoints.ts'
 import { WechatSandboxError } from './errors.ts'
 import {
   type FixturesInput,
@@ -72,32 +66,29 @@ const domainSchema = z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$/)
  * sandbox.setFault('access_token', { kind: 'busy' }) // the next code exchange answers -1
  * sandbox.clock.advance(7201) // access tokens issued so far have expired
  */
-export class WechatSandbox {
-  readonly clock: SandboxClock
+export class WechatSandbox extends SandboxCore<SandboxEndpoint, SandboxSwitches> {
   /** Codes and tokens (used by the HTTP handlers). */
   readonly grants: GrantStore
   readonly #fixtures: SandboxFixtures
-  readonly #initialSwitches: SandboxSwitches
-  readonly #faults = new FaultBook({ endpoints: ENDPOINTS, options: OPTIONS })
   readonly #quota: MinuteQuota
   #apps = new Map<string, SandboxAppFixture>()
   #users = new Map<string, SandboxUserFixture>()
-  #switches: SandboxSwitches
-  #counters = zeroCounters()
   #defaultUser: string
   /** The current stable access token of each account: the same one until it expires. */
   readonly #stableTokens = new Map<string, { token: string; expiresAtMs: number }>()
 
   constructor(options: WechatSandboxOptions = {}) {
+    super({
+      endpoints: ENDPOINTS,
+      options: OPTIONS,
+      defaultSwitches: DEFAULT_SWITCHES,
+      switchesPatchSchema,
+      switches: options.switches,
+      now: options.now,
+    })
     this.#fixtures = loadFixtures(options.fixtures)
-    this.clock = new SandboxClock(options.now)
     this.grants = new GrantStore(this.clock)
     this.#quota = new MinuteQuota(this.clock)
-    this.#initialSwitches = {
-      ...DEFAULT_SWITCHES,
-      ...parseOption(switchesPatchSchema, options.switches ?? {}, 'switches'),
-    }
-    this.#switches = { ...this.#initialSwitches }
     this.#defaultUser = this.#fixtures.defaultUser
     this.#loadFixtureCopies()
   }
@@ -157,79 +148,24 @@ export class WechatSandbox {
     return { token: current.token, expiresInSeconds: Math.ceil((current.expiresAtMs - now) / 1000) }
   }
 
-  // Switches, counters, faults
-
-  get switches(): Readonly<SandboxSwitches> {
-    return { ...this.#switches }
-  }
-
-  setSwitches(patch: Partial<SandboxSwitches>): void {
-    this.#switches = { ...this.#switches, ...parseOption(switchesPatchSchema, patch, 'switches') }
-  }
-
-  /** Calls received per endpoint since the start or the last reset (faulted and refused calls included). */
-  counters(): Record<SandboxEndpoint, number> {
-    return { ...this.#counters }
-  }
-
-  resetCounters(): void {
-    this.#counters = zeroCounters()
-  }
+  // Calls (switches, counters and faults: SandboxCore)
 
   recordCall(endpoint: SandboxEndpoint): void {
-    this.#counters[endpoint] += 1
-  }
-
-  /**
-   * Makes the next call(s) to `endpoint` (or to any endpoint, with "all") answer with `fault`.
-   *
-   * @example
-   * sandbox.setFault('access_token', { kind: 'busy' })              // next exchange: -1
-   * sandbox.setFault('userinfo', { kind: 'hang' }, { times: 2 })
-   * sandbox.setFault('all', { kind: 'status', status: 502 }, { times: 'always' })
-   */
-  setFault(endpoint: FaultTarget, fault: SandboxFault, options: FaultOptions = {}): void {
-    this.#faults.add(endpoint, fault, options)
-  }
-
-  /** Adds `latencyMs` before every answer of `endpoint` (default: all endpoints); 0 removes it. */
-  setLatency(latencyMs: number, endpoint: FaultTarget = 'all'): void {
-    this.#faults.setLatency(latencyMs, endpoint)
-  }
-
-  clearFaults(): void {
-    this.#faults.clear()
-  }
-
-  /** Pending faults and latencies. */
-  faults() {
-    return this.#faults.describe()
-  }
-
-  /** The fault the next call to `endpoint` answers with, if any (consumes it). */
-  drawFault(endpoint: SandboxEndpoint) {
-    return this.#faults.draw(endpoint)
-  }
-
-  latencyMs(endpoint: SandboxEndpoint): number {
-    return this.#faults.latencyMs(endpoint)
+    this.countCall(endpoint)
   }
 
   /** Counts a call against the per-minute quota; false when the quota is used up (45011). */
   takeQuota(appid: string, endpoint: SandboxEndpoint): boolean {
-    return this.#quota.take(`${appid}\u0000${endpoint}`, this.#switches.quotaPerMinute)
+    return this.#quota.take(`${appid}\u0000${endpoint}`, this.switches.quotaPerMinute)
   }
 
   /** Back to the start: fixtures' apps and users, no codes or tokens, zero counters, no faults, default switches, real time. */
-  reset(): void {
+  override reset(): void {
+    super.reset()
     this.grants.clear()
     this.#stableTokens.clear()
-    this.#faults.clear()
     this.#quota.clear()
-    this.#counters = zeroCounters()
-    this.#switches = { ...this.#initialSwitches }
     this.#defaultUser = this.#fixtures.defaultUser
-    this.clock.reset()
     this.#loadFixtureCopies()
   }
 
@@ -237,7 +173,7 @@ export class WechatSandbox {
 
   /** Runs the authorize page's checks on a query (its parameters in the order sent). */
   checkAuthorize(pairs: readonly (readonly [string, string])[]) {
-    return checkAuthorizeQuery(pairs, (appid) => this.#apps.get(appid), this.#switches)
+    return checkAuthorizeQuery(pairs, (appid) => this.#apps.get(appid), this.switches)
   }
 
   /** Issues a code for `user` after the page's checks passed, or refuses (10006 on a test account). */
@@ -274,7 +210,7 @@ export class WechatSandbox {
   /** What the consent page's Deny does: the legacy redirect (`state=`, no code), or null when WeChat stays put. */
   deny(options: Omit<SandboxAuthorizeOptions, 'user'>): string | null {
     const request = this.#checkProgrammatic(options)
-    return this.#switches.denyMode === 'legacyRedirect'
+    return this.switches.denyMode === 'legacyRedirect'
       ? redirectTarget(request.redirectUri, request.state)
       : null
   }
@@ -318,10 +254,6 @@ export class WechatSandbox {
     this.#apps = new Map(copy.apps.map((app) => [app.appid, app]))
     this.#users = new Map(copy.users.map((user) => [user.key, user]))
   }
-}
-
-function zeroCounters(): Record<SandboxEndpoint, number> {
-  return Object.fromEntries(ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<SandboxEndpoint, number>
 }
 
 function refusedError(errcode: number | null, hint: string): WechatSandboxError {
