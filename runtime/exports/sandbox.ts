@@ -28,6 +28,7 @@ export {
   type ParsedFault,
   type SandboxFault,
 } from '../sandbox/faults.ts'
+export { type FixturesReading, readFixtures } from '../sandbox/fixtures.ts'
 export {
   answerWithFault,
   type FaultAnswers,

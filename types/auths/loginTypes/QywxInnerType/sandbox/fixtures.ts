@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFixtures } from 'jitlite/sandbox'
 import { z } from 'zod'
 import { WecomSandboxError } from './errors.ts'
 
@@ -193,42 +193,9 @@ export const DEFAULT_FIXTURES_PATH = new URL('./fixtures.json', import.meta.url)
  * Throws WECOM_SANDBOX_FIXTURES_INVALID naming the file and the fields.
  */
 export function loadFixtures(source: string | URL | FixturesInput = DEFAULT_FIXTURES_PATH): WecomFixtures {
-  const isObject = typeof source === 'object' && !(source instanceof URL)
-  const where = isObject ? 'the fixtures object' : String(source)
-  const parsed = fixturesSchema.safeParse(isObject ? source : readFixturesFile(source))
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    )
-    throw new WecomSandboxError(
-      'WECOM_SANDBOX_FIXTURES_INVALID',
-      `${where} is not valid WeCom sandbox fixtures (${problems.join('; ')}). Fix these fields; fixtures.json beside the sandbox shows the shape.`,
-    )
-  }
-  const data = structuredClone(parsed.data)
+  const data = readFixtures(source, fixturesSchema, {
+    what: 'WeCom sandbox fixtures',
+    invalid: (message, cause) => new WecomSandboxError('WECOM_SANDBOX_FIXTURES_INVALID', message, { cause }),
+  })
   return { ...data, defaultMember: data.defaultMember ?? data.members[0].key }
-}
-
-function readFixturesFile(path: string | URL): unknown {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (cause) {
-    throw new WecomSandboxError(
-      'WECOM_SANDBOX_FIXTURES_INVALID',
-      `Cannot read the fixtures file ${String(path)}: check the path given to --fixtures or the fixtures option.`,
-      { cause },
-    )
-  }
-  try {
-    return JSON.parse(text)
-  } catch (cause) {
-    // The parser's message can quote the file (secrets included): keep only the position.
-    const position = /position (\d+)/.exec(String((cause as Error)?.message))
-    throw new WecomSandboxError(
-      'WECOM_SANDBOX_FIXTURES_INVALID',
-      `The fixtures file ${String(path)} is not valid JSON${position ? ` (at character ${position[1]})` : ''}: fix its syntax.`,
-      { cause },
-    )
-  }
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFixtures } from 'jitlite/sandbox'
 import { z } from 'zod'
 import { WechatSandboxError } from './errors.ts'
 import { derivedOpenid } from './ids.ts'
@@ -119,53 +119,16 @@ export const DEFAULT_FIXTURES_PATH = new URL('./fixtures.json', import.meta.url)
  * Throws WECHAT_SANDBOX_FIXTURES_INVALID naming the file and the field.
  */
 export function loadFixtures(source: string | URL | FixturesInput = DEFAULT_FIXTURES_PATH): SandboxFixtures {
-  const where =
-    typeof source === 'object' && !(source instanceof URL) ? 'the fixtures object' : String(source)
-  const raw = typeof source === 'object' && !(source instanceof URL) ? source : readFixturesFile(source)
-  const parsed = fixturesSchema.safeParse(raw)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    )
-    throw new WechatSandboxError(
-      'WECHAT_SANDBOX_FIXTURES_INVALID',
-      `${where} is not valid sandbox fixtures (${problems.join('; ')}). Fix these fields; fixtures.json beside the sandbox shows the shape.`,
-    )
-  }
-  const fixtures = structuredClone(parsed.data)
+  const fixtures = readFixtures(source, fixturesSchema, {
+    what: 'sandbox fixtures',
+    invalid: (message, cause) =>
+      new WechatSandboxError('WECHAT_SANDBOX_FIXTURES_INVALID', message, { cause }),
+  })
   return {
     apps: fixtures.apps,
     users: fixtures.users,
     defaultUser: fixtures.defaultUser ?? fixtures.users[0].key,
   }
-}
-
-function readFixturesFile(path: string | URL): unknown {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (cause) {
-    throw new WechatSandboxError(
-      'WECHAT_SANDBOX_FIXTURES_INVALID',
-      `Cannot read the fixtures file ${String(path)}: check the path given to --fixtures or the fixtures option.`,
-      { cause },
-    )
-  }
-  try {
-    return JSON.parse(text)
-  } catch (cause) {
-    throw new WechatSandboxError(
-      'WECHAT_SANDBOX_FIXTURES_INVALID',
-      `The fixtures file ${String(path)} is not valid JSON${jsonErrorPosition(cause)}: fix its syntax.`,
-      { cause },
-    )
-  }
-}
-
-// The parser's own message can quote the file's text (secrets included), so only the position is kept.
-function jsonErrorPosition(cause: unknown): string {
-  const position = /position (\d+)/.exec(String((cause as Error)?.message))
-  return position ? ` (at character ${position[1]})` : ''
 }
 
 /** The user's openid for one app: the fixture's own, else derived from (appid, key). */
