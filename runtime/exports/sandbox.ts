@@ -41,5 +41,12 @@ export {
 export { type OptionParser, optionParser } from '../sandbox/options.ts'
 export { PAGE_CSP, sendPage } from '../sandbox/pages.ts'
 export { MinuteQuota } from '../sandbox/quota.ts'
-export { firstQueryValues, parseFormBodies } from '../sandbox/requests.ts'
+export {
+  addToRedirect,
+  DOUBLE_DELIVERY_CSP,
+  deliverRedirect,
+  hostMatchesDomain,
+  parseHttpUrl,
+} from '../sandbox/redirects.ts'
+export { cookieValue, firstQueryValues, parseFormBodies, rawQuery } from '../sandbox/requests.ts'
 export { listenSandbox, type SandboxServer } from '../sandbox/server.ts'

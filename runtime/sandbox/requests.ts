@@ -16,6 +16,22 @@ export function firstQueryValues(request: FastifyRequest): Record<string, string
   return query
 }
 
+/** The raw query string of a request (after `?`, undecoded; empty without one). */
+export function rawQuery(request: FastifyRequest): string {
+  const url = request.raw.url ?? ''
+  const queryAt = url.indexOf('?')
+  return queryAt < 0 ? '' : url.slice(queryAt + 1)
+}
+
+/** The value of cookie `name` as the browser sent it, or undefined. */
+export function cookieValue(request: FastifyRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=')
+    if (key === name) return rest.join('=')
+  }
+  return undefined
+}
+
 /**
  * Parses form posts (a consent sheet's buttons) into a plain object in this fastify scope, unless the
  * scope already parses forms (a host app mounting the sandbox may).

@@ -1,3 +1,4 @@
+import { addToRedirect, hostMatchesDomain, parseHttpUrl } from 'jitlite/sandbox'
 import type { WecomAppFixture } from './fixtures.ts'
 import type { GrantScope } from './store.ts'
 import type { WecomSandboxSwitches } from './switches.ts'
@@ -58,21 +59,7 @@ function parameterError(parameter: string, hint: string): LoginRefusal {
 }
 
 function parseRedirect(value: string): URL | undefined {
-  if (UNREADABLE.test(value)) return undefined
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * WeCom matches the exact host. A configured domain without a port matches its host on any port here
- * (a local app runs on whatever port it gets); with ":port" it matches that port only.
- */
-export function hostMatchesDomain(url: URL, domain: string): boolean {
-  return domain.includes(':') ? url.host === domain : url.hostname === domain
+  return UNREADABLE.test(value) ? undefined : parseHttpUrl(value)
 }
 
 /** Whether `app` trusts the host of `url` for the in-client OAuth, the web login, or either. */
@@ -208,13 +195,8 @@ export function checkWebLoginQuery(
  * in-client state is alphanumeric and so unchanged).
  */
 export function redirectTarget(redirectUri: string, params: readonly (readonly [string, string])[]): string {
-  const hashAt = redirectUri.indexOf('#')
-  const beforeHash = hashAt < 0 ? redirectUri : redirectUri.slice(0, hashAt)
-  const fragment = hashAt < 0 ? '' : redirectUri.slice(hashAt)
-  let joiner = '?'
-  if (beforeHash.includes('?')) joiner = beforeHash.endsWith('?') || beforeHash.endsWith('&') ? '' : '&'
-  const added = params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&')
-  return `${beforeHash}${joiner}${added}${fragment}`.replace(/[^\x20-\x7e]/gu, (character) =>
-    encodeURIComponent(character),
+  return addToRedirect(
+    redirectUri,
+    params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&'),
   )
 }

@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { firstQueryValues as firstValues, sendPage, waitLatency } from 'jitlite/sandbox'
+import {
+  cookieValue,
+  deliverRedirect,
+  firstQueryValues as firstValues,
+  rawQuery as rawQueryOf,
+  sendPage,
+  waitLatency,
+} from 'jitlite/sandbox'
 import type { RouteContext } from './api.ts'
 import type { Person } from './fixtures.ts'
 import { answerWithFault, callerIp } from './http-faults.ts'
@@ -27,23 +34,6 @@ import { personKey, untrustedDomainRefusal } from './state.ts'
 const PERSON_COOKIE = 'wecom_sandbox_person'
 const PERSON_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600
 
-const DOUBLE_DELIVERY_CSP =
-  "default-src 'none'; script-src 'unsafe-inline'; connect-src http: https:; style-src 'unsafe-inline'; base-uri 'none'"
-
-function rawQueryOf(request: FastifyRequest): string {
-  const url = request.raw.url ?? ''
-  const queryAt = url.indexOf('?')
-  return queryAt < 0 ? '' : url.slice(queryAt + 1)
-}
-
-function cookieValue(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=')
-    if (key === name) return rest.join('=')
-  }
-  return undefined
-}
-
 type Form = Record<string, unknown> | undefined
 
 const formField = (body: Form, name: string) => {
@@ -60,17 +50,8 @@ export function registerLoginRoutes(fastify: FastifyInstance, context: RouteCont
       ? picturePath('member', person.member.key)
       : picturePath('default')
 
-  const deliver = (reply: FastifyReply, url: string) => {
-    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
-    if (sandbox.switches.doubleRedirect) {
-      return reply
-        .code(200)
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', DOUBLE_DELIVERY_CSP)
-        .send(doubleDeliveryPage(url))
-    }
-    return reply.redirect(url, 302)
-  }
+  const deliver = (reply: FastifyReply, url: string) =>
+    deliverRedirect(reply, url, sandbox.switches.doubleRedirect ? doubleDeliveryPage(url) : undefined)
 
   const rememberPerson = (reply: FastifyReply, key: string) =>
     reply.header(

@@ -1,3 +1,4 @@
+import { addToRedirect, hostMatchesDomain, parseHttpUrl } from 'jitlite/sandbox'
 import { type SandboxAppFixture, type SandboxUserFixture, SCOPES, type Scope } from './fixtures.ts'
 import type { SandboxSwitches } from './switches.ts'
 
@@ -121,7 +122,7 @@ export function checkAuthorizeQuery(
     return fail(parameterError('state', 'state must be [A-Za-z0-9], at most 128 bytes.'))
   }
 
-  const target = parseRedirectUri(redirectUri)
+  const target = parseHttpUrl(redirectUri)
   if (!target || UNREADABLE_REDIRECT_URI.test(redirectUri)) {
     return fail(
       parameterError(
@@ -174,48 +175,12 @@ function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value)
 }
 
-function parseRedirectUri(value: string): URL | undefined {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * WeChat compares the redirect_uri's host with the configured domain exactly. Domains are configured
- * without a port, so a domain without one matches its host on any port (a local sandbox must work on
- * whatever port the app runs); a domain with ":port" (as test accounts allow) matches only that port.
- */
-export function hostMatchesDomain(url: URL, domain: string): boolean {
-  return domain.includes(':') ? url.host === domain : url.hostname === domain
-}
-
 /**
  * The URL WeChat sends the browser to: `code` and `state` appended with `?` or `&` as needed, before
  * any fragment. The state goes back verbatim, not re-encoded (docs/wechat-protocol.md#authorize-url).
- * No code: a denial in the legacy mode.
+ * No code: a denial in the legacy mode. A state with non-ASCII (strict-state switch off) is
+ * percent-encoded as a browser would.
  */
 export function redirectTarget(redirectUri: string, state: string, code?: string): string {
-  const hashAt = redirectUri.indexOf('#')
-  const beforeHash = hashAt < 0 ? redirectUri : redirectUri.slice(0, hashAt)
-  const fragment = hashAt < 0 ? '' : redirectUri.slice(hashAt)
-  let joiner = '?'
-  if (beforeHash.includes('?')) joiner = beforeHash.endsWith('?') || beforeHash.endsWith('&') ? '' : '&'
-  const added = `${code === undefined ? '' : `code=${code}&`}state=${state}`
-  return headerSafe(`${beforeHash}${joiner}${added}${fragment}`)
-}
-
-/**
- * Percent-encodes (as UTF-8) what a Location header cannot carry: the non-ASCII characters of an
- * otherwise valid redirect_uri, and of a state when the strict-state switch is off. A browser would
- * encode them the same way when it follows the redirect; printable ASCII (a space included) is left exactly as it was.
- */
-function headerSafe(url: string): string {
-  return url.replace(/[^\x20-\x7e]/gu, (character) =>
-    [...Buffer.from(character, 'utf8')]
-      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
-      .join(''),
-  )
+  return addToRedirect(redirectUri, `${code === undefined ? '' : `code=${code}&`}state=${state}`)
 }

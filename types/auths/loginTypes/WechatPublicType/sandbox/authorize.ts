@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { sendPage, waitLatency } from 'jitlite/sandbox'
+import { cookieValue, deliverRedirect, rawQuery as rawQueryOf, sendPage, waitLatency } from 'jitlite/sandbox'
 import type { RouteContext } from './api.ts'
 import { type AuthorizeRequest, redirectTarget, refusal } from './authorize-check.ts'
 import { appAvatarPath, avatarId, DEFAULT_AVATAR_PATH } from './avatars.ts'
@@ -13,23 +13,6 @@ const USER_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600
 // Only the authorize page reads it; a wider path would send it to apps on the same host (cookies
 // ignore ports), where it has no business.
 const USER_COOKIE_PATH = (basePath: string) => `${basePath}/connect/oauth2`
-
-const DOUBLE_DELIVERY_CSP =
-  "default-src 'none'; script-src 'unsafe-inline'; connect-src http: https:; style-src 'unsafe-inline'; base-uri 'none'"
-
-function rawQueryOf(request: FastifyRequest): string {
-  const url = request.raw.url ?? ''
-  const queryAt = url.indexOf('?')
-  return queryAt < 0 ? '' : url.slice(queryAt + 1)
-}
-
-function cookieValue(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=')
-    if (key === name) return rest.join('=')
-  }
-  return undefined
-}
 
 /**
  * GET {base}/connect/oauth2/authorize: WeChat's page checks, then a silent redirect (snsapi_base) or
@@ -47,17 +30,12 @@ export function registerAuthorizeRoutes(
     return (key && sandbox.user(key)) || sandbox.defaultUser
   }
 
-  const deliver = (reply: FastifyReply, url: string, request: AuthorizeRequest) => {
-    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
-    if (sandbox.switches.doubleRedirect && !request.connectRedirect) {
-      return reply
-        .code(200)
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', DOUBLE_DELIVERY_CSP)
-        .send(doubleDeliveryPage(url))
-    }
-    return reply.redirect(url, 302)
-  }
+  const deliver = (reply: FastifyReply, url: string, request: AuthorizeRequest) =>
+    deliverRedirect(
+      reply,
+      url,
+      sandbox.switches.doubleRedirect && !request.connectRedirect ? doubleDeliveryPage(url) : undefined,
+    )
 
   const grantAndDeliver = (reply: FastifyReply, request: AuthorizeRequest, user: SandboxUserFixture) => {
     const granted = sandbox.grantCode(request, user)
