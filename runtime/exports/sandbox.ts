@@ -50,3 +50,4 @@ export {
 } from '../sandbox/redirects.ts'
 export { cookieValue, firstQueryValues, parseFormBodies, rawQuery } from '../sandbox/requests.ts'
 export { listenSandbox, type SandboxServer } from '../sandbox/server.ts'
+export { ExpiredSweeper, KEEP_EXPIRED_MS } from '../sandbox/sweep.ts'

@@ -1,4 +1,4 @@
-import type { SandboxClock } from 'jitlite/sandbox'
+import { ExpiredSweeper, type SandboxClock } from 'jitlite/sandbox'
 import { newAccessToken, newCode, newUserTicket } from './ids.ts'
 
 /** Lifetimes WeCom documents (docs/wecom-protocol.md#lifetimes). */
@@ -6,12 +6,6 @@ export const CODE_LIFETIME_SECONDS = 5 * 60
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 7200
 export const USER_TICKET_LIFETIME_SECONDS = 1800
 export const CONSENT_LIFETIME_SECONDS = 30 * 24 * 3600
-
-// Expired entries are kept a day so late presentations still read as expired, then swept so a
-// long-running demo does not grow without bound. Maps hold entries in issue order, so a sweep stops at
-// the first one still kept.
-const KEEP_EXPIRED_MS = 24 * 3600 * 1000
-const SWEEP_EVERY_ISSUES = 500
 
 export type Channel = 'oauth' | 'web'
 export type GrantScope = 'snsapi_base' | 'snsapi_privateinfo'
@@ -60,14 +54,16 @@ export class GrantStore {
   readonly #tickets = new Map<string, TicketEntry>()
   /** `${agentid}\0${personKey}` -> consent expiry. */
   readonly #consents = new Map<string, number>()
-  #issues = 0
+  /** Forgets what expired a day ago (each map holds one lifetime in issue order). */
+  readonly #sweeper: ExpiredSweeper
 
   constructor(clock: SandboxClock) {
     this.#clock = clock
+    this.#sweeper = new ExpiredSweeper(clock, [this.#codes, this.#tokens, this.#tickets])
   }
 
   issueCode(grant: CodeGrant): string {
-    this.#maybeSweep()
+    this.#sweeper.issued()
     const code = newCode()
     this.#codes.set(code, {
       ...grant,
@@ -114,7 +110,7 @@ export class GrantStore {
       if (reuse === 'sameRestart') current.expiresAtMs = now + ACCESS_TOKEN_LIFETIME_SECONDS * 1000
       return { token: currentToken, expiresIn: Math.max(1, Math.ceil((current.expiresAtMs - now) / 1000)) }
     }
-    this.#maybeSweep()
+    this.#sweeper.issued()
     const token = newAccessToken()
     this.#tokens.set(token, {
       agentid,
@@ -190,18 +186,5 @@ export class GrantStore {
     this.#current.clear()
     this.#tickets.clear()
     this.#consents.clear()
-  }
-
-  #maybeSweep(): void {
-    this.#issues += 1
-    if (this.#issues < SWEEP_EVERY_ISSUES) return
-    this.#issues = 0
-    const horizonMs = this.#clock.nowMs() - KEEP_EXPIRED_MS
-    for (const map of [this.#codes, this.#tokens, this.#tickets] as Map<string, { expiresAtMs: number }>[]) {
-      for (const [key, entry] of map) {
-        if (entry.expiresAtMs >= horizonMs) break
-        map.delete(key)
-      }
-    }
   }
 }

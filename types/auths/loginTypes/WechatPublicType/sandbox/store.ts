@@ -1,4 +1,4 @@
-import type { SandboxClock } from 'jitlite/sandbox'
+import { ExpiredSweeper, type SandboxClock } from 'jitlite/sandbox'
 import type { Scope } from './fixtures.ts'
 import { newCode, newToken } from './ids.ts'
 
@@ -6,13 +6,6 @@ import { newCode, newToken } from './ids.ts'
 export const CODE_LIFETIME_SECONDS = 5 * 60
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 7200
 export const REFRESH_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600
-
-// Expired entries are kept a while after expiry so that late presentations still get the "expired"
-// answer rather than "invalid", then swept so a long-running demo does not grow without bound. Each map
-// holds one lifetime in issue order (a refresh token given a fresh 30 days moves to the end), so its
-// expired entries come first and a sweep reads only them: its cost does not grow with the live ones.
-const KEEP_EXPIRED_MS = 24 * 3600 * 1000
-const SWEEP_EVERY_ISSUES = 500
 
 /** Who a code or token speaks for. */
 export interface Grant {
@@ -55,14 +48,16 @@ export class GrantStore {
   readonly #accessTokens = new Map<string, TokenEntry>()
   readonly #refreshTokens = new Map<string, TokenEntry>()
   readonly #passwordGenerations = new Map<string, number>()
-  #issuesSinceSweep = 0
+  /** Forgets what expired a day ago; each map holds one lifetime in issue order (an extended refresh token moves to the end). */
+  readonly #sweeper: ExpiredSweeper
 
   constructor(clock: SandboxClock) {
     this.#clock = clock
+    this.#sweeper = new ExpiredSweeper(clock, [this.#codes, this.#accessTokens, this.#refreshTokens])
   }
 
   issueCode(grant: Grant): string {
-    this.#maybeSweep()
+    this.#sweeper.issued()
     const code = newCode()
     this.#codes.set(code, {
       ...grant,
@@ -94,7 +89,7 @@ export class GrantStore {
   }
 
   issueTokens(grant: Grant): IssuedTokens {
-    this.#maybeSweep()
+    this.#sweeper.issued()
     const refreshToken = newToken()
     this.#refreshTokens.set(refreshToken, this.#tokenEntry(grant, REFRESH_TOKEN_LIFETIME_SECONDS))
     return { accessToken: this.issueAccessToken(grant), refreshToken }
@@ -161,24 +156,6 @@ export class GrantStore {
       return { status: 'revoked' }
     if (this.#clock.nowMs() >= entry.expiresAtMs) return { status: 'expired' }
     return { status: 'ok', grant: grantOf(entry), entry }
-  }
-
-  #maybeSweep(): void {
-    this.#issuesSinceSweep += 1
-    if (this.#issuesSinceSweep < SWEEP_EVERY_ISSUES) return
-    this.#issuesSinceSweep = 0
-    const horizonMs = this.#clock.nowMs() - KEEP_EXPIRED_MS
-    for (const map of [this.#codes, this.#accessTokens, this.#refreshTokens] as Map<
-      string,
-      { expiresAtMs: number }
-    >[]) {
-      // Up to the first entry still kept: the rest expire later (an entry out of order, after the
-      // sandbox clock was set back, waits for the ones before it; lookups check expiry anyway).
-      for (const [key, entry] of map) {
-        if (entry.expiresAtMs >= horizonMs) break
-        map.delete(key)
-      }
-    }
   }
 }
 
