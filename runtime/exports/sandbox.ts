@@ -38,6 +38,7 @@ export {
   serveWithFaults,
   waitLatency,
 } from '../sandbox/http-faults.ts'
+export { mountSandbox, type SandboxMount } from '../sandbox/mount.ts'
 export { type OptionParser, optionParser } from '../sandbox/options.ts'
 export { PAGE_CSP, sendPage } from '../sandbox/pages.ts'
 export { MinuteQuota } from '../sandbox/quota.ts'

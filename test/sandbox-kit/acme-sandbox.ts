@@ -8,9 +8,9 @@ import {
   type AdminRoute,
   answerWithFault,
   firstQueryValues,
-  HungSockets,
   listenSandbox,
   MinuteQuota,
+  mountSandbox,
   optionParser,
   registerSandboxAdmin,
   runSandboxCommand,
@@ -90,12 +90,13 @@ export class AcmeSandbox extends SandboxCore<AcmeEndpoint, AcmeSwitches> {
 /** Acme's errcodes for the `busy` and `quota` faults. */
 const ACME_FAULT_ERRCODES = { busy: 500001, quota: 429001 }
 
-export const acmeSandbox: FastifyPluginAsync<{ sandbox: AcmeSandbox }> = async (fastify, { sandbox }) => {
-  const hung = new HungSockets()
-  fastify.addHook('preClose', (done) => {
-    hung.releaseAll()
-    done()
-  })
+export const acmeSandbox: FastifyPluginAsync<{ sandbox: AcmeSandbox; publicBaseUrl?: string }> = async (
+  fastify,
+  { sandbox, publicBaseUrl: configured },
+) => {
+  const { hung, publicBaseUrl } = mountSandbox(fastify, configured)
+  // Where Acme's pictures and QR codes would point.
+  fastify.get('/base', async (request) => ({ publicBaseUrl: publicBaseUrl(request) }))
   const json = (errcode: number, errmsg?: string) => ({ errcode, errmsg: errmsg ?? `acme error ${errcode}` })
   fastify.get('/token', async (request, reply) => {
     sandbox.recordCall('token')

@@ -2,8 +2,9 @@
  * jitlite/sandbox's HTTP fault injection, over loopback, in a sandbox built only from the toolkit
  * (acme-sandbox.ts): what a client of the provider meets for each fault kind.
  */
+import Fastify from 'fastify'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type RunningAcmeSandbox, startAcmeSandbox } from './acme-sandbox.ts'
+import { AcmeSandbox, acmeSandbox, type RunningAcmeSandbox, startAcmeSandbox } from './acme-sandbox.ts'
 import { rawRequest } from './helpers.ts'
 
 let sandbox: RunningAcmeSandbox
@@ -111,5 +112,23 @@ describe('hang', () => {
     await own.close()
     await hung
     expect(settled).toBe('failed')
+  })
+})
+
+describe('mountSandbox', () => {
+  it("gives the mount's public base URL: configured (without trailing slashes), else the request's", async () => {
+    const host = Fastify()
+    await host.register(acmeSandbox, { prefix: '/__sandbox/acme', sandbox: new AcmeSandbox() })
+    await host.register(acmeSandbox, {
+      prefix: '/other',
+      sandbox: new AcmeSandbox(),
+      publicBaseUrl: 'https://dev.example.com/__sandbox/acme//',
+    })
+    const derived = await host.inject({ url: '/__sandbox/acme/base', headers: { host: 'shop.example:3000' } })
+    expect(derived.json()).toEqual({ publicBaseUrl: 'http://shop.example:3000/__sandbox/acme' })
+    expect((await host.inject('/other/base')).json()).toEqual({
+      publicBaseUrl: 'https://dev.example.com/__sandbox/acme',
+    })
+    await host.close()
   })
 })

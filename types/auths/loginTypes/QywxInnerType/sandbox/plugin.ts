@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { HungSockets, parseFormBodies } from 'jitlite/sandbox'
+import type { FastifyPluginAsync } from 'fastify'
+import { mountSandbox, parseFormBodies } from 'jitlite/sandbox'
 import { registerAdminRoutes } from './admin.ts'
 import { registerApiRoutes } from './api.ts'
 import { registerLoginRoutes } from './login-routes.ts'
@@ -30,13 +30,7 @@ const BODY_LIMIT_BYTES = 16 * 1024
 export const wecomSandbox: FastifyPluginAsync<WecomSandboxPluginOptions> = async (fastify, options) => {
   const sandbox = options.sandbox ?? new WecomSandbox(options)
   const basePath = fastify.prefix
-  const hung = new HungSockets()
-  const publicBaseUrl = (request: FastifyRequest) =>
-    options.publicBaseUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}${basePath}`
-  fastify.addHook('preClose', (done) => {
-    hung.releaseAll()
-    done()
-  })
+  const { hung, publicBaseUrl } = mountSandbox(fastify, options.publicBaseUrl)
   const context = { sandbox, hung, publicBaseUrl }
 
   // The API reads POST bodies itself (WeCom answers 47001 to malformed JSON, not HTTP 400).

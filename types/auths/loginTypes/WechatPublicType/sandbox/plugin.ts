@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { HungSockets, parseFormBodies } from 'jitlite/sandbox'
+import type { FastifyPluginAsync } from 'fastify'
+import { mountSandbox, parseFormBodies } from 'jitlite/sandbox'
 import { registerAdminRoutes } from './admin.ts'
 import { registerApiRoutes } from './api.ts'
 import { registerAuthorizeRoutes } from './authorize.ts'
@@ -31,17 +31,11 @@ const FORM_BODY_LIMIT_BYTES = 16 * 1024
 export const wechatSandbox: FastifyPluginAsync<WechatSandboxPluginOptions> = async (fastify, options) => {
   const sandbox = options.sandbox ?? new WechatSandbox(options)
   const basePath = fastify.prefix
-  const hung = new HungSockets()
-  const publicBaseUrl = (request: FastifyRequest) =>
-    options.publicBaseUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}${basePath}`
+  const { hung, publicBaseUrl } = mountSandbox(fastify, options.publicBaseUrl)
 
   // The consent sheet posts a form. Parsed here, in the plugin's own scope, unless the host app already
   // parses forms.
   parseFormBodies(fastify, FORM_BODY_LIMIT_BYTES)
-  fastify.addHook('preClose', (done) => {
-    hung.releaseAll()
-    done()
-  })
 
   const context = { sandbox, hung, publicBaseUrl }
   registerAuthorizeRoutes(fastify, context, basePath)
