@@ -4,16 +4,30 @@
  * again with new values. Every move of a ticket is one conditional UPDATE: of two phones, two tabs or
  * two nodes, exactly one gets a row back.
  */
-import { compileShape, createExpiringTable, slot } from 'jitlite/db'
-import type { Kysely } from 'kysely'
+import {
+  type CompiledShape,
+  compileShape,
+  createExpiringTable,
+  createTurnFunction,
+  isPostgres,
+  slot,
+  type TurnStatement,
+  turnCallShape,
+  withSchemaChangeLock,
+} from 'jitlite/db'
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
 import type { TicketStatus } from './tickets.ts'
 
 export const TABLE = 'jit_login_tickets'
+
+/** Statuses a ticket can still move on from: unexpired, such a ticket holds a place of its address's cap. */
+const LIVE_STATUSES = ['waiting', 'scanned', 'confirmed'] as const
 
 /** A row as the database returns it (bigint columns may come back as bigints or numbers). */
 export interface TicketRow {
   id: number
   login_type: string
+  address_hash: string
   status: Exclude<TicketStatus, 'expired'>
   phone_hash: string | null
   user_json: string | null
@@ -26,6 +40,53 @@ export interface TicketRow {
 export function compileStatements(db: Kysely<any>) {
   const v = (index: number) => slot(index) as string
   const live = (offset: number) => (eb: any) => eb('expires_at_ms', '>', v(offset))
+  // The live tickets of one address, counted through the partial index of live rows (createTable).
+  const liveOfAddress = db
+    .selectFrom(TABLE)
+    .select((eb) => eb.fn.countAll().as('live'))
+    .where('address_hash', '=', v(6))
+    // Literals, not parameters: only then may the planner use the partial index.
+    .where(
+      'status',
+      'in',
+      LIVE_STATUSES.map((status) => sql.lit(status)),
+    )
+    .where('expires_at_ms', '>', v(4))
+  // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
+  type Eb = ExpressionBuilder<any, any>
+  const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'bigint') =>
+    eb.cast(eb.val(value), type)
+  const insertCapped = compileShape(
+    db
+      .insertInto(TABLE)
+      .columns([
+        'secret_hash',
+        'desktop_hash',
+        'login_type',
+        'browser_label',
+        'address_hash',
+        'status',
+        'created_at_ms',
+        'expires_at_ms',
+        'updated_at_ms',
+      ])
+      .expression(
+        db
+          .selectNoFrom((eb) => [
+            typed(eb, v(0), 'varchar(255)').as('secret_hash'),
+            typed(eb, v(1), 'varchar(255)').as('desktop_hash'),
+            typed(eb, v(2), 'varchar(255)').as('login_type'),
+            typed(eb, v(3), 'varchar(255)').as('browser_label'),
+            typed(eb, v(6), 'varchar(255)').as('address_hash'),
+            typed(eb, 'waiting', 'varchar(16)').as('status'),
+            typed(eb, v(4), 'bigint').as('created_at_ms'),
+            typed(eb, v(5), 'bigint').as('expires_at_ms'),
+            typed(eb, v(4), 'bigint').as('updated_at_ms'),
+          ])
+          .where((eb) => eb(liveOfAddress, '<', v(7))),
+      )
+      .returning('id'),
+  )
   return {
     insert: compileShape(
       db
@@ -39,9 +100,14 @@ export function compileStatements(db: Kysely<any>) {
           created_at_ms: v(4),
           expires_at_ms: v(5),
           updated_at_ms: v(4),
+          address_hash: v(6),
         })
         .returning('id'),
     ),
+    // The same row, only while the address holds fewer live tickets than v(7).
+    insertCapped,
+    // The same, one address's inserts taking turns (PostgreSQL: see createTable).
+    insertCappedInTurn: turnCallShape(insertCappedTurn(insertCapped)),
     readForDesktop: compileShape(
       db
         .selectFrom(TABLE)
@@ -138,16 +204,39 @@ export function compileStatements(db: Kysely<any>) {
   }
 }
 
+/**
+ * On PostgreSQL concurrent capped inserts would each count without the others' uncommitted rows: one
+ * address's inserts take turns (an advisory lock on its hash), in a function of the table (jitlite/db's
+ * turn statements), so that a new code stays one round trip.
+ */
+function insertCappedTurn(insertCapped: CompiledShape): TurnStatement {
+  return { name: `${TABLE}_insert_capped`, shape: insertCapped, keyValue: 6, returns: { id: 'bigint' } }
+}
+
 export async function createTable(db: Kysely<any>): Promise<void> {
+  // Tickets are minutes old: a table of an earlier layout (without addresses) is replaced, not migrated.
   await createExpiringTable(db, TABLE, (table) =>
     table
       .addColumn('desktop_hash', 'varchar(64)', (c) => c.notNull())
       .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
       .addColumn('browser_label', 'varchar(64)', (c) => c.notNull())
+      .addColumn('address_hash', 'varchar(64)', (c) => c.notNull())
       .addColumn('status', 'varchar(16)', (c) => c.notNull())
       .addColumn('phone_hash', 'varchar(64)')
       .addColumn('confirm_hash', 'varchar(64)')
       .addColumn('user_json', 'text')
       .addColumn('updated_at_ms', 'bigint', (c) => c.notNull()),
   )
+  await withSchemaChangeLock(db, async (locked) => {
+    // The cap counts an address's live tickets: an index of live rows only, so that the count reads
+    // little more than them (a used or cancelled ticket leaves it; an expired one stays until swept).
+    await locked.schema
+      .createIndex(`${TABLE}_live_by_address_hash`)
+      .ifNotExists()
+      .on(TABLE)
+      .columns(['address_hash', 'expires_at_ms'])
+      .where(sql.ref('status'), 'in', [...LIVE_STATUSES])
+      .execute()
+    if (isPostgres(db)) await createTurnFunction(locked, insertCappedTurn(compileStatements(db).insertCapped))
+  })
 }

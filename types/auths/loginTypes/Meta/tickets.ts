@@ -8,7 +8,8 @@
  * - `desktop_hash`: the SHA-256 of the secret in the desktop's HttpOnly cookie (the only way to claim);
  * - `phone_hash`: the SHA-256 of the secret in the cookie of the phone that scanned first;
  * - `confirm_hash`: the SHA-256 of the CSRF token of the phone's confirmation form;
- * - `user_json`: who the phone signed in as (never tokens), from its login until the claim.
+ * - `user_json`: who the phone signed in as (never tokens), from its login until the claim;
+ * - `address_hash`: the SHA-256 of the desktop's address, for the cap on its live tickets.
  *
  *   waiting --scan--> scanned (a phone bound; then its user attached) --Confirm--> confirmed --claim--> consumed
  *   waiting | scanned | confirmed --Cancel (phone or desktop)--> cancelled
@@ -38,6 +39,19 @@ export interface TicketRef {
 }
 
 export type TicketUser = Omit<SessionUser, 'loginType'>
+
+export interface NewTicket {
+  scanSecret: string
+  desktopSecret: string
+  loginType: string
+  browserLabel: string
+  /** The hash of the desktop's address, for the cap per address. */
+  addressHash: string
+  /** Most live tickets the address may hold; 0: no cap. */
+  capPerAddress: number
+  nowMs: number
+  ttlMs: number
+}
 
 /** What the phone's confirmation page shows. */
 export interface TicketSummary {
@@ -105,25 +119,29 @@ export class TicketStore {
     return this.#creating
   }
 
-  /** Stores a waiting ticket; returns its row's selector, for the QR link and the desktop's cookie. */
-  async create(ticket: {
-    scanSecret: string
-    desktopSecret: string
-    loginType: string
-    browserLabel: string
-    nowMs: number
-    ttlMs: number
-  }): Promise<{ rowId: number; selector: string }> {
+  /**
+   * Stores a waiting ticket; returns its row's selector, for the QR link and the desktop's cookie.
+   * Undefined when the address already holds `capPerAddress` live (unfinished, unexpired) tickets:
+   * the insert counts them in the same statement, so no burst of new codes gets past it.
+   */
+  async create(ticket: NewTicket): Promise<{ rowId: number; selector: string } | undefined> {
     await this.#sweep(ticket.nowMs)
-    const { rows } = await this.#run(this.#statements.insert, [
+    const values = [
       sha256Hex(ticket.scanSecret),
       sha256Hex(ticket.desktopSecret),
       ticket.loginType,
       ticket.browserLabel,
       ticket.nowMs,
       ticket.nowMs + ticket.ttlMs,
-    ])
-    const rowId = Number((rows[0] as { id: number | bigint }).id)
+      ticket.addressHash,
+    ]
+    const { rows } =
+      ticket.capPerAddress > 0
+        ? await this.#insertCapped([...values, ticket.capPerAddress])
+        : await this.#run(this.#statements.insert, values)
+    const row = rows[0] as { id: number | bigint } | undefined
+    if (!row) return undefined
+    const rowId = Number(row.id)
     return { rowId, selector: (await this.#ready).selectorOf(rowId) }
   }
 
@@ -280,6 +298,15 @@ export class TicketStore {
 
   #wake(rowId: number): void {
     for (const wake of [...(this.#waiters.get(rowId) ?? [])]) wake()
+  }
+
+  /**
+   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it;
+   * on PostgreSQL one address's inserts take turns (`insertCappedInTurn`, ticket-table.ts).
+   */
+  #insertCapped(values: readonly unknown[]) {
+    const { insertCapped, insertCappedInTurn } = this.#statements
+    return this.#run(this.#database.dialect === 'postgres' ? insertCappedInTurn : insertCapped, values)
   }
 
   async #run(statement: CompiledShape, values: readonly unknown[]) {
