@@ -21,8 +21,8 @@ jit dev serves a development console at /__jit/ (create, edit and check elements
 jit dev, jit check and jit new read the app's .env for variables the environment does not set.
 
 Environment: PORT (default 3000), HOST (default 127.0.0.1), PUBLIC_URL, JIT_SECRET_KEY; LOG_LEVEL,
-LOG_FORMAT, METRICS_PORT, METRICS_TOKEN, TRUST_PROXY, RATE_LIMIT_*, LIVE_STATES_PER_* (README:
-Running in production).`
+LOG_FORMAT, METRICS_PORT, METRICS_TOKEN, TRUST_PROXY, RATE_LIMIT_*, LIVE_STATES_PER_*,
+LIVE_TICKETS_PER_ADDRESS (README: Running in production).`
 
 type Command = (args: string[]) => Promise<number>
 

@@ -62,6 +62,8 @@ export const ErrorCodes = {
     'too many requests from one address (or from all together) in the last minute; wait for Retry-After, or raise the RATE_LIMIT_* setting',
   JIT_LIVE_STATES_CAPPED:
     'too many unfinished sign-ins from one browser or address; finish or wait them out, or raise LIVE_STATES_PER_BROWSER / LIVE_STATES_PER_ADDRESS',
+  JIT_LIVE_TICKETS_CAPPED:
+    'too many desktop sign-in codes shown from one address and not yet used; wait for them to expire, or raise LIVE_TICKETS_PER_ADDRESS',
   JIT_OVERLOADED:
     'the server is overloaded (event-loop lag or heap past its limit) and refuses new work for a moment; retry after Retry-After',
   JIT_ENV_INVALID:

@@ -1,8 +1,9 @@
 /**
  * Opens PostgreSQL through pg's pool and kysely's own PostgresDialect, for a web server that shares the
  * database with other nodes. Nothing of SQLite's machinery comes along: the server commits, checkpoints
- * and locks; each statement takes a pooled connection, and the pool reconnects on its own after the
- * server restarts.
+ * and locks. The runtime's single statements go over a few pipelined connections (postgres-pipeline.ts),
+ * transactions and kysely's queries take a pooled one; both reconnect on their own after the server
+ * restarts.
  */
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
 import pg from 'pg'
@@ -11,10 +12,13 @@ import type { CompiledRunResult, Database } from './database.ts'
 import { DatabaseHealth } from './health.ts'
 import { createPostgresModelDialect } from './postgres-columns.ts'
 import { markPostgresError, postgresUnreachable } from './postgres-errors.ts'
+import { PipelinedConnections } from './postgres-pipeline.ts'
 import { postgresTypes } from './postgres-types.ts'
 import { writeProbe } from './write-probe.ts'
 
 export const DEFAULT_POOL_SIZE = 10
+/** Of the pool's connections, how many carry single statements pipelined (postgres-pipeline.ts). */
+export const DEFAULT_PIPELINED_CONNECTIONS = 2
 /** How long a statement waits for a connection (a new one, or a free one of a busy pool). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 
@@ -30,6 +34,12 @@ export interface PostgresDatabaseOptions {
   ssl?: boolean | pg.ConnectionConfig['ssl']
   /** Connections this process keeps at most (default 10). */
   poolSize?: number
+  /**
+   * How many of those connections carry the runtime's single statements pipelined (default 2; 0: each
+   * statement takes a pooled connection for its round trip). At most `poolSize - 1`: transactions keep
+   * at least one connection of their own.
+   */
+  pipelinedConnections?: number
   /** The server cancels a statement that runs longer (default: the server's setting). */
   statementTimeoutMs?: number
   connectTimeoutMs?: number
@@ -66,6 +76,16 @@ export function postgresLocation(options: PostgresDatabaseOptions): string {
   return `postgres://${who}${host ?? 'localhost'}:${port ?? 5432}/${database ?? user ?? 'postgres'}`
 }
 
+/** How many connections pipeline single statements, and how many the pool keeps for the rest. */
+function connectionSplit(options: PostgresDatabaseOptions): { pipelined: number; pooled: number } {
+  const total = options.poolSize ?? DEFAULT_POOL_SIZE
+  const pipelined = Math.max(
+    0,
+    Math.min(options.pipelinedConnections ?? DEFAULT_PIPELINED_CONNECTIONS, total - 1),
+  )
+  return { pipelined, pooled: total - pipelined }
+}
+
 function poolConfig(options: PostgresDatabaseOptions): pg.PoolConfig {
   return {
     connectionString: options.url,
@@ -75,7 +95,7 @@ function poolConfig(options: PostgresDatabaseOptions): pg.PoolConfig {
     user: options.user,
     password: options.password,
     ...(options.ssl === undefined ? {} : { ssl: options.ssl === true ? {} : options.ssl }),
-    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    max: connectionSplit(options).pooled,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     keepAlive: true,
@@ -163,7 +183,19 @@ export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Data
   let closing: Promise<void> | undefined
 
   const names = options.prepareStatements === false ? undefined : new StatementNames()
-  const run = (text: string, values: unknown[]) => pool.query({ name: names?.nameOf(text), text, values })
+  const { pipelined: pipelinedCount } = connectionSplit(options)
+  const { max: _max, ...clientConfig } = poolConfig(options)
+  const pipelined =
+    pipelinedCount > 0
+      ? new PipelinedConnections(clientConfig, pipelinedCount, {
+          failed,
+          pooled: (query) => pool.query(query),
+        })
+      : undefined
+  const run = (text: string, values: unknown[]) => {
+    const query = { name: names?.nameOf(text), text, values }
+    return pipelined ? pipelined.query(query) : pool.query(query)
+  }
 
   const commitObservers = new Set<(durationMs: number) => void>()
   if (options.onCommit) commitObservers.add(options.onCommit)
@@ -208,7 +240,7 @@ export function openPostgresDatabaseSync(options: PostgresDatabaseOptions): Data
     },
     close() {
       // kysely's destroy ends the pool, after the statements in flight.
-      closing ??= kysely.destroy()
+      closing ??= Promise.all([kysely.destroy(), pipelined?.end()]).then(() => undefined)
       return closing
     },
   }

@@ -1,6 +1,7 @@
 /** `jitlite/db/postgres`: the PostgreSQL driver (pg's pool through kysely), for database Types. */
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_PIPELINED_CONNECTIONS,
   DEFAULT_POOL_SIZE,
   openPostgresDatabase,
   openPostgresDatabaseSync,

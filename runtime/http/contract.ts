@@ -28,8 +28,9 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
   /** The app's metrics: what a Type counts (login outcomes, provider calls). */
   readonly metrics: Metrics
   /**
-   * How many live (unfinished, unexpired) unauthenticated rows (login states, tickets) one browser and
-   * one client address (`request.ip`) may hold; 0: no cap. A Type that writes such rows counts them.
+   * How many live (unfinished, unexpired) unauthenticated rows (login states, desktop sign-in tickets)
+   * one browser and one client address (`request.ip`) may hold; 0: no cap. A Type that writes such
+   * rows counts them.
    */
   readonly liveRowCaps: LiveRowCaps
   /** The URL browsers reach the app at, without a trailing slash (from `PUBLIC_URL`, never from request headers). */
@@ -49,8 +50,12 @@ export interface RouteContext<Instance = any, Config = Readonly<Record<string, u
 }
 
 export interface LiveRowCaps {
+  /** Login states of one browser. */
   readonly perBrowser: number
+  /** Login states of one address. */
   readonly perAddress: number
+  /** Desktop sign-in tickets (codes shown to scan) of one address. */
+  readonly ticketsPerAddress: number
 }
 
 /** One HTTP action. The handler sends with `ctx.reply`, or returns a value sent as JSON. */

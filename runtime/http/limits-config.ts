@@ -21,6 +21,8 @@ export interface ServerLimits {
   liveStatesPerBrowser: number
   /** Live login states one client address may hold; 0: no cap. */
   liveStatesPerAddress: number
+  /** Live (unfinished, unexpired) desktop sign-in tickets one client address may hold; 0: no cap. */
+  liveTicketsPerAddress: number
   /** `fastify`'s `trustProxy`: the proxies whose `X-Forwarded-For` is believed. false: none. */
   trustProxy: false | string
   bodyLimitBytes: number
@@ -42,6 +44,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   loginStartsPerMinute: 60_000,
   liveStatesPerBrowser: 20,
   liveStatesPerAddress: 1000,
+  liveTicketsPerAddress: 1000,
   trustProxy: false,
   bodyLimitBytes: 256 * 1024,
   headerLimitBytes: 16 * 1024,
@@ -58,6 +61,7 @@ export const NO_LIMITS: ServerLimits = {
   loginStartsPerMinute: 0,
   liveStatesPerBrowser: 0,
   liveStatesPerAddress: 0,
+  liveTicketsPerAddress: 0,
   trustProxy: false,
   bodyLimitBytes: DEFAULT_LIMITS.bodyLimitBytes,
   headerLimitBytes: DEFAULT_LIMITS.headerLimitBytes,
@@ -67,7 +71,8 @@ type Env = Readonly<Record<string, string | undefined>>
 
 /**
  * The limits the environment asks for, over `DEFAULT_LIMITS`. `RATE_LIMIT=off` turns every rate limit
- * off (the caps on live rows stay: `LIVE_STATES_PER_ADDRESS=0` removes that one); `OVERLOAD=off` the
+ * off (the caps on live rows stay: `LIVE_STATES_PER_ADDRESS=0` or `LIVE_TICKETS_PER_ADDRESS=0` removes
+ * one); `OVERLOAD=off` the
  * overload guard. A value that is not a whole number ≥ 0 throws JIT_ENV_INVALID naming the variable.
  *
  * @example
@@ -89,6 +94,7 @@ export function limitsFromEnv(env: Env): ServerLimits {
     loginStartsPerMinute: rate('RATE_LIMIT_LOGIN_ALL', d.loginStartsPerMinute),
     liveStatesPerBrowser: count(env, 'LIVE_STATES_PER_BROWSER', d.liveStatesPerBrowser),
     liveStatesPerAddress: count(env, 'LIVE_STATES_PER_ADDRESS', d.liveStatesPerAddress),
+    liveTicketsPerAddress: count(env, 'LIVE_TICKETS_PER_ADDRESS', d.liveTicketsPerAddress),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     bodyLimitBytes: count(env, 'BODY_LIMIT_BYTES', d.bodyLimitBytes, 1),
     headerLimitBytes: count(env, 'HEADER_LIMIT_BYTES', d.headerLimitBytes, 1024),

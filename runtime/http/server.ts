@@ -179,7 +179,11 @@ export async function buildServer(app: JitApp, options: ServerOptions = {}): Pro
     publicUrl,
     now,
     closing: closingSignal.signal,
-    liveRowCaps: { perBrowser: limits.liveStatesPerBrowser, perAddress: limits.liveStatesPerAddress },
+    liveRowCaps: {
+      perBrowser: limits.liveStatesPerBrowser,
+      perAddress: limits.liveStatesPerAddress,
+      ticketsPerAddress: limits.liveTicketsPerAddress,
+    },
   })
   fastify.route({
     method: ['GET', 'POST'],

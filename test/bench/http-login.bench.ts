@@ -29,7 +29,9 @@
  * PostgreSQL >= 0.7x SQLite's logins/s (median per-round ratio) and > 833 logins/s at 128/20 ms.
  *
  * `npm run bench http-login`. Knobs: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 5),
- * BENCH_ONLY=jitlite|bare|bareStart (run one variant, for profiling: no ratio then), BENCH_SETTING=128/20 or
+ * BENCH_ONLY=jitlite|jitlitePg|twoNodesPg|bare|bareStart (run one variant, for profiling: no ratio then),
+ * BENCH_PG_POOL and BENCH_PG_PIPELINED (PostgreSQL connections per node, and how many pipelined: 10 and 2
+ * by default; BENCH_PG_PIPELINED=0 for one round trip per statement), BENCH_SETTING=128/20 or
  * 32/0 (one setting), BENCH_PROFILE=<folder> (a CPU profile of the serving process for each measured
  * run, `<variant>-<concurrency>-<latency>-<n>.cpuprofile`, for Chrome DevTools or `node --cpu-prof`
  * readers; the profiler costs a few percent). wal.bench.ts drives jitlite through the same testbed
@@ -331,7 +333,11 @@ export async function startJitlite(
     ...(postgresUrl
       ? {
           'databases/Default/e.json': { title: 'Default database', type: 'databases.PostgresType' },
-          'databases/Default/Default.json': { url: postgresUrl, poolSize: POSTGRES_POOL_SIZE },
+          'databases/Default/Default.json': {
+            url: postgresUrl,
+            poolSize: POSTGRES_POOL_SIZE,
+            pipelinedConnections: POSTGRES_PIPELINED,
+          },
         }
       : {
           'databases/Default/e.json': { title: 'Default database', type: 'databases.SqliteType' },
@@ -382,6 +388,8 @@ export async function startJitlite(
 
 /** Connections per node (BENCH_PG_POOL; the Type's default is 10). */
 const POSTGRES_POOL_SIZE = Number(process.env.BENCH_PG_POOL ?? 10)
+/** Of those, pipelined (BENCH_PG_PIPELINED; the Type's default is 2; 0: one round trip per statement). */
+const POSTGRES_PIPELINED = Number(process.env.BENCH_PG_PIPELINED ?? 2)
 
 const INSTANT_LOGIN_TYPE = `import { defineType } from 'jitlite'
 export default defineType({
@@ -646,7 +654,7 @@ async function main(): Promise<void> {
   console.log(
     `Node ${process.version}, ${os.cpus().length} CPUs. ${ROUNDS} rounds of ${SECONDS} s per variant and setting; ` +
       `each round runs every variant back to back, in alternating order. Logins/s pooled over the rounds. ` +
-      `PostgreSQL 15 on loopback (fsync off), ${POSTGRES_POOL_SIZE} connections per node.\n`,
+      `PostgreSQL 15 on loopback (fsync off), ${POSTGRES_POOL_SIZE} connections per node, ${POSTGRES_PIPELINED} of them pipelined.\n`,
   )
   const verdicts: string[] = []
   for (const setting of SETTINGS) {
@@ -713,7 +721,7 @@ async function main(): Promise<void> {
       return (pooled.databaseTransactions / Math.max(1, pooled.logins)).toFixed(1)
     }
     console.log(
-      `PostgreSQL transactions per login (each a round trip): ${perLogin('jitlitePg')} on one node, ${perLogin('twoNodesPg')} on two.`,
+      `PostgreSQL transactions per login (each one statement): ${perLogin('jitlitePg')} on one node, ${perLogin('twoNodesPg')} on two.`,
     )
     const needsRate = setting.latencyMs > 0
     if (needsRate)

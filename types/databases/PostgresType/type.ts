@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { defineType, JitError, type PrepareContext, secret, z } from 'jitlite'
 import type { Database } from 'jitlite/db'
 import {
+  DEFAULT_PIPELINED_CONNECTIONS,
   DEFAULT_POOL_SIZE,
   openPostgresDatabaseSync,
   type PostgresDatabaseOptions,
@@ -26,6 +27,11 @@ const postgresConfig = z
       .optional(),
     /** Connections each node keeps at most. */
     poolSize: z.number().int().min(1).max(1000).default(DEFAULT_POOL_SIZE),
+    /**
+     * Of those, how many carry single statements pipelined (at most poolSize - 1); 0: every statement
+     * takes a pooled connection for its round trip (docs/databases.md#pipelined-statements).
+     */
+    pipelinedConnections: z.number().int().min(0).max(64).default(DEFAULT_PIPELINED_CONNECTIONS),
     /** The server cancels a statement that runs longer; default: the server's own setting. */
     statementTimeoutMs: z.number().int().min(1).max(3_600_000).optional(),
     /** false behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21). */
@@ -39,8 +45,19 @@ const postgresConfig = z
 type PostgresConfig = z.infer<typeof postgresConfig>
 
 function optionsOf(ctx: PrepareContext<PostgresConfig>): PostgresDatabaseOptions {
-  const { url, host, port, database, user, password, ssl, poolSize, statementTimeoutMs, prepareStatements } =
-    ctx.config
+  const {
+    url,
+    host,
+    port,
+    database,
+    user,
+    password,
+    ssl,
+    poolSize,
+    pipelinedConnections,
+    statementTimeoutMs,
+    prepareStatements,
+  } = ctx.config
   return {
     url,
     host,
@@ -50,6 +67,7 @@ function optionsOf(ctx: PrepareContext<PostgresConfig>): PostgresDatabaseOptions
     password,
     ssl,
     poolSize,
+    pipelinedConnections,
     statementTimeoutMs,
     prepareStatements,
     log: ctx.log,

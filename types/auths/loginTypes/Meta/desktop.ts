@@ -12,7 +12,7 @@ import type { FastifyReply } from 'fastify'
 import type { ErrorCode } from 'jitlite'
 import { describeBrowser } from './browser-label.ts'
 import { isSameOrigin, ticketsOf } from './desktop-phone.ts'
-import { cookiePathOf, type LoginContext } from './flow.ts'
+import { addressHashOf, cookiePathOf, type LoginContext } from './flow.ts'
 import { DEFAULT_TICKET_TTL_MS, isFinal, type TicketRef, type TicketStatus } from './tickets.ts'
 import { composeState, newStateSecret, parseState, STATE_PATTERN } from './tokens.ts'
 
@@ -25,6 +25,8 @@ export const DESKTOP_COOKIE = 'jit_desktop'
 export const EVENTS_POLL_MS = 200
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000
+/** When an address at its cap of live tickets may try again: a used or cancelled ticket frees its place at once. */
+const LIVE_TICKETS_RETRY_AFTER_SECONDS = 60
 
 /** POST `<login Instance>/desktopStart`: a new code for this browser. */
 export async function startDesktopLogin(ctx: LoginContext): Promise<unknown> {
@@ -38,14 +40,26 @@ export async function startDesktopLogin(ctx: LoginContext): Promise<unknown> {
   const ttlMs = ticketLifetimeMs(ctx)
   const scanSecret = newStateSecret()
   const desktopSecret = newStateSecret()
-  const { selector } = await tickets.create({
+  const created = await tickets.create({
     scanSecret,
     desktopSecret,
     loginType: ctx.element.fullName,
     browserLabel: describeBrowser(ctx.request.headers['user-agent']),
+    addressHash: addressHashOf(ctx),
+    capPerAddress: ctx.liveRowCaps.ticketsPerAddress,
     nowMs,
     ttlMs,
   })
+  if (!created) {
+    ctx.reply.header('retry-after', String(LIVE_TICKETS_RETRY_AFTER_SECONDS))
+    return refuse(
+      ctx,
+      429,
+      'JIT_LIVE_TICKETS_CAPPED',
+      'Too many sign-in codes are showing from your network without being used. Try again in 1 minute.',
+    )
+  }
+  const { selector } = created
   ctx.reply.setCookie(DESKTOP_COOKIE, composeState(desktopSecret, selector), {
     path: cookiePathOf(ctx),
     httpOnly: true,

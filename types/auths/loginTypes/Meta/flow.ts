@@ -118,7 +118,7 @@ export async function beginLogin(
     secretHash: sha256Hex(secret),
     loginType: ctx.element.fullName,
     browserHash: sha256Hex(nonce),
-    addressHash: sha256Hex(`address:${ctx.request.ip}`),
+    addressHash: addressHashOf(ctx),
     redirectTarget: options.target,
     nowMs: ctx.now(),
     ticketId: options.ticketId,
@@ -424,6 +424,11 @@ export function browserNonceOf(ctx: LoginContext): string | undefined {
 }
 
 /** The login cookie goes only to this app's API routes (under the public URL's path, if it has one). */
+/** The hash a client's address is counted under by the caps on its live rows (states, tickets). */
+export function addressHashOf(ctx: LoginContext): string {
+  return sha256Hex(`address:${ctx.request.ip}`)
+}
+
 export function cookiePathOf(ctx: LoginContext): string {
   const basePath = new URL(ctx.publicUrl).pathname.replace(/\/+$/, '')
   return `${basePath}/api/${ctx.app.orgId}/${ctx.app.name}`

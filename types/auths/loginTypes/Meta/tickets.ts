@@ -8,7 +8,8 @@
  * - `desktop_hash`: the SHA-256 of the secret in the desktop's HttpOnly cookie (the only way to claim);
  * - `phone_hash`: the SHA-256 of the secret in the cookie of the phone that scanned first;
  * - `confirm_hash`: the SHA-256 of the CSRF token of the phone's confirmation form;
- * - `user_json`: who the phone signed in as (never tokens), from its login until the claim.
+ * - `user_json`: who the phone signed in as (never tokens), from its login until the claim;
+ * - `address_hash`: the SHA-256 of the desktop's address, for the cap on its live tickets.
  *
  *   waiting --scan--> scanned (a phone bound; then its user attached) --Confirm--> confirmed --claim--> consumed
  *   waiting | scanned | confirmed --Cancel (phone or desktop)--> cancelled
@@ -17,20 +18,11 @@
  * Every move is one conditional UPDATE, so two phones, two tabs or two nodes never both win one.
  */
 import type { SessionUser } from 'jitlite/auth'
-import {
-  bindShape,
-  type CompiledShape,
-  compileShape,
-  createExpiringTable,
-  type Database,
-  deleteExpiredPrefix,
-  RowSelectors,
-  slot,
-} from 'jitlite/db'
+import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
 import type { Kysely } from 'kysely'
+import { compileStatements, createTable, TABLE, type TicketRow } from './ticket-table.ts'
 import { sha256Hex } from './tokens.ts'
 
-const TABLE = 'jit_login_tickets'
 /** A ticket lives 3 minutes unless its login Type says otherwise (LoginProvider.desktopTicketLifetimeMs). */
 export const DEFAULT_TICKET_TTL_MS = 3 * 60 * 1000
 /** Expired rows are kept a while, so a late scan is told "expired" rather than "unknown". */
@@ -38,7 +30,7 @@ const EXPIRED_ROW_RETENTION_MS = 30 * 60 * 1000
 const SWEEP_INTERVAL_MS = 60 * 1000
 
 export type TicketStatus = 'waiting' | 'scanned' | 'confirmed' | 'consumed' | 'cancelled' | 'expired'
-type StoredStatus = Exclude<TicketStatus, 'expired'>
+type StoredStatus = TicketRow['status']
 
 /** A row and the hash one of its secrets must match. */
 export interface TicketRef {
@@ -48,22 +40,24 @@ export interface TicketRef {
 
 export type TicketUser = Omit<SessionUser, 'loginType'>
 
+export interface NewTicket {
+  scanSecret: string
+  desktopSecret: string
+  loginType: string
+  browserLabel: string
+  /** The hash of the desktop's address, for the cap per address. */
+  addressHash: string
+  /** Most live tickets the address may hold; 0: no cap. */
+  capPerAddress: number
+  nowMs: number
+  ttlMs: number
+}
+
 /** What the phone's confirmation page shows. */
 export interface TicketSummary {
   createdAtMs: number
   browserLabel: string
   user: TicketUser
-}
-
-interface Row {
-  id: number
-  login_type: string
-  status: StoredStatus
-  phone_hash: string | null
-  user_json: string | null
-  browser_label: string
-  created_at_ms: number | bigint
-  expires_at_ms: number | bigint
 }
 
 /** The status a desktop or a phone is told: a live status past its expiry is `expired`. */
@@ -125,25 +119,29 @@ export class TicketStore {
     return this.#creating
   }
 
-  /** Stores a waiting ticket; returns its row's selector, for the QR link and the desktop's cookie. */
-  async create(ticket: {
-    scanSecret: string
-    desktopSecret: string
-    loginType: string
-    browserLabel: string
-    nowMs: number
-    ttlMs: number
-  }): Promise<{ rowId: number; selector: string }> {
+  /**
+   * Stores a waiting ticket; returns its row's selector, for the QR link and the desktop's cookie.
+   * Undefined when the address already holds `capPerAddress` live (unfinished, unexpired) tickets:
+   * the insert counts them in the same statement, so no burst of new codes gets past it.
+   */
+  async create(ticket: NewTicket): Promise<{ rowId: number; selector: string } | undefined> {
     await this.#sweep(ticket.nowMs)
-    const { rows } = await this.#run(this.#statements.insert, [
+    const values = [
       sha256Hex(ticket.scanSecret),
       sha256Hex(ticket.desktopSecret),
       ticket.loginType,
       ticket.browserLabel,
       ticket.nowMs,
       ticket.nowMs + ticket.ttlMs,
-    ])
-    const rowId = Number((rows[0] as { id: number | bigint }).id)
+      ticket.addressHash,
+    ]
+    const { rows } =
+      ticket.capPerAddress > 0
+        ? await this.#insertCapped([...values, ticket.capPerAddress])
+        : await this.#run(this.#statements.insert, values)
+    const row = rows[0] as { id: number | bigint } | undefined
+    if (!row) return undefined
+    const rowId = Number(row.id)
     return { rowId, selector: (await this.#ready).selectorOf(rowId) }
   }
 
@@ -156,7 +154,7 @@ export class TicketStore {
   /** The status a desktop holding `desktop` sees; undefined when it holds no ticket of this row. */
   async statusForDesktop(desktop: TicketRef, nowMs: number): Promise<TicketStatus | undefined> {
     const { rows } = await this.#run(this.#statements.readForDesktop, [desktop.rowId, desktop.secretHash])
-    const row = rows[0] as Pick<Row, 'status' | 'expires_at_ms'> | undefined
+    const row = rows[0] as Pick<TicketRow, 'status' | 'expires_at_ms'> | undefined
     return row && effectiveStatus(row.status, Number(row.expires_at_ms), nowMs)
   }
 
@@ -179,7 +177,7 @@ export class TicketStore {
   /** What a scan that was refused met, for its page: unknown, another Instance's, or its status. */
   async statusForScan(scan: TicketRef, loginType: string, nowMs: number): Promise<TicketStatus | undefined> {
     const { rows } = await this.#run(this.#statements.readForScan, [scan.rowId, scan.secretHash])
-    const row = rows[0] as Pick<Row, 'status' | 'expires_at_ms' | 'login_type'> | undefined
+    const row = rows[0] as Pick<TicketRow, 'status' | 'expires_at_ms' | 'login_type'> | undefined
     if (!row || row.login_type !== loginType) return undefined
     return effectiveStatus(row.status, Number(row.expires_at_ms), nowMs)
   }
@@ -210,7 +208,7 @@ export class TicketStore {
       phone.secretHash,
       nowMs,
     ])
-    const row = rows[0] as Pick<Row, 'created_at_ms' | 'browser_label' | 'user_json'> | undefined
+    const row = rows[0] as Pick<TicketRow, 'created_at_ms' | 'browser_label' | 'user_json'> | undefined
     if (!row?.user_json) return undefined
     return {
       createdAtMs: Number(row.created_at_ms),
@@ -240,7 +238,7 @@ export class TicketStore {
   /** The status the phone bound to a ticket sees (for a refused decision's page). */
   async statusForPhone(phone: TicketRef, nowMs: number): Promise<TicketStatus | undefined> {
     const { rows } = await this.#run(this.#statements.readForPhone, [phone.rowId, phone.secretHash])
-    const row = rows[0] as Pick<Row, 'status' | 'expires_at_ms'> | undefined
+    const row = rows[0] as Pick<TicketRow, 'status' | 'expires_at_ms'> | undefined
     return row && effectiveStatus(row.status, Number(row.expires_at_ms), nowMs)
   }
 
@@ -267,7 +265,7 @@ export class TicketStore {
       loginType,
       nowMs,
     ])
-    const row = rows[0] as Pick<Row, 'user_json'> | undefined
+    const row = rows[0] as Pick<TicketRow, 'user_json'> | undefined
     if (!row?.user_json) return undefined
     this.#wake(desktop.rowId)
     return JSON.parse(row.user_json) as TicketUser
@@ -302,6 +300,15 @@ export class TicketStore {
     for (const wake of [...(this.#waiters.get(rowId) ?? [])]) wake()
   }
 
+  /**
+   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it;
+   * on PostgreSQL one address's inserts take turns (`insertCappedInTurn`, ticket-table.ts).
+   */
+  #insertCapped(values: readonly unknown[]) {
+    const { insertCapped, insertCappedInTurn } = this.#statements
+    return this.#run(this.#database.dialect === 'postgres' ? insertCappedInTurn : insertCapped, values)
+  }
+
   async #run(statement: CompiledShape, values: readonly unknown[]) {
     await this.#ready
     return this.#database.runCompiled(statement.sql, bindShape(statement, values))
@@ -313,133 +320,4 @@ export class TicketStore {
     await this.#ready
     await deleteExpiredPrefix(this.#db, TABLE, nowMs - EXPIRED_ROW_RETENTION_MS)
   }
-}
-
-function compileStatements(db: Kysely<any>) {
-  const v = (index: number) => slot(index) as string
-  const live = (offset: number) => (eb: any) => eb('expires_at_ms', '>', v(offset))
-  return {
-    insert: compileShape(
-      db
-        .insertInto(TABLE)
-        .values({
-          secret_hash: v(0),
-          desktop_hash: v(1),
-          login_type: v(2),
-          browser_label: v(3),
-          status: 'waiting',
-          created_at_ms: v(4),
-          expires_at_ms: v(5),
-          updated_at_ms: v(4),
-        })
-        .returning('id'),
-    ),
-    readForDesktop: compileShape(
-      db
-        .selectFrom(TABLE)
-        .select(['status', 'expires_at_ms'])
-        .where('id', '=', v(0))
-        .where('desktop_hash', '=', v(1)),
-    ),
-    readForScan: compileShape(
-      db
-        .selectFrom(TABLE)
-        .select(['status', 'expires_at_ms', 'login_type'])
-        .where('id', '=', v(0))
-        .where('secret_hash', '=', v(1)),
-    ),
-    readForPhone: compileShape(
-      db
-        .selectFrom(TABLE)
-        .select(['status', 'expires_at_ms'])
-        .where('id', '=', v(0))
-        .where('phone_hash', '=', v(1)),
-    ),
-    // The first phone binds a waiting ticket; the same phone may open the link again while it is scanned.
-    scan: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ status: 'scanned', phone_hash: v(0), updated_at_ms: v(1) })
-        .where('id', '=', v(2))
-        .where('secret_hash', '=', v(3))
-        .where('login_type', '=', v(4))
-        .where(live(1))
-        .where((eb) =>
-          eb.or([
-            eb('status', '=', 'waiting'),
-            eb.and([eb('status', '=', 'scanned'), eb('phone_hash', '=', v(0))]),
-          ]),
-        )
-        .returning('id'),
-    ),
-    attachUser: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ user_json: v(0), updated_at_ms: v(3) })
-        .where('id', '=', v(1))
-        .where('phone_hash', '=', v(2))
-        .where('status', '=', 'scanned')
-        .where(live(3))
-        .returning('id'),
-    ),
-    prepareConfirmation: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ confirm_hash: v(0) })
-        .where('id', '=', v(1))
-        .where('phone_hash', '=', v(2))
-        .where('status', '=', 'scanned')
-        .where('user_json', 'is not', null)
-        .where(live(3))
-        .returning(['created_at_ms', 'browser_label', 'user_json']),
-    ),
-    decide: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ status: v(0), confirm_hash: null, updated_at_ms: v(4) })
-        .where('id', '=', v(1))
-        .where('phone_hash', '=', v(2))
-        .where('confirm_hash', '=', v(3))
-        .where('status', '=', 'scanned')
-        .where('user_json', 'is not', null)
-        .where(live(4))
-        .returning('id'),
-    ),
-    cancelByDesktop: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ status: 'cancelled', updated_at_ms: v(0) })
-        .where('id', '=', v(1))
-        .where('desktop_hash', '=', v(2))
-        .where('status', 'in', ['waiting', 'scanned', 'confirmed'])
-        // An expired ticket stays expired: its link tells a late phone so.
-        .where(live(0))
-        .returning('id'),
-    ),
-    claim: compileShape(
-      db
-        .updateTable(TABLE)
-        .set({ status: 'consumed', updated_at_ms: v(0) })
-        .where('id', '=', v(1))
-        .where('desktop_hash', '=', v(2))
-        .where('login_type', '=', v(3))
-        .where('status', '=', 'confirmed')
-        .where(live(4))
-        .returning('user_json'),
-    ),
-  }
-}
-
-async function createTable(db: Kysely<any>): Promise<void> {
-  await createExpiringTable(db, TABLE, (table) =>
-    table
-      .addColumn('desktop_hash', 'varchar(64)', (c) => c.notNull())
-      .addColumn('login_type', 'varchar(255)', (c) => c.notNull())
-      .addColumn('browser_label', 'varchar(64)', (c) => c.notNull())
-      .addColumn('status', 'varchar(16)', (c) => c.notNull())
-      .addColumn('phone_hash', 'varchar(64)')
-      .addColumn('confirm_hash', 'varchar(64)')
-      .addColumn('user_json', 'text')
-      .addColumn('updated_at_ms', 'bigint', (c) => c.notNull()),
-  )
 }
