@@ -10,7 +10,9 @@
  * in flight: statements from concurrent requests go out back to back, the server works through them
  * without sleeping in between, and their answers come back together. Each statement still ends with its
  * own Sync, so it is its own transaction and fails alone. Transactions and kysely's queries keep using
- * the pool: a transaction needs a connection of its own.
+ * the pool: a transaction needs a connection of its own. The statements sent in one turn of the event
+ * loop leave in one write at its end (the socket is corked until then): one wake-up of the server for
+ * all of them.
  *
  * A statement waits behind the ones sent before it on its connection, so one that waits must not wait
  * long: a new statement goes to the connection with the fewest in flight, never to one whose oldest
@@ -36,6 +38,8 @@ interface Slot {
   connecting: Promise<pg.Client> | undefined
   /** When each statement in flight was sent, oldest first (a connection answers in order). */
   sentAtMs: number[]
+  /** Whether the socket holds this turn's statements, to write them together at its end. */
+  corked: boolean
 }
 
 export interface PipelineOptions {
@@ -58,6 +62,7 @@ export class PipelinedConnections {
       client: undefined,
       connecting: undefined,
       sentAtMs: [],
+      corked: false,
     }))
     this.#options = options
   }
@@ -69,7 +74,9 @@ export class PipelinedConnections {
     if (!slot) return this.#options.pooled(config)
     slot.sentAtMs.push(performance.now())
     try {
-      return await (slot.client ?? (await this.#open(slot))).query(config)
+      const client = slot.client ?? (await this.#open(slot))
+      this.#holdWritesForThisTurn(slot, client)
+      return await client.query(config)
     } catch (error) {
       if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error
       return this.#options.pooled(config)
@@ -88,6 +95,17 @@ export class PipelinedConnections {
         await client?.end().catch(() => undefined)
       }),
     )
+  }
+
+  #holdWritesForThisTurn(slot: Slot, client: pg.Client): void {
+    if (slot.corked) return
+    const socket = client.connection.stream
+    slot.corked = true
+    socket.cork()
+    setImmediate(() => {
+      slot.corked = false
+      socket.uncork()
+    })
   }
 
   /** The connection with the fewest statements in flight, of those not stalled; none if all are. */
