@@ -4,7 +4,6 @@
  * ticket used, cancelled or expired leaves room, a scanned one still holds its place; another address
  * is not held back. Over HTTP the desktop past the cap gets a 429 it can show, with Retry-After.
  */
-import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Database } from '../../runtime/db/index.ts'
 import { NO_LIMITS } from '../../runtime/http/limits-config.ts'
@@ -13,13 +12,12 @@ import { DEFAULT_TICKET_TTL_MS, TicketStore } from '../../types/auths/loginTypes
 import { sha256Hex } from '../../types/auths/loginTypes/Meta/tokens.ts'
 import { DIALECTS, eachTestPlace } from '../db/db-helpers.ts'
 import { API, type LoginHarness, openLoginHarness } from '../login-flow/harness.ts'
+import { meetAtGate } from './insert-gate.ts'
 
 const LOGIN_TYPE = 'auths.loginTypes.W'
 const ACTIONS = `${API}/auths/loginTypes/SandboxLogin`
 /** The pool of a test place's PostgreSQL database (db-helpers.ts). */
 const POOL_SIZE = 4
-/** The advisory lock of the test's gate (`meeting`). */
-const GATE_LOCK = 4242
 
 describe.each(DIALECTS)('the cap on live desktop tickets on %s', (dialect) => {
   const place = eachTestPlace(dialect)
@@ -53,37 +51,8 @@ describe.each(DIALECTS)('the cap on live desktop tickets on %s', (dialect) => {
     return Number(row.n)
   }
 
-  /**
-   * Runs `burst` so that its inserts meet. SQLite runs one statement at a time anyway. On PostgreSQL a
-   * trigger holds each insert at a gate after its count, until every connection of the pool waits
-   * (at the gate, or for its address's turn); then the gate opens. Inserts that did not take turns
-   * have all counted by then, none seeing the others' rows.
-   */
-  async function meeting<T>(burst: () => Promise<T>): Promise<T> {
-    if (dialect === 'sqlite') return burst()
-    const gate = new pg.Client({ connectionString: place().location })
-    await gate.connect()
-    try {
-      await gate.query(`create function jit_test_gate() returns trigger language plpgsql as $$
-        begin perform pg_advisory_xact_lock_shared(${GATE_LOCK}); return new; end $$`)
-      await gate.query(
-        'create trigger jit_test_gate before insert on jit_login_tickets for each row execute function jit_test_gate()',
-      )
-      await gate.query(`select pg_advisory_lock(${GATE_LOCK})`)
-      const running = burst()
-      for (;;) {
-        const { rows } = await gate.query(
-          'select count(*)::int as n from pg_locks where not granted and database = (select oid from pg_database where datname = current_database())',
-        )
-        if (rows[0].n >= POOL_SIZE) break
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-      await gate.query(`select pg_advisory_unlock(${GATE_LOCK})`)
-      return await running
-    } finally {
-      await gate.end()
-    }
-  }
+  const meeting = <T>(burst: () => Promise<T>) =>
+    meetAtGate({ dialect, url: place().location, table: 'jit_login_tickets', connections: POOL_SIZE }, burst)
 
   it('leaves at most the cap of a burst from one address, and lets another address show a code', async () => {
     db = await place().open()
