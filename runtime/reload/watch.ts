@@ -23,7 +23,7 @@ export interface WatchOptions {
 
 /**
  * Watches every app folder of `app`'s stack and reloads the app after each burst of changes to
- * e.json, business configs, code, app.json and removed folders (a new folder alone changes nothing).
+ * e.json, business configs, code and app.json (a folder made or removed alone changes nothing).
  * Reloads never overlap: changes that arrive during one are applied by the next, so the last write
  * always wins. Each applied reload logs one line (what changed, how long it took); refused ones are
  * reported by the app. Returns once the watcher is ready; `app.close()` stops it and everything it
@@ -41,16 +41,17 @@ export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptio
   // and chokidar drops a file's further change events for 50 ms after reporting one: a write in that
   // window is caught by the missed-write check, but the paths stay "changed" until it has had its say.
   const recent = new Map<string, number>()
-  // A new folder alone changes nothing the app serves (data/ made for a SQLite file, an editor's empty
-  // folder), and a rebuild would drop the in-memory state of every Instance: it does not reload. The
-  // elements in it arrive as file events (chokidar also reports the files of a folder moved in), and
-  // the folder rides along with the next reload, so that its parent's cached listing is read again.
-  const newFolders = new Set<string>()
+  // A folder made or removed alone changes nothing the app serves (data/ made for a SQLite file, an
+  // editor's empty folder), and a rebuild would drop the in-memory state of every Instance: it does not
+  // reload. The elements in it arrive or leave as file events (chokidar reports the files of a folder
+  // moved in, and of one removed), and the folder rides along with the next reload, so that its
+  // parent's cached listing is read again.
+  const changedFolders = new Set<string>()
   const changedPaths = (batch: ReadonlyMap<string, ChangeKind>) => {
     const since = performance.now() - RECENT_MS
     for (const [file, at] of recent) if (at < since) recent.delete(file)
-    const changed = new Set([...batch.keys(), ...recent.keys(), ...newFolders])
-    newFolders.clear()
+    const changed = new Set([...batch.keys(), ...recent.keys(), ...changedFolders])
+    changedFolders.clear()
     return changed
   }
 
@@ -88,8 +89,8 @@ export async function watchApp(app: WatchedApp, log: Logger, options: WatchOptio
       // Under the supervisor an edit to code this process imported restarts it; reloading first is
       // wasted work. Other code (browser code, a Type's file nothing imported yet) is this process's.
       if (supervised && isFileEvent && isCodeFile(file) && runsCode(file)) return
-      if (kind === 'addDir') {
-        newFolders.add(file)
+      if (kind === 'addDir' || kind === 'unlinkDir') {
+        changedFolders.add(file)
         return
       }
       if (kind === 'add' || kind === 'change') missed.seen(file, stats)

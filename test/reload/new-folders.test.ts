@@ -82,3 +82,42 @@ describe('new folders under a watched app', () => {
     expect(app.getElement('counters.Shared.Likes').bump()).toBe(8)
   })
 })
+
+describe('removed folders under a watched app', () => {
+  it('an empty folder, or data/ with its SQLite files, removed reloads nothing: Instances keep their state', async () => {
+    const { app, file, events } = await openWatchedApp(tallies)
+    fs.mkdirSync(file('empty'))
+    fs.mkdirSync(file('data'))
+    const db = new Database(file('data/app.sqlite'))
+    db.exec('create table users (id integer primary key, name text)')
+    db.close()
+    await quiet()
+    const visits = app.getElement('counters.Visits')
+    expect(visits.bump()).toBe(1)
+    const definition = app[kState].definition
+
+    fs.rmSync(file('empty'), { recursive: true })
+    fs.rmSync(file('data'), { recursive: true })
+    await quiet()
+
+    expect(app[kState].definition).toBe(definition)
+    expect(events).toEqual([])
+    expect(visits.bump()).toBe(2)
+  })
+
+  it('an element folder removed with its files is gone, and one made again in its place loads', async () => {
+    const { app, file, write } = await openWatchedApp(tallies)
+    write('counters/Clicks/e.json', { title: 'Clicks', type: 'counters.TallyType' })
+    write('counters/Clicks/Clicks.json', { start: 10 })
+    await nextEvent(app, 'reload', (r) => r.added.includes('counters.Clicks'))
+    const removed = nextEvent(app, 'reload', (r) => r.removed.includes('counters.Clicks'))
+    fs.rmSync(file('counters/Clicks'), { recursive: true })
+    await removed
+    expect(() => app.getElement('counters.Clicks')).toThrow()
+    const again = nextEvent(app, 'reload', (r) => r.added.includes('counters.Clicks'))
+    write('counters/Clicks/e.json', { title: 'Clicks', type: 'counters.TallyType' })
+    write('counters/Clicks/Clicks.json', { start: 20 })
+    await again
+    expect(app.getElement('counters.Clicks').bump()).toBe(21)
+  })
+})
