@@ -12,6 +12,7 @@ export {
   SELECTOR_PATTERN,
 } from '../db/expiring-rows.ts'
 export type { FieldOperators, Filter } from '../db/filter.ts'
+export { type InsertedRow, type InsertedType, insertWhen } from '../db/insert-when.ts'
 export { type Lease, Leases } from '../db/leases.ts'
 export {
   ModelHandle,

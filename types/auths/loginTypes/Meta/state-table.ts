@@ -9,13 +9,14 @@ import {
   compileShape,
   createExpiringTable,
   createTurnFunction,
+  insertWhen,
   isPostgres,
   slot,
   type TurnStatement,
   turnCallShape,
   withSchemaChangeLock,
 } from 'jitlite/db'
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { StateStatus } from './states.ts'
 
 export const TABLE = 'jit_login_states'
@@ -60,41 +61,23 @@ export function compileStatements(db: Kysely<any>) {
       // A literal, not a parameter: only then may the planner use the index of pending rows.
       .where('status', '=', sql.lit('pending'))
       .where('expires_at_ms', '>', v(5))
-  // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
-  type Eb = ExpressionBuilder<any, any>
-  const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'text' | 'bigint') =>
-    eb.cast(eb.val(value), type)
   const insertCapped = compileShape(
-    db
-      .insertInto(TABLE)
-      .columns([
-        'secret_hash',
-        'login_type',
-        'browser_hash',
-        'address_hash',
-        'redirect_target',
-        'status',
-        'created_at_ms',
-        'expires_at_ms',
-        'ticket_id',
-      ])
-      .expression(
-        db
-          .selectNoFrom((eb) => [
-            typed(eb, v(0), 'varchar(255)').as('secret_hash'),
-            typed(eb, v(1), 'varchar(255)').as('login_type'),
-            typed(eb, v(2), 'varchar(255)').as('browser_hash'),
-            typed(eb, v(3), 'varchar(255)').as('address_hash'),
-            typed(eb, v(4), 'text').as('redirect_target'),
-            typed(eb, 'pending', 'varchar(16)').as('status'),
-            typed(eb, v(5), 'bigint').as('created_at_ms'),
-            typed(eb, v(6), 'bigint').as('expires_at_ms'),
-            typed(eb, v(7), 'bigint').as('ticket_id'),
-          ])
-          .where((eb) => eb(live('browser_hash', 2), '<', v(8)))
-          .where((eb) => eb(live('address_hash', 3), '<', v(9))),
-      )
-      .returning('id'),
+    insertWhen(
+      db,
+      TABLE,
+      {
+        secret_hash: [v(0), 'varchar(255)'],
+        login_type: [v(1), 'varchar(255)'],
+        browser_hash: [v(2), 'varchar(255)'],
+        address_hash: [v(3), 'varchar(255)'],
+        redirect_target: [v(4), 'text'],
+        status: ['pending', 'varchar(16)'],
+        created_at_ms: [v(5), 'bigint'],
+        expires_at_ms: [v(6), 'bigint'],
+        ticket_id: [v(7), 'bigint'],
+      },
+      (eb) => eb.and([eb(live('browser_hash', 2), '<', v(8)), eb(live('address_hash', 3), '<', v(9))]),
+    ).returning('id'),
   )
   return {
     insert: compileShape(

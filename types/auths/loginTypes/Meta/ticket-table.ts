@@ -9,13 +9,14 @@ import {
   compileShape,
   createExpiringTable,
   createTurnFunction,
+  insertWhen,
   isPostgres,
   slot,
   type TurnStatement,
   turnCallShape,
   withSchemaChangeLock,
 } from 'jitlite/db'
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { TicketStatus } from './tickets.ts'
 
 export const TABLE = 'jit_login_tickets'
@@ -52,40 +53,23 @@ export function compileStatements(db: Kysely<any>) {
       LIVE_STATUSES.map((status) => sql.lit(status)),
     )
     .where('expires_at_ms', '>', v(4))
-  // Typed values: PostgreSQL infers no type for a parameter in a SELECT list.
-  type Eb = ExpressionBuilder<any, any>
-  const typed = (eb: Eb, value: unknown, type: 'varchar(16)' | 'varchar(255)' | 'bigint') =>
-    eb.cast(eb.val(value), type)
   const insertCapped = compileShape(
-    db
-      .insertInto(TABLE)
-      .columns([
-        'secret_hash',
-        'desktop_hash',
-        'login_type',
-        'browser_label',
-        'address_hash',
-        'status',
-        'created_at_ms',
-        'expires_at_ms',
-        'updated_at_ms',
-      ])
-      .expression(
-        db
-          .selectNoFrom((eb) => [
-            typed(eb, v(0), 'varchar(255)').as('secret_hash'),
-            typed(eb, v(1), 'varchar(255)').as('desktop_hash'),
-            typed(eb, v(2), 'varchar(255)').as('login_type'),
-            typed(eb, v(3), 'varchar(255)').as('browser_label'),
-            typed(eb, v(6), 'varchar(255)').as('address_hash'),
-            typed(eb, 'waiting', 'varchar(16)').as('status'),
-            typed(eb, v(4), 'bigint').as('created_at_ms'),
-            typed(eb, v(5), 'bigint').as('expires_at_ms'),
-            typed(eb, v(4), 'bigint').as('updated_at_ms'),
-          ])
-          .where((eb) => eb(liveOfAddress, '<', v(7))),
-      )
-      .returning('id'),
+    insertWhen(
+      db,
+      TABLE,
+      {
+        secret_hash: [v(0), 'varchar(255)'],
+        desktop_hash: [v(1), 'varchar(255)'],
+        login_type: [v(2), 'varchar(255)'],
+        browser_label: [v(3), 'varchar(255)'],
+        address_hash: [v(6), 'varchar(255)'],
+        status: ['waiting', 'varchar(16)'],
+        created_at_ms: [v(4), 'bigint'],
+        expires_at_ms: [v(5), 'bigint'],
+        updated_at_ms: [v(4), 'bigint'],
+      },
+      (eb) => eb(liveOfAddress, '<', v(7)),
+    ).returning('id'),
   )
   return {
     insert: compileShape(
