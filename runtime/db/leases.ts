@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from './database.ts'
 import { withSchemaChangeLock } from './schema-lock.ts'
+import { SetupOnce } from './setup-once.ts'
 
 const TABLE = 'jit_leases'
 
@@ -31,20 +32,12 @@ export class Leases {
   }
 
   readonly #db: Kysely<any>
-  #creating: Promise<void> | undefined
+  readonly #setup: SetupOnce<void>
 
   private constructor(db: Kysely<any>) {
     this.#db = db
-    void this.#ready
-  }
-
-  /**
-   * The table, created with the first `of`. A creation that failed (the database was down) is
-   * forgotten, so the next call tries again rather than failing until restart.
-   */
-  get #ready(): Promise<void> {
-    if (!this.#creating) {
-      const creating = withSchemaChangeLock(this.#db, async (trx) => {
+    this.#setup = new SetupOnce(() =>
+      withSchemaChangeLock(db, async (trx) => {
         await trx.schema
           .createTable(TABLE)
           .ifNotExists()
@@ -52,13 +45,14 @@ export class Leases {
           .addColumn('owner', 'varchar(64)', (c) => c.notNull())
           .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
           .execute()
-      })
-      this.#creating = creating
-      creating.catch(() => {
-        if (this.#creating === creating) this.#creating = undefined
-      })
-    }
-    return this.#creating
+      }),
+    )
+    void this.#ready
+  }
+
+  /** The table, created with the first `of` (retried after a failure: SetupOnce). */
+  get #ready(): Promise<void> {
+    return this.#setup.get()
   }
 
   /**

@@ -30,5 +30,6 @@ export {
 } from '../db/model-config.ts'
 export { isPostgres, withSchemaChangeLock } from '../db/schema-lock.ts'
 export { type SchemaSyncReport, type SyncOptions, syncModelSchema } from '../db/schema-sync.ts'
+export { SetupOnce } from '../db/setup-once.ts'
 export { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'
 export { createTurnFunction, type TurnStatement, turnCallShape } from '../db/turn-statements.ts'

@@ -8,6 +8,7 @@ import {
   RowSelectors,
   SELECTOR_PATTERN,
 } from '../db/expiring-rows.ts'
+import { SetupOnce } from '../db/setup-once.ts'
 import { bindShape, type CompiledShape, compileShape, slot } from '../db/statement-shapes.ts'
 import { JitError } from '../errors.ts'
 import { randomBytesPooled } from '../random.ts'
@@ -62,7 +63,7 @@ export class SessionStore {
   private readonly ttlSeconds: number
   private readonly ready = new WeakMap<
     object,
-    Promise<{ statements: SessionStatements; selectors: RowSelectors }>
+    SetupOnce<{ statements: SessionStatements; selectors: RowSelectors }>
   >()
   private lastSweepMs = Number.NEGATIVE_INFINITY
 
@@ -178,19 +179,16 @@ export class SessionStore {
     const kysely = database.kysely
     let ready = this.ready.get(kysely)
     if (!ready) {
-      const creating = createTable(kysely).then(async () => ({
-        statements: compileStatements(kysely),
-        selectors: await RowSelectors.load(kysely, TABLE),
-      }))
-      this.ready.set(kysely, creating)
-      // A creation that failed (the database was down) is forgotten: the next request tries again
-      // instead of failing until the process restarts. The callers awaiting it get its error.
-      creating.catch(() => {
-        if (this.ready.get(kysely) === creating) this.ready.delete(kysely)
-      })
-      ready = creating
+      // A creation that failed (the database was down) is forgotten: the next request tries again.
+      ready = new SetupOnce(() =>
+        createTable(kysely).then(async () => ({
+          statements: compileStatements(kysely),
+          selectors: await RowSelectors.load(kysely, TABLE),
+        })),
+      )
+      this.ready.set(kysely, ready)
     }
-    const { statements, selectors } = await ready
+    const { statements, selectors } = await ready.get()
     // Writes among them go through the database's group commit: concurrent logins share one commit.
     const run = (statement: CompiledShape, values: readonly unknown[]) =>
       database.runCompiled(statement.sql, bindShape(statement, values))

@@ -14,7 +14,14 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { SessionUser } from 'jitlite/auth'
-import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
+import {
+  bindShape,
+  type CompiledShape,
+  type Database,
+  deleteExpiredPrefix,
+  RowSelectors,
+  SetupOnce,
+} from 'jitlite/db'
 import type { Kysely } from 'kysely'
 import type { LoginPageKind } from './pages.ts'
 import { compileStatements, createTable, type StateRow, TABLE } from './state-table.ts'
@@ -117,7 +124,7 @@ export class LoginStateStore {
 
   readonly #database: Database
   readonly #db: Kysely<any>
-  #creating: Promise<RowSelectors> | undefined
+  readonly #setup: SetupOnce<RowSelectors>
   readonly #statements: ReturnType<typeof compileStatements>
   /** Logins being finished in this process, by row id: a second delivery waits on these. */
   readonly #finishing = new Map<number, Promise<void>>()
@@ -129,23 +136,13 @@ export class LoginStateStore {
     this.#database = database
     this.#db = database.kysely
     this.#statements = compileStatements(this.#db)
+    this.#setup = new SetupOnce(() => createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE)))
     void this.#ready
   }
 
-  /**
-   * The table created and its selectors loaded, started with the store. A creation that failed (the
-   * database was down) is forgotten, so the next call tries again rather than failing until restart;
-   * the calls already waiting get its error.
-   */
+  /** The table created and its selectors loaded, started with the store (retried after a failure). */
   get #ready(): Promise<RowSelectors> {
-    if (!this.#creating) {
-      const creating = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
-      this.#creating = creating
-      creating.catch(() => {
-        if (this.#creating === creating) this.#creating = undefined
-      })
-    }
-    return this.#creating
+    return this.#setup.get()
   }
 
   /**

@@ -18,7 +18,14 @@
  * Every move is one conditional UPDATE, so two phones, two tabs or two nodes never both win one.
  */
 import type { SessionUser } from 'jitlite/auth'
-import { bindShape, type CompiledShape, type Database, deleteExpiredPrefix, RowSelectors } from 'jitlite/db'
+import {
+  bindShape,
+  type CompiledShape,
+  type Database,
+  deleteExpiredPrefix,
+  RowSelectors,
+  SetupOnce,
+} from 'jitlite/db'
 import type { Kysely } from 'kysely'
 import { compileStatements, createTable, TABLE, type TicketRow } from './ticket-table.ts'
 import { sha256Hex } from './tokens.ts'
@@ -91,7 +98,7 @@ export class TicketStore {
 
   readonly #database: Database
   readonly #db: Kysely<any>
-  #creating: Promise<RowSelectors> | undefined
+  readonly #setup: SetupOnce<RowSelectors>
   readonly #statements: ReturnType<typeof compileStatements>
   readonly #waiters = new Map<number, Set<() => void>>()
   #lastSweepMs = Number.NEGATIVE_INFINITY
@@ -100,23 +107,13 @@ export class TicketStore {
     this.#database = database
     this.#db = database.kysely
     this.#statements = compileStatements(this.#db)
+    this.#setup = new SetupOnce(() => createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE)))
     void this.#ready
   }
 
-  /**
-   * The table created and its selectors loaded, started with the store. A creation that failed (the
-   * database was down) is forgotten, so the next call tries again rather than failing until restart;
-   * the calls already waiting get its error.
-   */
+  /** The table created and its selectors loaded, started with the store (retried after a failure). */
   get #ready(): Promise<RowSelectors> {
-    if (!this.#creating) {
-      const creating = createTable(this.#db).then(() => RowSelectors.load(this.#db, TABLE))
-      this.#creating = creating
-      creating.catch(() => {
-        if (this.#creating === creating) this.#creating = undefined
-      })
-    }
-    return this.#creating
+    return this.#setup.get()
   }
 
   /**
