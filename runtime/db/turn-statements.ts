@@ -14,6 +14,7 @@
  * the same parameters. The function is (re)created with the table, under the schema lock.
  */
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './schema-lock.ts'
 import type { CompiledShape } from './statement-shapes.ts'
 
 export interface TurnStatement {
@@ -45,11 +46,23 @@ export function turnCallShape(statement: TurnStatement): CompiledShape {
 }
 
 /**
- * Creates or replaces the function of `statement` (PostgreSQL only). Its parameter types are those the
+ * The shape to run for `statement` on `db`'s dialect: on PostgreSQL the call of its function
+ * (`turnCallShape`), on SQLite the statement itself (one statement runs at a time there).
+ *
+ * @example
+ * const insert = inTurns(db, { name: 'jit_notes_insert_capped', shape, keyValue: 0, returns: { id: 'bigint' } })
+ */
+export function inTurns(db: Kysely<any>, statement: TurnStatement): CompiledShape {
+  return isPostgres(db) ? turnCallShape(statement) : statement.shape
+}
+
+/**
+ * Creates or replaces the function of `statement` on PostgreSQL; on SQLite there is none to make. Its parameter types are those the
  * server infers for the statement's own parameters: the function takes exactly what the statement took.
  * Run it under the schema lock (`withSchemaChangeLock`): two nodes replacing one function at once fail.
  */
 export async function createTurnFunction(db: Kysely<any>, statement: TurnStatement): Promise<void> {
+  if (!isPostgres(db)) return
   const keyParameter = statement.shape.parameters.indexOf(statement.keyValue)
   if (keyParameter < 0) {
     throw new Error(`${statement.name}: value ${statement.keyValue} is not a parameter of the statement`)

@@ -10,10 +10,9 @@ import {
   createExpiringTable,
   createTurnFunction,
   insertWhen,
-  isPostgres,
+  inTurns,
   slot,
   type TurnStatement,
-  turnCallShape,
   withSchemaChangeLock,
 } from 'jitlite/db'
 import { type Kysely, sql } from 'kysely'
@@ -79,6 +78,7 @@ export function compileStatements(db: Kysely<any>) {
       (eb) => eb.and([eb(live('browser_hash', 2), '<', v(8)), eb(live('address_hash', 3), '<', v(9))]),
     ).returning('id'),
   )
+  const cappedTurn = insertCappedTurn(insertCapped)
   return {
     insert: compileShape(
       db
@@ -97,9 +97,9 @@ export function compileStatements(db: Kysely<any>) {
         .returning('id'),
     ),
     // The same row, only while the browser and the address hold fewer live states than v(8) and v(9).
-    insertCapped,
-    // The same, one address's starts taking turns (PostgreSQL: see createTable).
-    insertCappedInTurn: turnCallShape(insertCappedTurn(insertCapped)),
+    // On PostgreSQL one address's inserts take turns, in the function createTable makes of it.
+    insertCapped: inTurns(db, cappedTurn),
+    insertCappedTurn: cappedTurn,
     claimToConsume: compileShape(
       claimable(2)
         .set({ status: 'consuming', code_hash: v(0), claim_deadline_ms: v(1) })
@@ -160,6 +160,6 @@ export async function createTable(db: Kysely<any>): Promise<void> {
         .where(sql.ref('status'), '=', 'pending')
         .execute()
     }
-    if (isPostgres(db)) await createTurnFunction(locked, insertCappedTurn(compileStatements(db).insertCapped))
+    await createTurnFunction(locked, compileStatements(db).insertCappedTurn)
   })
 }

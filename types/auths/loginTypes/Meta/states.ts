@@ -165,7 +165,7 @@ export class LoginStateStore {
     const { perBrowser, perAddress } = state.caps
     const { rows } =
       perBrowser > 0 || perAddress > 0
-        ? await this.#insertCapped([
+        ? await this.#run(this.#statements.insertCapped, [
             ...values,
             perBrowser > 0 ? perBrowser : Number.MAX_SAFE_INTEGER,
             perAddress > 0 ? perAddress : Number.MAX_SAFE_INTEGER,
@@ -294,15 +294,6 @@ export class LoginStateStore {
       if (local) await raceTimeout(local, leftMs)
       else await sleep(Math.min(options.pollMs, leftMs))
     }
-  }
-
-  /**
-   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it;
-   * on PostgreSQL one address's inserts take turns (`insertCappedInTurn`, state-table.ts).
-   */
-  #insertCapped(values: readonly unknown[]) {
-    const { insertCapped, insertCappedInTurn } = this.#statements
-    return this.#run(this.#database.dialect === 'postgres' ? insertCappedInTurn : insertCapped, values)
   }
 
   /** Writes among them go through the database's group commit. */

@@ -10,10 +10,9 @@ import {
   createExpiringTable,
   createTurnFunction,
   insertWhen,
-  isPostgres,
+  inTurns,
   slot,
   type TurnStatement,
-  turnCallShape,
   withSchemaChangeLock,
 } from 'jitlite/db'
 import { type Kysely, sql } from 'kysely'
@@ -71,6 +70,7 @@ export function compileStatements(db: Kysely<any>) {
       (eb) => eb(liveOfAddress, '<', v(7)),
     ).returning('id'),
   )
+  const cappedTurn = insertCappedTurn(insertCapped)
   return {
     insert: compileShape(
       db
@@ -89,9 +89,9 @@ export function compileStatements(db: Kysely<any>) {
         .returning('id'),
     ),
     // The same row, only while the address holds fewer live tickets than v(7).
-    insertCapped,
-    // The same, one address's inserts taking turns (PostgreSQL: see createTable).
-    insertCappedInTurn: turnCallShape(insertCappedTurn(insertCapped)),
+    // On PostgreSQL one address's inserts take turns, in the function createTable makes of it.
+    insertCapped: inTurns(db, cappedTurn),
+    insertCappedTurn: cappedTurn,
     readForDesktop: compileShape(
       db
         .selectFrom(TABLE)
@@ -221,6 +221,6 @@ export async function createTable(db: Kysely<any>): Promise<void> {
       .columns(['address_hash', 'expires_at_ms'])
       .where(sql.ref('status'), 'in', [...LIVE_STATUSES])
       .execute()
-    if (isPostgres(db)) await createTurnFunction(locked, insertCappedTurn(compileStatements(db).insertCapped))
+    await createTurnFunction(locked, compileStatements(db).insertCappedTurn)
   })
 }

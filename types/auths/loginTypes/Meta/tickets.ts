@@ -134,7 +134,7 @@ export class TicketStore {
     ]
     const { rows } =
       ticket.capPerAddress > 0
-        ? await this.#insertCapped([...values, ticket.capPerAddress])
+        ? await this.#run(this.#statements.insertCapped, [...values, ticket.capPerAddress])
         : await this.#run(this.#statements.insert, values)
     const row = rows[0] as { id: number | bigint } | undefined
     if (!row) return undefined
@@ -295,15 +295,6 @@ export class TicketStore {
 
   #wake(rowId: number): void {
     for (const wake of [...(this.#waiters.get(rowId) ?? [])]) wake()
-  }
-
-  /**
-   * The capped insert. SQLite runs one statement at a time, so each count sees every insert before it;
-   * on PostgreSQL one address's inserts take turns (`insertCappedInTurn`, ticket-table.ts).
-   */
-  #insertCapped(values: readonly unknown[]) {
-    const { insertCapped, insertCappedInTurn } = this.#statements
-    return this.#run(this.#database.dialect === 'postgres' ? insertCappedInTurn : insertCapped, values)
   }
 
   async #run(statement: CompiledShape, values: readonly unknown[]) {
