@@ -423,18 +423,21 @@ export function browserNonceOf(ctx: LoginContext): string | undefined {
   return nonce !== undefined && NONCE_PATTERN.test(nonce) ? nonce : undefined
 }
 
-/** The login cookie goes only to this app's API routes (under the public URL's path, if it has one). */
 /** The hash a client's address is counted under by the caps on its live rows (states, tickets). */
 export function addressHashOf(ctx: LoginContext): string {
   return sha256Hex(`address:${ctx.request.ip}`)
 }
 
+/**
+ * The login cookie goes only to this app's API routes: under the public URL's path (it may carry one,
+ * as the server builds action URLs from it).
+ */
 export function cookiePathOf(ctx: LoginContext): string {
   const basePath = new URL(ctx.publicUrl).pathname.replace(/\/+$/, '')
   return `${basePath}/api/${ctx.app.orgId}/${ctx.app.name}`
 }
 
-/** The app's public URL (it may carry a path), as the server builds action URLs from it. */
+/** The login states of the app's default database. */
 function statesOf(ctx: LoginContext): LoginStateStore {
   return LoginStateStore.of(ctx.getElement<Database>('databases.Default'))
 }
